@@ -1,0 +1,187 @@
+//! Server facts: what the catalog knows about one server (name, version, origin,
+//! certification level, score, status, digest).
+//!
+//! Facts describe the world, so they are read leniently: an unknown origin counts as
+//! community, an unknown status as unknown, and a cert level or score that is not a number
+//! in range as unknown (which fails any positive minimum). Only a missing name is an error.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::origin::Origin;
+use crate::rules::{MAX_CERT_LEVEL, MAX_SCORE};
+
+/// The publication status of a server version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Status {
+    /// Published and current.
+    Published,
+    /// Still available; runs with a warning.
+    Deprecated,
+    /// Held back while it is investigated; never runs.
+    Quarantined,
+    /// Withdrawn; never runs.
+    Revoked,
+    /// Not known (not in the catalog, or a status this version does not know).
+    #[default]
+    Unknown,
+}
+
+impl Status {
+    /// The lower-case name used in the catalog.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Published => "published",
+            Status::Deprecated => "deprecated",
+            Status::Quarantined => "quarantined",
+            Status::Revoked => "revoked",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    fn from_fact(text: Option<&str>) -> Status {
+        let known = [
+            Status::Published,
+            Status::Deprecated,
+            Status::Quarantined,
+            Status::Revoked,
+        ];
+        text.and_then(|text| {
+            known
+                .into_iter()
+                .find(|status| status.name().eq_ignore_ascii_case(text))
+        })
+        .unwrap_or(Status::Unknown)
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// What is known about one server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerFacts {
+    /// The policy name, e.g. `@acme-corp/db-connector` (compared normalized).
+    pub name: String,
+    /// The version, if known.
+    pub version: Option<String>,
+    /// The origin; unknown or missing counts as community.
+    pub origin: Origin,
+    /// The certification level 0-3, if known.
+    pub cert_level: Option<u8>,
+    /// The score 0-100, if known.
+    pub score: Option<u8>,
+    /// The publication status.
+    pub status: Status,
+    /// The artifact digest, if known.
+    pub digest: Option<String>,
+}
+
+impl ServerFacts {
+    /// Facts about a server of which only the name is known: uncertified community.
+    pub fn named(name: impl Into<String>) -> ServerFacts {
+        ServerFacts {
+            name: name.into(),
+            version: None,
+            origin: Origin::Community,
+            cert_level: None,
+            score: None,
+            status: Status::Unknown,
+            digest: None,
+        }
+    }
+
+    /// Reads facts from a mapping such as a catalog entry or a corpus `server:`; keys other
+    /// than the known ones are ignored.
+    pub fn from_value(value: &Value) -> Result<ServerFacts> {
+        let map = value
+            .as_object()
+            .ok_or_else(|| Error::Facts("the server facts must be a mapping".to_owned()))?;
+        let name = match map.get("name").map(text) {
+            Some(Some(name)) if !name.is_empty() => name,
+            _ => {
+                return Err(Error::Facts(
+                    "the server facts need a `name` that is a non-empty string".to_owned(),
+                ));
+            }
+        };
+        let field = |key: &str| map.get(key).filter(|value| !value.is_null());
+        Ok(ServerFacts {
+            name,
+            version: field("version").and_then(text),
+            origin: Origin::from_fact(field("origin").and_then(Value::as_str)),
+            cert_level: field("cert_level").and_then(|value| whole(value, MAX_CERT_LEVEL)),
+            score: field("score").and_then(|value| whole(value, MAX_SCORE)),
+            status: Status::from_fact(field("status").and_then(Value::as_str)),
+            digest: field("digest").and_then(text),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for ServerFacts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        ServerFacts::from_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A string, or a number written where a string was meant (YAML reads `version: 1.0` as a
+/// number).
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+/// A whole number in `0..=max`, also when written as a string; anything else is unknown.
+fn whole(value: &Value, max: u8) -> Option<u8> {
+    let number = match value {
+        Value::Number(number) => number.as_u64(),
+        Value::String(text) => text.trim().parse::<u64>().ok(),
+        _ => None,
+    }?;
+    u8::try_from(number).ok().filter(|number| *number <= max)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn facts_are_read_leniently() {
+        let facts = ServerFacts::from_value(&json!({
+            "name": "@a/b", "version": 1.5, "origin": "Partner", "cert_level": 9,
+            "score": "80", "status": "yanked", "description": "ignored"
+        }));
+        let expected = ServerFacts {
+            version: Some("1.5".to_owned()),
+            score: Some(80),
+            ..ServerFacts::named("@a/b")
+        };
+        assert_eq!(
+            facts.ok(),
+            Some(expected),
+            "facts describe the world: odd values become unknown or community, never an error"
+        );
+    }
+
+    #[test]
+    fn a_name_is_required() {
+        assert!(
+            ServerFacts::from_value(&json!({"version": "1"})).is_err(),
+            "without a name there is nothing to match a policy against"
+        );
+        assert!(
+            ServerFacts::from_value(&json!([])).is_err(),
+            "facts must be a mapping"
+        );
+    }
+}

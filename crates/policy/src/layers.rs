@@ -1,0 +1,148 @@
+//! A validated set of layers: which layers are present and the rules each one sets.
+//!
+//! This is the input of the merge. It is read from a mapping keyed by layer name (as in the
+//! corpus and `policy explain --layers`), or assembled layer by layer by a caller that
+//! validates policy objects one at a time (the hub bundle).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result, ValidationError, shown};
+use crate::layer::Layer;
+use crate::rules::Rules;
+
+/// Layers by name, each with validated rules, plus optional labels such as an area's name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layers {
+    rules: BTreeMap<Layer, Rules>,
+    labels: BTreeMap<Layer, String>,
+}
+
+impl Layers {
+    /// No layer at all: the platform defaults alone decide.
+    pub fn new() -> Layers {
+        Layers::default()
+    }
+
+    /// Validates a mapping keyed by layer name. `null` counts as no layers. An unknown layer
+    /// name, or any invalid rule in any layer, rejects the whole mapping.
+    pub fn from_value(value: &Value) -> Result<Layers, ValidationError> {
+        let map = match value {
+            Value::Null => return Ok(Layers::new()),
+            Value::Object(map) => map,
+            other => {
+                return Err(ValidationError::new(
+                    None,
+                    None,
+                    other,
+                    format!(
+                        "the policy must be a mapping keyed by layer name, not `{}`",
+                        shown(other)
+                    ),
+                ));
+            }
+        };
+        let mut layers = Layers::new();
+        for (name, rules) in map {
+            let layer: Layer = name
+                .parse()
+                .map_err(|message| ValidationError::new(None, Some(name), rules, message))?;
+            layers.insert(layer, Rules::from_value(layer, rules)?);
+        }
+        Ok(layers)
+    }
+
+    /// Parses YAML (JSON is YAML) and validates it as with [`Layers::from_value`].
+    pub fn from_yaml_str(text: &str) -> Result<Layers> {
+        let value = parse_yaml(text)?;
+        Ok(Layers::from_value(&value)?)
+    }
+
+    /// Sets the rules of one layer, replacing what it had.
+    pub fn insert(&mut self, layer: Layer, rules: Rules) {
+        self.rules.insert(layer, rules);
+    }
+
+    /// Gives a layer a name to show in messages, such as the area `production-services`.
+    pub fn set_label(&mut self, layer: Layer, label: impl Into<String>) {
+        self.labels.insert(layer, label.into());
+    }
+
+    /// The rules of a layer, if it is present.
+    pub fn get(&self, layer: Layer) -> Option<&Rules> {
+        self.rules.get(&layer)
+    }
+
+    /// The present layers, most authoritative first.
+    pub fn iter(&self) -> impl Iterator<Item = (Layer, &Rules)> {
+        self.rules.iter().map(|(layer, rules)| (*layer, rules))
+    }
+
+    /// The label of a layer, if one was set.
+    pub fn label(&self, layer: Layer) -> Option<&str> {
+        self.labels.get(&layer).map(String::as_str)
+    }
+
+    pub(crate) fn labels(&self) -> &BTreeMap<Layer, String> {
+        &self.labels
+    }
+}
+
+/// Parses YAML text into a JSON value, the form every validator here takes.
+pub(crate) fn parse_yaml(text: &str) -> Result<Value> {
+    serde_norway::from_str::<Value>(text).map_err(|error| Error::Yaml(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_layer_names_are_refused() {
+        let error = Layers::from_yaml_str("prod: {min_score: 3}");
+        match error {
+            Err(Error::Validation(error)) => {
+                assert_eq!(error.layer, None, "an unknown layer is not a layer");
+                assert_eq!(
+                    error.key.as_deref(),
+                    Some("prod"),
+                    "the error names what was written"
+                );
+            }
+            other => panic!("an unknown layer must be a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn one_invalid_layer_rejects_the_whole_policy() {
+        let result = Layers::from_yaml_str("org: {min_cert_level: 1}\narea: {min_cert_level: 9}");
+        assert!(
+            matches!(result, Err(Error::Validation(ref error)) if error.layer == Some(Layer::Area)),
+            "a policy that fails validation is rejected whole, naming the bad layer"
+        );
+    }
+
+    #[test]
+    fn empty_documents_and_null_layers_are_empty() {
+        assert_eq!(
+            Layers::from_yaml_str("").ok(),
+            Some(Layers::new()),
+            "no text, no layers"
+        );
+        let layers = Layers::from_yaml_str("local:").unwrap_or_default();
+        assert_eq!(
+            layers.get(Layer::Local),
+            Some(&Rules::default()),
+            "a layer with nothing under it sets no rule"
+        );
+    }
+
+    #[test]
+    fn broken_yaml_is_a_parse_error() {
+        assert!(
+            matches!(Layers::from_yaml_str("org: [unclosed"), Err(Error::Yaml(_))),
+            "yaml that does not parse must not be taken for an empty policy"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! The multi-line message a blocked launch prints on stderr (`POLICY.md` section 6): the
+//! server, then for each violation what was required, what the server has and a sentence,
+//! then what the user can do.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::decision::{Code, Decision, Severity, Violation};
+use crate::facts::ServerFacts;
+use crate::layer::Layer;
+use crate::message::{duration_words, level_name};
+
+/// The text of `POLICY.md` section 6 for a decision, e.g.
+///
+/// ```text
+/// Error: policy violation
+/// Server: @acme-corp/database-connector@1.2.0
+/// Required cert level: 2 (Security Certified)   [set by area "production-services"]
+/// Actual cert level: 1 (Static Verified)
+/// This server does not meet your organization's minimum certification level.
+/// Contact your organization admin to adjust policies or wait for a higher-scoring version.
+/// ```
+pub fn block_report(facts: &ServerFacts, decision: &Decision) -> String {
+    let mut out = String::from("Error: policy violation\n");
+    match &facts.version {
+        Some(version) => push_line(&mut out, format_args!("Server: {}@{version}", facts.name)),
+        None => push_line(
+            &mut out,
+            format_args!("Server: {} (version unknown)", facts.name),
+        ),
+    }
+    for violation in &decision.violations {
+        violation_lines(&mut out, facts, violation);
+    }
+    out.push_str(closing_line(decision));
+    out.push('\n');
+    out
+}
+
+fn violation_lines(out: &mut String, facts: &ServerFacts, violation: &Violation) {
+    let by = set_by(violation);
+    let owner = possessive(violation.layer);
+    let required = violation.required.as_ref();
+    let actual = violation.actual.as_ref();
+    match violation.code {
+        Code::CertLevelBelowMin | Code::CertLevelUnknown => {
+            push_line(
+                out,
+                format_args!("Required cert level: {}{by}", level(required)),
+            );
+            push_line(out, format_args!("Actual cert level: {}", level(actual)));
+            push_line(
+                out,
+                format_args!("This server does not meet {owner} minimum certification level."),
+            );
+        }
+        Code::ScoreBelowMin | Code::ScoreUnknown => {
+            push_line(
+                out,
+                format_args!("Required score: {} or higher{by}", number(required)),
+            );
+            push_line(out, format_args!("Actual score: {}", number(actual)));
+            push_line(
+                out,
+                format_args!("This server does not meet {owner} minimum score."),
+            );
+        }
+        Code::OriginNotAllowed => {
+            let allowed = match required.and_then(Value::as_array) {
+                Some(list) if !list.is_empty() => list
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => "none".to_owned(),
+            };
+            push_line(out, format_args!("Allowed origins: {allowed}{by}"));
+            push_line(out, format_args!("Actual origin: {}", text(actual)));
+            push_line(out, format_args!("{}", violation.message));
+        }
+        Code::DenyListed => {
+            push_line(out, format_args!("Blocked server: {}{by}", facts.name));
+            push_line(out, format_args!("{}", violation.message));
+        }
+        Code::NotAllowListed => {
+            push_line(
+                out,
+                format_args!("Allowed servers: only those on a list{by}"),
+            );
+            push_line(out, format_args!("{}", violation.message));
+        }
+        Code::StatusBlocked | Code::StatusDeprecated => {
+            push_line(out, format_args!("Status: {}", text(actual)));
+            push_line(out, format_args!("{}", violation.message));
+        }
+        Code::PolicyStale => {
+            let age = actual
+                .and_then(Value::as_i64)
+                .map_or_else(|| "unknown".to_owned(), duration_words);
+            let limit = required.and_then(Value::as_i64).map_or(0, |max| max);
+            push_line(
+                out,
+                format_args!(
+                    "Policy last confirmed: {age} ago (allowed offline: {})",
+                    duration_words(limit)
+                ),
+            );
+            push_line(out, format_args!("{}", violation.message));
+        }
+        Code::ForceNotPermitted => {
+            push_line(out, format_args!("Override: --force is not permitted{by}"));
+            push_line(out, format_args!("{}", violation.message));
+        }
+    }
+    if violation.severity == Severity::Warn {
+        push_line(
+            out,
+            format_args!("(This one is a warning: on its own it would not block.)"),
+        );
+    }
+}
+
+/// What the user can do: ask the admin when any blocking rule is the organization's, edit
+/// their own file when the rules are theirs, otherwise wait for a fresh policy or version.
+fn closing_line(decision: &Decision) -> &'static str {
+    let layers: Vec<Layer> = decision
+        .blocking()
+        .map(|violation| violation.layer)
+        .collect();
+    let stale = decision.codes().contains(&Code::PolicyStale);
+    if layers.iter().any(|layer| *layer <= Layer::Server) || layers.is_empty() {
+        "Contact your organization admin to adjust policies or wait for a higher-scoring version."
+    } else if layers.contains(&Layer::Local) {
+        "Change the policy: block of ~/.mcp/config.yaml to adjust your own rules, or wait for a higher-scoring version."
+    } else if stale {
+        "Connect to your organization's hub so Gatehouse can refresh the policy, then try again."
+    } else {
+        "Choose another version of this server, or contact your organization admin."
+    }
+}
+
+/// `   [set by area "production-services"]`, three spaces as in `POLICY.md` section 6.
+fn set_by(violation: &Violation) -> String {
+    let who = match violation.layer {
+        Layer::Mandatory => "organization (mandatory)",
+        Layer::Org => "organization",
+        Layer::Area => "area",
+        Layer::Server => "server rule",
+        Layer::Local => "~/.mcp/config.yaml",
+        Layer::Platform => "Gatehouse",
+    };
+    match &violation.layer_label {
+        Some(label) => format!("   [set by {who} \"{label}\"]"),
+        None => format!("   [set by {who}]"),
+    }
+}
+
+/// Whose minimum a server misses: the organization's for every hub layer, the user's own
+/// for the local one.
+fn possessive(layer: Layer) -> &'static str {
+    match layer {
+        Layer::Local => "your own",
+        Layer::Platform => "Gatehouse's",
+        _ => "your organization's",
+    }
+}
+
+fn level(value: Option<&Value>) -> String {
+    match value
+        .and_then(Value::as_u64)
+        .and_then(|l| u8::try_from(l).ok())
+    {
+        Some(level) => format!("{level} ({})", level_name(level)),
+        None => "unknown (not certified)".to_owned(),
+    }
+}
+
+fn number(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_u64)
+        .map_or_else(|| "unknown".to_owned(), |number| number.to_string())
+}
+
+fn text(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_str)
+        .map_or_else(|| "unknown".to_owned(), str::to_owned)
+}
+
+fn push_line(out: &mut String, line: std::fmt::Arguments<'_>) {
+    // Writing into a String cannot fail.
+    let _ = out.write_fmt(line);
+    out.push('\n');
+}
