@@ -1,0 +1,67 @@
+# The two commands of the README: `make run` and `make test`. Both install only what is
+# missing, so a second run spends its time building and testing, not installing.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+CARGO ?= cargo
+
+.PHONY: run test ui system-build system-test tools test-servers bindings fmt lint clean
+
+## Start the tray app (builds the UI and the app first).
+run: system-build ui
+	$(CARGO) build --locked -p gatehouse-app -p gatehouse-cli --bins
+	./target/debug/gatehouse-app
+
+## Every check CI runs: formatting, clippy, unit, integration and end-to-end tests.
+test: system-test tools ui test-servers
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	# One build of binaries and tests together: building them apart compiles tauri twice.
+	$(CARGO) build --locked --workspace --bins --tests
+	GATEHOUSE_REQUIRE_REAL_SERVERS=1 scripts/with-desktop.sh $(CARGO) test --locked --workspace --no-fail-fast
+
+system-build:
+	scripts/system-packages.sh build
+
+system-test:
+	scripts/system-packages.sh test
+
+# tauri-driver bridges WebDriver to the app; WebKitWebDriver comes from webkit2gtk-driver.
+tools:
+	@command -v tauri-driver >/dev/null 2>&1 || $(CARGO) install tauri-driver --version '^2' --locked
+
+## Real MCP servers from npm and PyPI for the launcher tests, installed into tests/mcp-servers.
+test-servers: tests/mcp-servers/node_modules/.installed tests/mcp-servers/.venv/.installed
+
+tests/mcp-servers/node_modules/.installed: tests/mcp-servers/package-lock.json
+	cd tests/mcp-servers && npm ci --no-audit --no-fund
+	touch $@
+
+tests/mcp-servers/.venv/.installed: tests/mcp-servers/requirements.txt tests/mcp-servers/constraints.txt
+	rm -rf tests/mcp-servers/.venv
+	python3 -m venv tests/mcp-servers/.venv
+	tests/mcp-servers/.venv/bin/pip install --quiet --disable-pip-version-check \
+		-r tests/mcp-servers/requirements.txt -c tests/mcp-servers/constraints.txt
+	touch $@
+
+ui/node_modules/.installed: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	touch $@
+
+## Build the web UI into ui/dist (what the app embeds).
+ui: ui/node_modules/.installed
+	cd ui && npm run build
+
+## Regenerate the committed TypeScript bindings from the Rust types.
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test --locked -p gatehouse-app --test app -- committed_bindings
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules artifacts tests/mcp-servers/node_modules tests/mcp-servers/.venv

@@ -1,0 +1,14 @@
+/// Every command the webview may call, by name. Listing them here makes tauri generate an
+/// `allow-<command>` permission for each and, more importantly, switches app commands from
+/// "allowed for every window" to "allowed only where a capability grants them".
+const COMMANDS: &[&str] = &["app_info"];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        // A build script reports failure by exiting non-zero with a message on stderr.
+        eprintln!("tauri build step failed: {error:#}");
+        std::process::exit(1);
+    }
+}

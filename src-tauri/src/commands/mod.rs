@@ -1,0 +1,5 @@
+//! The commands the web UI calls. Each one is a thin adapter: convert, call core, convert.
+//! Adding a command means: the handler list in `lib.rs`, `COMMANDS` in `build.rs`, the
+//! capability of each window that needs it, and the typed wrapper in `ui/src/lib/ipc/`.
+
+pub mod app;
