@@ -4,6 +4,7 @@
 //! that is `gatehouse-policy`'s job.
 
 pub mod error;
+pub mod naming;
 pub mod paths;
 
 pub use error::{Error, Result};

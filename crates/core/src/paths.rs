@@ -87,6 +87,25 @@ impl DataDirs {
     }
 }
 
+/// The `~/.mcp/config.yaml` whose `policy:` block is the `local` layer:
+/// `GATEHOUSE_MCP_CONFIG` when set, else `.mcp/config.yaml` in the home directory.
+pub fn mcp_config_path(
+    platform: Platform,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> Result<PathBuf> {
+    if let Some(path) = env("GATEHOUSE_MCP_CONFIG").filter(|value| !value.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    let home_variable = match platform {
+        Platform::Windows => "USERPROFILE",
+        Platform::Linux | Platform::MacOs => "HOME",
+    };
+    let home = env(home_variable)
+        .filter(|value| !value.is_empty())
+        .ok_or(Error::NoDataDir)?;
+    Ok(PathBuf::from(home).join(".mcp").join("config.yaml"))
+}
+
 /// `Path::is_absolute` answers for the host; the tables are tested for every platform on
 /// one host, so Windows paths are recognised by their drive letter or UNC prefix.
 fn is_absolute_for(platform: Platform, path: &Path) -> bool {
@@ -182,6 +201,20 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn mcp_config_follows_the_override_then_home() {
+        let explicit = mcp_config_path(
+            Platform::Linux,
+            env(&[("GATEHOUSE_MCP_CONFIG", "/t/c.yaml"), ("HOME", "/h")]),
+        );
+        assert_eq!(explicit.unwrap(), Path::new("/t/c.yaml"));
+        let home = mcp_config_path(Platform::MacOs, env(&[("HOME", "/Users/ada")])).unwrap();
+        assert_eq!(home, Path::new("/Users/ada/.mcp/config.yaml"));
+        let windows =
+            mcp_config_path(Platform::Windows, env(&[("USERPROFILE", "C:\\Users\\ada")])).unwrap();
+        assert!(windows.ends_with("config.yaml") && windows.starts_with("C:\\Users\\ada"));
     }
 
     #[test]
