@@ -16,7 +16,7 @@ use crate::evaluate::evaluate;
 use crate::facts::ServerFacts;
 use crate::freshness::{Freshness, parse_duration};
 use crate::layer::Layer;
-use crate::layers::{Layers, parse_yaml};
+use crate::layers::{Layers, parse_document};
 use crate::merge::{Diagnostic, EffectivePolicy};
 use crate::request::Request;
 use crate::time::Timestamp;
@@ -39,7 +39,7 @@ impl CaseOutcome {
 
 /// Runs every case of a corpus file given as text.
 pub fn run_corpus_str(text: &str) -> Result<Vec<CaseOutcome>> {
-    let document = parse_yaml(text)?;
+    let document = parse_document(text)?;
     let file = object(&document, "the corpus file")?;
     only_keys(
         file,

@@ -55,7 +55,7 @@ impl Layers {
 
     /// Parses YAML (JSON is YAML) and validates it as with [`Layers::from_value`].
     pub fn from_yaml_str(text: &str) -> Result<Layers> {
-        let value = parse_yaml(text)?;
+        let value = parse_document(text)?;
         Ok(Layers::from_value(&value)?)
     }
 
@@ -89,9 +89,18 @@ impl Layers {
     }
 }
 
-/// Parses YAML text into a JSON value, the form every validator here takes.
-pub(crate) fn parse_yaml(text: &str) -> Result<Value> {
-    serde_norway::from_str::<Value>(text).map_err(|error| Error::Yaml(error.to_string()))
+/// Parses YAML or JSON text into a JSON value, the form every validator here takes. YAML
+/// goes first because it refuses duplicate keys; JSON is the fallback for the valid JSON a
+/// YAML parser refuses (tabs used for indentation).
+pub fn parse_document(text: &str) -> Result<Value> {
+    // Through the YAML parser's own value first: it refuses duplicate keys, which a JSON map
+    // would silently resolve to the last one.
+    let yaml = serde_norway::from_str::<serde_norway::Value>(text)
+        .map_err(|error| Error::Yaml(error.to_string()))
+        .and_then(|value| {
+            serde_json::to_value(value).map_err(|error| Error::Yaml(error.to_string()))
+        });
+    yaml.or_else(|yaml_error| serde_json::from_str::<Value>(text).map_err(|_| yaml_error))
 }
 
 #[cfg(test)]
@@ -135,6 +144,23 @@ mod tests {
             layers.get(Layer::Local),
             Some(&Rules::default()),
             "a layer with nothing under it sets no rule"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_and_tabbed_json_is_read() {
+        assert!(
+            Layers::from_yaml_str("org: {min_cert_level: 3, min_cert_level: 0}").is_err(),
+            "a duplicate key would let the later, looser value win silently"
+        );
+        let tabbed = "{\n\t\"org\": {\n\t\t\"min_score\": 5\n\t}\n}";
+        let layers = Layers::from_yaml_str(tabbed);
+        assert_eq!(
+            layers
+                .ok()
+                .and_then(|l| l.get(Layer::Org).and_then(Rules::min_score)),
+            Some(5),
+            "JSON indented with tabs is valid JSON and must be read"
         );
     }
 

@@ -34,7 +34,7 @@ pub use evaluate::evaluate;
 pub use facts::{ServerFacts, Status};
 pub use freshness::{Freshness, parse_duration};
 pub use layer::Layer;
-pub use layers::Layers;
+pub use layers::{Layers, parse_document};
 pub use local::local_rules_from_config;
 pub use merge::{Diagnostic, EffectivePolicy, Sourced};
 pub use message::{duration_words, layer_words, level_name};

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::layer::Layer;
-use crate::layers::parse_yaml;
+use crate::layers::parse_document;
 use crate::rules::Rules;
 
 /// Reads the `policy:` block of a `~/.mcp/config.yaml` as the rules of the `local` layer.
@@ -13,7 +13,7 @@ use crate::rules::Rules;
 /// document that is not a mapping, or an invalid block is an error: the caller must not
 /// carry on as if the user had set no rules.
 pub fn local_rules_from_config(text: &str) -> Result<Option<Rules>> {
-    let document = parse_yaml(text)?;
+    let document = parse_document(text)?;
     let map = match &document {
         serde_json::Value::Null => return Ok(None),
         serde_json::Value::Object(map) => map,

@@ -3,7 +3,12 @@
 //! merge and evaluation. A missing or empty corpus folder fails loudly: a run that checks
 //! nothing must never pass.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +31,11 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
         )
     });
     let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.expect("a corpus folder entry must be readable").path())
+        .map(|entry| {
+            entry
+                .expect("a corpus folder entry must be readable")
+                .path()
+        })
         .filter(|path| {
             path.extension()
                 .is_some_and(|ext| ext == "yaml" || ext == "yml")
@@ -70,7 +79,11 @@ fn assert_folder_passes(dir: &Path) {
     for failure in &failures {
         eprintln!("FAIL {failure}");
     }
-    eprintln!("{}: {run} cases run, {} failed", dir.display(), failures.len());
+    eprintln!(
+        "{}: {run} cases run, {} failed",
+        dir.display(),
+        failures.len()
+    );
     assert!(run > 0, "no case ran in {}", dir.display());
     assert!(
         failures.is_empty(),
@@ -95,7 +108,10 @@ fn a_wrong_expectation_is_caught() {
     let file = shared_corpus().join("01-basics.yaml");
     let text = std::fs::read_to_string(&file).expect("01-basics.yaml is part of the corpus");
     let flipped = text.replacen("verdict: allow", "verdict: block", 1);
-    assert_ne!(flipped, text, "the corpus file must contain an allow verdict to flip");
+    assert_ne!(
+        flipped, text,
+        "the corpus file must contain an allow verdict to flip"
+    );
     let outcomes = run_corpus_str(&flipped).expect("the flipped file is still well-formed");
     assert_eq!(
         outcomes.iter().filter(|outcome| !outcome.passed()).count(),
