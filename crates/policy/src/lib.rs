@@ -26,6 +26,7 @@ mod report;
 mod request;
 mod rules;
 mod time;
+mod view;
 
 pub use corpus::{CaseOutcome, run_corpus_str};
 pub use decision::{Code, Decision, Severity, Verdict, Violation};

@@ -193,3 +193,100 @@ fn push_line(out: &mut String, line: std::fmt::Arguments<'_>) {
     let _ = out.write_fmt(line);
     out.push('\n');
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{EffectivePolicy, Layers, Request, evaluate};
+
+    fn decide(
+        layers_yaml: &str,
+        label: Option<(Layer, &str)>,
+        facts: &Value,
+    ) -> (ServerFacts, Decision) {
+        let mut layers = Layers::from_yaml_str(layers_yaml).unwrap_or_default();
+        if let Some((layer, label)) = label {
+            layers.set_label(layer, label);
+        }
+        let facts = ServerFacts::from_value(facts).unwrap_or_else(|_| ServerFacts::named("?"));
+        let decision = evaluate(
+            &EffectivePolicy::compile(&layers),
+            &facts,
+            &Request::default(),
+        );
+        (facts, decision)
+    }
+
+    #[test]
+    fn the_policy_md_example_is_reproduced_exactly() {
+        let (facts, decision) = decide(
+            "org: {min_cert_level: 1}\narea: {min_cert_level: 2}",
+            Some((Layer::Area, "production-services")),
+            &json!({"name": "@acme-corp/database-connector", "version": "1.2.0",
+                    "origin": "verified", "cert_level": 1, "score": 84}),
+        );
+        assert_eq!(
+            block_report(&facts, &decision),
+            "Error: policy violation\n\
+             Server: @acme-corp/database-connector@1.2.0\n\
+             Required cert level: 2 (Security Certified)   [set by area \"production-services\"]\n\
+             Actual cert level: 1 (Static Verified)\n\
+             This server does not meet your organization's minimum certification level.\n\
+             Contact your organization admin to adjust policies or wait for a higher-scoring version.\n",
+            "POLICY.md section 6 gives this exact message for this case"
+        );
+    }
+
+    #[test]
+    fn every_violation_gets_lines_and_local_rules_point_at_the_file() {
+        let (facts, decision) = decide(
+            "local: {min_score: 90, deny_list: ['@a/*'], allow_list: ['@b/*'], allowed_origins: []}",
+            None,
+            &json!({"name": "@a/b", "origin": "community", "score": 10, "status": "revoked"}),
+        );
+        let report = block_report(&facts, &decision);
+        for expected in [
+            "Server: @a/b (version unknown)",
+            "Status: revoked",
+            "Blocked server: @a/b   [set by ~/.mcp/config.yaml]",
+            "Allowed servers: only those on a list   [set by ~/.mcp/config.yaml]",
+            "Allowed origins: none   [set by ~/.mcp/config.yaml]",
+            "Required score: 90 or higher   [set by ~/.mcp/config.yaml]",
+            "Actual score: 10",
+            "This server does not meet your own minimum score.",
+        ] {
+            assert!(
+                report.contains(expected),
+                "missing `{expected}` in:\n{report}"
+            );
+        }
+        assert!(
+            report.ends_with("Change the policy: block of ~/.mcp/config.yaml to adjust your own rules, or wait for a higher-scoring version.\n"),
+            "only the user's own rules block, so the admin cannot help:\n{report}"
+        );
+    }
+
+    #[test]
+    fn stale_snapshots_say_how_old_they_are() {
+        use crate::{Freshness, StaleMode, Timestamp};
+        let layers = Layers::new();
+        let policy = EffectivePolicy::compile(&layers).with_freshness(Freshness {
+            verified_at: Timestamp(0),
+            max_offline_age_secs: 7 * 86_400,
+            stale_mode: StaleMode::Block,
+        });
+        let facts = ServerFacts::named("@a/b");
+        let request = Request {
+            now: Some(Timestamp(9 * 86_400)),
+            ..Request::default()
+        };
+        let report = block_report(&facts, &evaluate(&policy, &facts, &request));
+        assert!(
+            report.contains("Policy last confirmed: 9 days ago (allowed offline: 7 days)")
+                && report.ends_with("refresh the policy, then try again.\n"),
+            "a stale block tells the user to reconnect:\n{report}"
+        );
+    }
+}
