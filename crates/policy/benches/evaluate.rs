@@ -105,7 +105,7 @@ fn bench(c: &mut Criterion) {
     let text = serde_json::to_string(&json!(
         LAYERS
             .iter()
-            .map(|layer| (layer.name(), layers.get(*layer)))
+            .map(|layer| (layer.name(), layers.get(*layer).first()))
             .collect::<std::collections::BTreeMap<_, _>>()
     ))
     .expect("layers serialize");

@@ -13,9 +13,11 @@ use crate::layer::Layer;
 use crate::rules::Rules;
 
 /// Layers by name, each with validated rules, plus optional labels such as an area's name.
+/// A layer usually holds one policy object; it may hold more (the managed-settings
+/// `mandatory` object beside the hub's), and they merge by the same rules as layers do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Layers {
-    rules: BTreeMap<Layer, Rules>,
+    rules: BTreeMap<Layer, Vec<Rules>>,
     labels: BTreeMap<Layer, String>,
 }
 
@@ -61,7 +63,14 @@ impl Layers {
 
     /// Sets the rules of one layer, replacing what it had.
     pub fn insert(&mut self, layer: Layer, rules: Rules) {
-        self.rules.insert(layer, rules);
+        self.rules.insert(layer, vec![rules]);
+    }
+
+    /// Adds another policy object to a layer, keeping what it had: both apply, merged by
+    /// the rules of `POLICY.md` section 3 (for instance the managed-settings `mandatory`
+    /// object merged with the hub's).
+    pub fn add(&mut self, layer: Layer, rules: Rules) {
+        self.rules.entry(layer).or_default().push(rules);
     }
 
     /// Gives a layer a name to show in messages, such as the area `production-services`.
@@ -69,14 +78,16 @@ impl Layers {
         self.labels.insert(layer, label.into());
     }
 
-    /// The rules of a layer, if it is present.
-    pub fn get(&self, layer: Layer) -> Option<&Rules> {
-        self.rules.get(&layer)
+    /// The policy objects of a layer (empty when the layer is absent).
+    pub fn get(&self, layer: Layer) -> &[Rules] {
+        self.rules.get(&layer).map_or(&[], Vec::as_slice)
     }
 
-    /// The present layers, most authoritative first.
+    /// Every policy object with its layer, most authoritative layer first.
     pub fn iter(&self) -> impl Iterator<Item = (Layer, &Rules)> {
-        self.rules.iter().map(|(layer, rules)| (*layer, rules))
+        self.rules
+            .iter()
+            .flat_map(|(layer, objects)| objects.iter().map(|rules| (*layer, rules)))
     }
 
     /// The label of a layer, if one was set.
@@ -142,7 +153,7 @@ mod tests {
         let layers = Layers::from_yaml_str("local:").unwrap_or_default();
         assert_eq!(
             layers.get(Layer::Local),
-            Some(&Rules::default()),
+            [Rules::default()],
             "a layer with nothing under it sets no rule"
         );
     }
@@ -158,7 +169,7 @@ mod tests {
         assert_eq!(
             layers
                 .ok()
-                .and_then(|l| l.get(Layer::Org).and_then(Rules::min_score)),
+                .and_then(|l| l.get(Layer::Org).first().and_then(Rules::min_score)),
             Some(5),
             "JSON indented with tabs is valid JSON and must be read"
         );

@@ -81,14 +81,20 @@ impl EffectivePolicy {
         for (layer, rules) in layers.iter() {
             merge.add(layer, rules);
         }
-        let mandatory = layers
-            .get(Layer::Mandatory)
-            .map(|rules| MandatoryRules {
-                min_cert_level: rules.min_cert_level(),
-                min_score: rules.min_score(),
-                allowed_origins: rules.allowed_origins(),
-            })
-            .unwrap_or_default();
+        // Several mandatory objects (managed settings and hub) act as one: the highest
+        // minimums and the intersection of origin lists.
+        let mandatory =
+            layers
+                .get(Layer::Mandatory)
+                .iter()
+                .fold(MandatoryRules::default(), |kept, rules| MandatoryRules {
+                    min_cert_level: kept.min_cert_level.max(rules.min_cert_level()),
+                    min_score: kept.min_score.max(rules.min_score()),
+                    allowed_origins: match (kept.allowed_origins, rules.allowed_origins()) {
+                        (Some(a), Some(b)) => Some(a.intersection(b)),
+                        (a, b) => a.or(b),
+                    },
+                });
         let default_mode = Sourced {
             value: Mode::Strict,
             layer: Layer::Platform,
@@ -381,6 +387,38 @@ mod tests {
         assert_eq!(
             clamps(&policy),
             vec![(Layer::Local, "allow_force".to_owned())]
+        );
+    }
+
+    #[test]
+    fn two_mandatory_objects_act_as_one_stricter_one() {
+        let mut layers = Layers::new();
+        for yaml in [
+            "{min_cert_level: 2, allowed_origins: [official, verified]}",
+            "{min_cert_level: 1, allowed_origins: [verified, community]}",
+        ] {
+            let value = crate::layers::parse_document(yaml).unwrap_or_default();
+            let rules = crate::Rules::from_value(Layer::Mandatory, &value);
+            layers.add(Layer::Mandatory, rules.unwrap_or_default());
+        }
+        let policy = EffectivePolicy::compile(&layers);
+        assert_eq!(
+            policy.mandatory.min_cert_level,
+            Some(2),
+            "the higher minimum wins"
+        );
+        assert_eq!(
+            policy
+                .mandatory
+                .allowed_origins
+                .map(|set| set.iter().collect::<Vec<_>>()),
+            Some(vec![crate::Origin::Verified]),
+            "only origins both objects allow stay allowed"
+        );
+        assert_eq!(
+            clamps(&policy),
+            vec![(Layer::Mandatory, "min_cert_level".to_owned())],
+            "the looser second object is reported like any lower layer"
         );
     }
 
