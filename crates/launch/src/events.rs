@@ -1,0 +1,70 @@
+//! The port through which a session reports what the caller should audit or show. Calls are
+//! synchronous and made from inside the proxy: an implementation should only record or
+//! queue (e.g. push onto a channel), never block.
+
+use std::fmt;
+
+/// Something the caller should know about a running session.
+pub trait SessionEvents {
+    /// Pinned tools whose definitions differ from the approved ones (`tools_changed`).
+    fn tools_changed(&self, tools: &[String]);
+
+    /// Tools seen for the first time for this launch, now pinned.
+    fn tools_pinned(&self, tools: &[String]) {
+        let _ = tools;
+    }
+
+    /// A problem that does not end the session by itself.
+    fn warning(&self, warning: &SessionWarning) {
+        let _ = warning;
+    }
+}
+
+/// A no-op sink, for callers that do not listen.
+impl SessionEvents for () {
+    fn tools_changed(&self, _tools: &[String]) {}
+}
+
+/// Problems a session meets that are worth recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionWarning {
+    /// A response the proxy had to inspect was longer than the line limit: forwarded as is,
+    /// unchecked.
+    LineTooLong {
+        /// `client` or `server`: who sent it.
+        from: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A `tools/list` response the proxy could not read (not JSON, no `tools` array):
+    /// forwarded as is, the client cannot use it either.
+    UnreadableToolsList,
+    /// Some listed tools have no name and could not be pinned.
+    UnnamedTools(usize),
+    /// The `initialize` response could not carry the warnings (not a successful response
+    /// with an object `result`); it was forwarded as is.
+    InjectionSkipped,
+    /// The pin store failed; the message is the store's own.
+    PinStore(String),
+}
+
+impl fmt::Display for SessionWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LineTooLong { from, limit } => write!(
+                f,
+                "a message from the {from} longer than {limit} bytes was forwarded unchecked"
+            ),
+            Self::UnreadableToolsList => {
+                f.write_str("a tools/list response could not be read and was forwarded unchecked")
+            }
+            Self::UnnamedTools(n) => write!(f, "{n} listed tools have no name and were not pinned"),
+            Self::InjectionSkipped => {
+                f.write_str("the initialize response could not carry the policy warnings")
+            }
+            Self::PinStore(message) => {
+                write!(f, "the tool pins could not be read or saved: {message}")
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The writer toward the client. Both directions of the proxy write to the client (the
+//! server's messages, and the proxy's own notifications), so it sits behind an async mutex
+//! and every message is written whole while the lock is held: messages never interleave.
+
+use std::io;
+
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+#[derive(Debug)]
+pub(crate) struct ClientSink<W> {
+    writer: W,
+    /// Some bytes of a line may have gone out without its newline: a write was cut short
+    /// (the future writing it was dropped) or a long line is being streamed.
+    mid_line: bool,
+    pub(crate) bytes: u64,
+}
+
+impl<W: AsyncWrite + Unpin> ClientSink<W> {
+    pub(crate) fn new(writer: W) -> Self {
+        Self {
+            writer,
+            mid_line: false,
+            bytes: 0,
+        }
+    }
+
+    /// Writes one whole line (`line` ends with its newline, or is the stream's unterminated
+    /// last line).
+    pub(crate) async fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        self.write_part(line, true).await
+    }
+
+    /// Writes a piece of a line; `last` ends it.
+    pub(crate) async fn write_part(&mut self, bytes: &[u8], last: bool) -> io::Result<()> {
+        self.mid_line = true;
+        self.writer.write_all(bytes).await?;
+        self.bytes += bytes.len() as u64;
+        if last {
+            self.writer.flush().await?;
+            self.mid_line = false;
+        }
+        Ok(())
+    }
+
+    /// Ends a line left unfinished, so that what the proxy writes next is a line of its own.
+    pub(crate) async fn end_partial_line(&mut self) -> io::Result<()> {
+        if self.mid_line {
+            self.write_line(b"\n").await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn close(&mut self) -> io::Result<()> {
+        self.writer.flush().await?;
+        self.writer.shutdown().await
+    }
+}
