@@ -36,8 +36,7 @@ pub fn evaluate(policy: &EffectivePolicy, facts: &ServerFacts, request: &Request
     }
     // 2. Deny lists: union over layers, fail closed on an unknown version.
     if let Some(layer) = policy.deny_list.best_match(&key, UnknownVersion::Matches) {
-        let detail = Detail::Name(facts.name.clone());
-        found.push(Code::DenyListed, Severity::Block, layer, detail);
+        found.push(Code::DenyListed, Severity::Block, layer, Detail::None);
     }
     // 3. Allow lists: the server must match every layer's list; the first miss names it.
     if let Some((layer, _)) = policy
@@ -45,8 +44,7 @@ pub fn evaluate(policy: &EffectivePolicy, facts: &ServerFacts, request: &Request
         .iter()
         .find(|(_, set)| set.best_match(&key, UnknownVersion::DoesNotMatch).is_none())
     {
-        let detail = Detail::Name(facts.name.clone());
-        found.push(Code::NotAllowListed, Severity::Block, *layer, detail);
+        found.push(Code::NotAllowListed, Severity::Block, *layer, Detail::None);
     }
     check_origin(policy, facts, request, overrides_apply, &mut found);
     check_cert_level(policy, facts, request, overrides_apply, &mut found);

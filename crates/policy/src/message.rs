@@ -35,7 +35,6 @@ pub fn layer_words(layer: Layer) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Detail {
     None,
-    Name(String),
     Status(Status),
     Origin {
         allowed: OriginSet,
@@ -59,7 +58,7 @@ impl Detail {
     /// The `required` and `actual` values a violation carries for the UI.
     pub(crate) fn values(&self) -> (Option<Value>, Option<Value>) {
         match self {
-            Detail::None | Detail::Name(_) => (None, None),
+            Detail::None => (None, None),
             Detail::Status(status) => (None, Some(Value::from(status.name()))),
             Detail::Origin { allowed, actual } => (
                 Some(Value::from(
