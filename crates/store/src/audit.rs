@@ -1,0 +1,164 @@
+//! The audit event of HUB_API.md B2: what the log stores, what `audit export` writes as JSON
+//! Lines and what the outbox POSTs to the hub. One shape for all three.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// What happened. Exactly the kinds of HUB_API.md B2; serialised in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditKind {
+    LaunchAllowed,
+    LaunchWarnedConfirmed,
+    LaunchTrusted,
+    LaunchBlocked,
+    LaunchForced,
+    /// `detail` carries the exit code and the duration.
+    LaunchEnded,
+    ConfirmDeclined,
+    ConfirmUnavailable,
+    PolicySynced,
+    PolicyRejected,
+    ServerInstalled,
+    ServerRemoved,
+    ServerDropped,
+    ClientConfigChanged,
+    ToolsChanged,
+}
+
+impl AuditKind {
+    /// Every kind, in the order of HUB_API.md B2.
+    pub const ALL: [AuditKind; 15] = [
+        AuditKind::LaunchAllowed,
+        AuditKind::LaunchWarnedConfirmed,
+        AuditKind::LaunchTrusted,
+        AuditKind::LaunchBlocked,
+        AuditKind::LaunchForced,
+        AuditKind::LaunchEnded,
+        AuditKind::ConfirmDeclined,
+        AuditKind::ConfirmUnavailable,
+        AuditKind::PolicySynced,
+        AuditKind::PolicyRejected,
+        AuditKind::ServerInstalled,
+        AuditKind::ServerRemoved,
+        AuditKind::ServerDropped,
+        AuditKind::ClientConfigChanged,
+        AuditKind::ToolsChanged,
+    ];
+
+    /// The wire name, as serde writes it (and as the database stores it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::LaunchAllowed => "launch_allowed",
+            AuditKind::LaunchWarnedConfirmed => "launch_warned_confirmed",
+            AuditKind::LaunchTrusted => "launch_trusted",
+            AuditKind::LaunchBlocked => "launch_blocked",
+            AuditKind::LaunchForced => "launch_forced",
+            AuditKind::LaunchEnded => "launch_ended",
+            AuditKind::ConfirmDeclined => "confirm_declined",
+            AuditKind::ConfirmUnavailable => "confirm_unavailable",
+            AuditKind::PolicySynced => "policy_synced",
+            AuditKind::PolicyRejected => "policy_rejected",
+            AuditKind::ServerInstalled => "server_installed",
+            AuditKind::ServerRemoved => "server_removed",
+            AuditKind::ServerDropped => "server_dropped",
+            AuditKind::ClientConfigChanged => "client_config_changed",
+            AuditKind::ToolsChanged => "tools_changed",
+        }
+    }
+
+    /// The kind with wire name `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<AuditKind> {
+        AuditKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for AuditKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One audit event, with exactly the field names of HUB_API.md B2. Every field is always
+/// written (absent values as `null`, `codes` as an array), so the JSON shape never varies.
+///
+/// Never put tool arguments, environment values or secrets here: the log leaves the machine.
+/// `detail` and `overrides` are for facts such as exit codes, durations, tool names, hashes
+/// and the override flags used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// Made by the client, so re-sending to the hub is safe.
+    pub id: Uuid,
+    /// RFC 3339 in UTC on the wire, whatever offset the value has.
+    #[serde(with = "crate::time_text::rfc3339_utc")]
+    pub time: OffsetDateTime,
+    pub device: String,
+    /// The OS user name.
+    pub user: String,
+    pub kind: AuditKind,
+    #[serde(default)]
+    pub server: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub digest: Option<String>,
+    #[serde(default)]
+    pub verdict: Option<String>,
+    /// Violation codes of the decision (POLICY.md), empty when there are none.
+    #[serde(default)]
+    pub codes: Vec<String>,
+    #[serde(default)]
+    pub overrides: Option<serde_json::Value>,
+    #[serde(default)]
+    pub detail: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn wire_names_are_serde_names_and_parse_back() {
+        for kind in AuditKind::ALL {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, serde_json::json!(kind.as_str()), "{kind:?}");
+            assert_eq!(AuditKind::from_name(kind.as_str()), Some(kind));
+        }
+        let distinct: BTreeSet<&str> = AuditKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(
+            distinct.len(),
+            15,
+            "HUB_API.md B2 lists 15 kinds, all distinct"
+        );
+        assert_eq!(AuditKind::from_name("launch_maybe"), None);
+    }
+
+    #[test]
+    fn time_is_written_in_utc_whatever_the_offset() {
+        let event = AuditEvent {
+            id: Uuid::nil(),
+            time: datetime!(2026-11-20 12:00:00 +02:00),
+            device: "d".into(),
+            user: "u".into(),
+            kind: AuditKind::LaunchEnded,
+            server: None,
+            version: None,
+            digest: None,
+            verdict: None,
+            codes: vec![],
+            overrides: None,
+            detail: Some(serde_json::json!({"exit_code": 0, "duration_ms": 12})),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["time"], "2026-11-20T10:00:00Z");
+        let back: AuditEvent = serde_json::from_value(json).unwrap();
+        assert_eq!(back, event, "the JSON form round-trips");
+    }
+}

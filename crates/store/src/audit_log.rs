@@ -1,0 +1,163 @@
+//! Writing and reading the audit log. Every event gets an outbox row in the same
+//! transaction, so an event is never logged without being queued for the hub (or queued
+//! without being logged).
+
+use sqlx::SqliteConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::{AuditEvent, AuditKind};
+use crate::error::{Error, Result, is_unique_violation};
+use crate::open::Store;
+use crate::time_text::{from_text, to_text};
+
+const TABLE: &str = "audit_events";
+
+/// The columns of [`EventRow`], in the order of its fields. A macro so that it can be
+/// spliced into `concat!` and every query stays a `&'static str`.
+macro_rules! event_columns {
+    () => {
+        "e.id, e.time, e.device, e.user, e.kind, e.server, e.version, e.digest, e.verdict, \
+         e.codes, e.overrides, e.detail"
+    };
+}
+pub(crate) use event_columns;
+
+impl Store {
+    /// Appends `event` to the log and queues it for the hub, atomically.
+    ///
+    /// An id already in the log gives [`Error::DuplicateEvent`] and stores nothing.
+    pub async fn record(&self, event: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Events at or after `since` (all when `None`), oldest first, at most `limit` of them.
+    pub async fn audit(
+        &self,
+        since: Option<OffsetDateTime>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        // Two statements rather than `?1 IS NULL OR …`, so the filtered one uses the index.
+        let rows: Vec<EventRow> = match since {
+            Some(since) => sqlx::query_as(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM audit_events e WHERE e.time >= ? ORDER BY e.time, e.seq LIMIT ?"
+            ))
+            .bind(to_text(since)?),
+            None => sqlx::query_as(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM audit_events e ORDER BY e.time, e.seq LIMIT ?"
+            )),
+        }
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter().map(AuditEvent::try_from).collect()
+    }
+}
+
+/// Inserts `event` and its outbox row on a connection that is inside a write transaction.
+/// Other use cases (storing a snapshot, adding a server) call it so their change and its
+/// audit event commit together.
+pub(crate) async fn insert_event(conn: &mut SqliteConnection, event: &AuditEvent) -> Result<()> {
+    let id = event.id.to_string();
+    let codes = serde_json::to_string(&event.codes)?;
+    let overrides = event
+        .overrides
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    let detail = event
+        .detail
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    sqlx::query(
+        "INSERT INTO audit_events \
+         (id, time, device, user, kind, server, version, digest, verdict, codes, overrides, detail) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&id)
+    .bind(to_text(event.time)?)
+    .bind(&event.device)
+    .bind(&event.user)
+    .bind(event.kind.as_str())
+    .bind(&event.server)
+    .bind(&event.version)
+    .bind(&event.digest)
+    .bind(&event.verdict)
+    .bind(codes)
+    .bind(overrides)
+    .bind(detail)
+    .execute(&mut *conn)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            Error::DuplicateEvent(event.id)
+        } else {
+            Error::from(error)
+        }
+    })?;
+    sqlx::query("INSERT INTO audit_outbox (event_id) VALUES (?)")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// An `audit_events` row as stored; decoded into [`AuditEvent`] with checks.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct EventRow {
+    id: String,
+    time: String,
+    device: String,
+    user: String,
+    kind: String,
+    server: Option<String>,
+    version: Option<String>,
+    digest: Option<String>,
+    verdict: Option<String>,
+    codes: String,
+    overrides: Option<String>,
+    detail: Option<String>,
+}
+
+impl TryFrom<EventRow> for AuditEvent {
+    type Error = Error;
+
+    fn try_from(row: EventRow) -> Result<AuditEvent> {
+        let id = Uuid::parse_str(&row.id).map_err(|e| invalid(format!("id `{}`: {e}", row.id)))?;
+        let kind = AuditKind::from_name(&row.kind)
+            .ok_or_else(|| invalid(format!("unknown kind `{}`", row.kind)))?;
+        Ok(AuditEvent {
+            id,
+            time: from_text(TABLE, &row.time)?,
+            device: row.device,
+            user: row.user,
+            kind,
+            server: row.server,
+            version: row.version,
+            digest: row.digest,
+            verdict: row.verdict,
+            codes: json(&row.codes)?,
+            overrides: row.overrides.as_deref().map(json).transpose()?,
+            detail: row.detail.as_deref().map(json).transpose()?,
+        })
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| invalid(format!("json `{text}`: {e}")))
+}
+
+fn invalid(detail: String) -> Error {
+    Error::InvalidRow {
+        table: TABLE,
+        detail,
+    }
+}

@@ -1,0 +1,31 @@
+//! The Gatehouse store: the one crate that touches SQL. It owns the local SQLite database
+//! (`gatehouse.db`) and its schema: signed policy snapshots, installed servers, remembered
+//! confirmations, tool pins, the audit log with its outbox to the hub, and settings.
+//!
+//! It stores; it never decides. Whether a snapshot is valid, a server may run or a tool
+//! change matters is for `policy`, `hub` and `core`; this crate only keeps what they give it,
+//! atomically and safely under many concurrent processes (every `gatehouse run` opens the
+//! database). It never stores environment values, tool arguments or secrets.
+//!
+//! Every method is async and needs a Tokio runtime. Writes that touch more than one row run
+//! in one `BEGIN IMMEDIATE` transaction, so a writer waits for the write lock (up to the
+//! busy timeout) instead of failing when another process writes.
+
+mod audit;
+mod audit_log;
+mod confirmations;
+mod error;
+mod open;
+mod outbox;
+mod pins;
+mod servers;
+mod settings;
+mod snapshots;
+mod time_text;
+
+pub use audit::{AuditEvent, AuditKind};
+pub use confirmations::ConfirmationKey;
+pub use error::{Error, Result};
+pub use open::Store;
+pub use servers::{Server, ServerSource};
+pub use snapshots::{NewSnapshot, Snapshot};

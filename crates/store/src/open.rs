@@ -1,0 +1,245 @@
+//! Opening the database: the file, its connection settings and its schema.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sqlx::migrate::MigrateError;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Executor, Sqlite, SqliteConnection, Transaction};
+
+use crate::error::{Error, Result, is_busy, is_corrupt};
+
+/// The schema, embedded at build time from `crates/store/migrations/`.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+/// How long a statement waits for another process's lock before failing with `Busy`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections per handle. SQLite has one writer at a time anyway; a few connections let
+/// the tray app read while it writes.
+const MAX_CONNECTIONS: u32 = 4;
+
+/// A handle on the database. Cheap to clone; clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the database at `path`, creating it (and its directory, owner-only on Unix) when
+    /// missing, and brings its schema up to date.
+    ///
+    /// This is on the hot path of every server launch, so when the schema is current it costs
+    /// one connection and one `PRAGMA user_version`; the migrator runs only when that version
+    /// differs. A file that is not a database gives [`Error::Corrupt`] and is left untouched.
+    pub async fn open(path: &Path) -> Result<Store> {
+        create_parent_dir(path)?;
+        create_private_file(path)?;
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = connect(options)
+            .await
+            .map_err(|error| open_error(path, error))?;
+        let store = Store {
+            pool,
+            path: path.to_path_buf(),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The file this store was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes every connection of this handle and its clones, checkpointing the WAL.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Starts a write transaction that holds the write lock from its first statement.
+    ///
+    /// A DEFERRED transaction that reads first and then writes cannot wait for the lock:
+    /// SQLite answers SQLITE_BUSY at once because its read snapshot may be stale. IMMEDIATE
+    /// takes the lock up front, so the busy timeout applies and concurrent writers queue.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let target = schema_version();
+        let found = user_version(&self.pool)
+            .await
+            .map_err(|error| open_error(&self.path, error))?;
+        if found == target {
+            return Ok(());
+        }
+        self.check_not_newer(found, target)?;
+        // Several processes may open a new database at once: the write lock makes one of them
+        // migrate while the others wait, then see the new version and do nothing.
+        let mut tx = self.begin_write().await?;
+        let found = user_version(&mut *tx).await?;
+        self.check_not_newer(found, target)?;
+        if found < target {
+            run_migrator(&mut tx).await?;
+            // PRAGMA takes no parameters; `target` is a number from the embedded migrations.
+            let set = format!("PRAGMA user_version = {target}");
+            sqlx::query(AssertSqlSafe(set)).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn check_not_newer(&self, found: i64, target: i64) -> Result<()> {
+        if found > target {
+            return Err(Error::SchemaTooNew {
+                path: self.path.clone(),
+                found,
+                supported: target,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Runs the embedded migrations on a connection inside the caller's write transaction
+/// (each migration then runs in a savepoint).
+///
+/// `Migrator::run` takes an `Acquire`, and awaiting it makes every future that contains it
+/// (so `Store::open`) fail the `Send` check `tokio::spawn` needs ("implementation of
+/// `Acquire` is not general enough", a compiler limitation). `run_direct` is the entry point
+/// sqlx keeps for exactly this case; it is `#[doc(hidden)]`, so an sqlx upgrade must re-check
+/// it (the concurrency tests spawn `Store::open` and would stop compiling).
+async fn run_migrator(conn: &mut SqliteConnection) -> Result<(), MigrateError> {
+    MIGRATOR.run_direct(None, conn, false).await
+}
+
+/// The schema version this build writes: the highest embedded migration.
+pub(crate) fn schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+async fn user_version<'e, E>(executor: E) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Sqlite>,
+{
+    sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(executor)
+        .await
+}
+
+/// Opens the pool, retrying while another process holds the lock that switching a new
+/// database to WAL needs: SQLite does not run the busy handler for that lock.
+async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let attempt = SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options.clone())
+            .await;
+        match attempt {
+            Err(error) if is_busy(&error) && Instant::now() < deadline => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            result => return result,
+        }
+    }
+}
+
+fn open_error(path: &Path, error: sqlx::Error) -> Error {
+    if is_corrupt(&error) {
+        Error::Corrupt {
+            path: path.to_path_buf(),
+        }
+    } else {
+        Error::from(error)
+    }
+}
+
+fn create_parent_dir(path: &Path) -> Result<()> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if parent.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        // The data dir holds the audit log and client config backups: owner only.
+        builder.mode(0o700);
+    }
+    builder.create(parent).map_err(|source| Error::Io {
+        path: parent.to_path_buf(),
+        source,
+    })
+}
+
+/// Creates an empty database file readable by its owner only. SQLite gives the `-wal` and
+/// `-shm` files the same permissions. An existing file is left as it is.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_version_is_the_last_migration() {
+        let versions: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        assert!(!versions.is_empty(), "migrations are embedded");
+        assert_eq!(schema_version(), *versions.iter().max().unwrap());
+        assert!(
+            i32::try_from(schema_version()).is_ok(),
+            "user_version is a 32-bit integer: migration versions must be small numbers"
+        );
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn new_directory_and_file_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/gatehouse.db");
+        Store::open(&path).await.unwrap();
+        let dir_mode = std::fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        let file_mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(dir_mode & 0o777, 0o700, "the data dir holds the audit log");
+        assert_eq!(file_mode & 0o777, 0o600, "the database is the user's alone");
+    }
+}

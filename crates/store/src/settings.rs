@@ -1,0 +1,69 @@
+//! Key-value settings, and the device id kept among them.
+
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::open::Store;
+
+/// The settings key of the device id (DESIGN.md, "Settings and files").
+const DEVICE_ID: &str = "device_id";
+
+impl Store {
+    /// The value of setting `key`, if set.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
+    /// Sets `key` to `value`, replacing any earlier value.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Removes `key`. Returns whether it was set.
+    pub async fn remove_setting(&self, key: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM settings WHERE key = ?")
+            .bind(key)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// This device's id: a random UUID made the first time it is asked for, then kept.
+    ///
+    /// Processes racing on a new database all get the same id: each offers its own with
+    /// `INSERT OR IGNORE`, one wins, and everyone reads the winner. The plain read comes
+    /// first because every launch asks and should not need the write lock for it.
+    pub async fn device_id(&self) -> Result<Uuid> {
+        let text = match self.setting(DEVICE_ID).await? {
+            Some(text) => text,
+            None => {
+                sqlx::query("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)")
+                    .bind(DEVICE_ID)
+                    .bind(Uuid::new_v4().to_string())
+                    .execute(self.pool())
+                    .await?;
+                sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                    .bind(DEVICE_ID)
+                    .fetch_one(self.pool())
+                    .await?
+            }
+        };
+        Uuid::parse_str(&text).map_err(|e| Error::InvalidRow {
+            table: "settings",
+            detail: format!("{DEVICE_ID} `{text}`: {e}"),
+        })
+    }
+}

@@ -1,0 +1,16 @@
+//! Integration tests of the store against real SQLite files in temporary directories.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod audit;
+mod confirmations;
+mod fixtures;
+mod open;
+mod pins;
+mod servers;
+mod settings;
+mod snapshots;
