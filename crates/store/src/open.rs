@@ -1,7 +1,7 @@
 //! Opening the database: the file, its connection settings and its schema.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sqlx::migrate::MigrateError;
 use sqlx::sqlite::{
@@ -9,7 +9,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Executor, Sqlite, SqliteConnection, Transaction};
 
-use crate::error::{Error, Result, is_busy, is_corrupt};
+use crate::error::{Error, Result, is_corrupt};
 
 /// The schema, embedded at build time from `crates/store/migrations/`.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -141,24 +141,11 @@ where
         .await
 }
 
-/// Opens the pool, retrying while another process holds the lock that switching a new
-/// database to WAL needs: SQLite does not run the busy handler for that lock.
 async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
-    let deadline = Instant::now() + BUSY_TIMEOUT;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        let attempt = SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options.clone())
-            .await;
-        match attempt {
-            Err(error) if is_busy(&error) && Instant::now() < deadline => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_millis(50));
-            }
-            result => return result,
-        }
-    }
+    SqlitePoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .connect_with(options)
+        .await
 }
 
 fn open_error(path: &Path, error: sqlx::Error) -> Error {

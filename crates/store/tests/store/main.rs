@@ -7,6 +7,7 @@
 )]
 
 mod audit;
+mod concurrency;
 mod confirmations;
 mod fixtures;
 mod open;

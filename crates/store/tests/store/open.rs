@@ -204,3 +204,63 @@ async fn opening_an_existing_database_is_cheap() {
         "median open took {median:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_waits_for_a_lock_held_elsewhere() {
+    // A new database must be switched to WAL, which needs an exclusive lock. Another
+    // connection holds one for a while: open must wait for it, not fail.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gatehouse.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let mut other = SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE held (x)")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let hold = Duration::from_millis(300);
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(hold).await;
+        sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        other.close().await.unwrap();
+    });
+    let started = Instant::now();
+    let store = Store::open(&path).await.unwrap();
+    assert!(
+        started.elapsed() >= hold,
+        "open returned before the lock was released"
+    );
+    release.await.unwrap();
+    assert_eq!(
+        store.servers().await.unwrap(),
+        [],
+        "and the schema is there"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_held_past_the_busy_timeout_is_a_busy_error() {
+    let (_dir, store) = new_store().await;
+    let url = format!("sqlite://{}", store.path().display());
+    let mut other = SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let result = store.record(&event(AuditKind::LaunchAllowed, T0)).await;
+    assert!(matches!(result, Err(Error::Busy)), "{result:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(4),
+        "it waited for the busy timeout first ({:?})",
+        started.elapsed()
+    );
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    store
+        .record(&event(AuditKind::LaunchAllowed, T0))
+        .await
+        .unwrap();
+}
