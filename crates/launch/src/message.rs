@@ -87,12 +87,29 @@ pub(crate) fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| String::from("\"\""))
 }
 
-/// The identity of a request id for matching a response to its request: the id re-serialized
-/// from its parsed value, so `"a"` and `"\u0061"` match, as they do for the client.
+/// The identity of a request id for matching a response to its request, as clients match
+/// it: strings by value (`"a"` and `"\u0061"` are one id), numbers by value (`2`, `2.0` and
+/// `2e0` are one id to JavaScript and Python clients, so they must be one id here, or a
+/// server could slip a `tools/list` response past inspection).
 pub(crate) fn id_key(raw: &RawValue) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
     match value {
-        serde_json::Value::String(_) | serde_json::Value::Number(_) => Some(value.to_string()),
+        serde_json::Value::String(text) => Some(format!("s{text}")),
+        serde_json::Value::Number(number) => {
+            if let Some(int) = number.as_i64() {
+                return Some(format!("n{int}"));
+            }
+            if let Some(int) = number.as_u64() {
+                return Some(format!("n{int}"));
+            }
+            let float = number.as_f64()?;
+            // Integral floats within the exactly representable range read as integers.
+            if float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0 {
+                // `+ 0.0` turns -0.0 into 0.0, which prints as `0`.
+                return Some(format!("n{:.0}", float + 0.0));
+            }
+            Some(format!("n{float}"))
+        }
         // JSON-RPC ids are strings or numbers; `null` and others identify nothing.
         _ => None,
     }
@@ -202,8 +219,23 @@ mod tests {
         let a: &RawValue = serde_json::from_str(r#""\u0061""#).unwrap();
         let b: &RawValue = serde_json::from_str(r#""a""#).unwrap();
         let n: &RawValue = serde_json::from_str("7").unwrap();
+        let seven: &RawValue = serde_json::from_str("\"7\"").unwrap();
         assert_eq!(id_key(a), id_key(b));
         assert_ne!(id_key(n), id_key(b));
+        assert_ne!(
+            id_key(n),
+            id_key(seven),
+            "the string \"7\" is not the number 7"
+        );
+        let zero: &RawValue = serde_json::from_str("0").unwrap();
+        let minus_zero: &RawValue = serde_json::from_str("-0.0").unwrap();
+        assert_eq!(id_key(zero), id_key(minus_zero));
+        for same in ["7.0", "7e0", "70e-1", "7"] {
+            let raw: &RawValue = serde_json::from_str(same).unwrap();
+            assert_eq!(id_key(raw), id_key(n), "{same} is the number 7 to a client");
+        }
+        let half: &RawValue = serde_json::from_str("7.5").unwrap();
+        assert_ne!(id_key(half), id_key(n));
         let null: &RawValue = serde_json::from_str("null").unwrap();
         assert_eq!(id_key(null), None);
     }

@@ -698,3 +698,51 @@ proptest! {
         prop_assert_eq!(to_client, server);
     }
 }
+
+#[tokio::test]
+async fn a_response_id_written_another_way_is_still_inspected() {
+    let pins = Arc::new(MemoryPins::default());
+    list_once(&pins, PinMode::Strict, &[("echo", "Echoes")]).await;
+    let mut rig = Rig::start(options(PinMode::Strict), Arc::clone(&pins));
+    rig.client_sends(&tools_list(5, None)).await;
+    rig.server_gets().await;
+    // `5.0` is the id 5 to a JavaScript or Python client.
+    rig.server_sends(
+        r#"{"jsonrpc":"2.0","id":5.0,"result":{"tools":[{"name":"echo","description":"evil"}]}}
+"#,
+    )
+    .await;
+    let error = rig.client_gets_json().await;
+    assert_eq!(error["error"]["code"], crate::TOOLS_CHANGED_CODE);
+    assert_eq!(error["id"], 5, "answered with the id as the client sent it");
+    rig.end().await;
+}
+
+#[test]
+fn a_session_future_can_be_spawned_on_a_multi_threaded_runtime() {
+    fn is_send<T: Send>(_: &T) {}
+    let pins = MemoryPins::default();
+    let spec = crate::LaunchSpec::new("x", Vec::new());
+    let client = Endpoint {
+        reader: tokio::io::empty(),
+        writer: tokio::io::sink(),
+    };
+    let stop = std::future::pending::<StopReason>();
+    let session = crate::run_session_with(
+        spec.clone(),
+        client,
+        options(PinMode::Warn),
+        &pins,
+        &(),
+        stop,
+    );
+    is_send(&session);
+    let stdio = crate::run_session(
+        spec,
+        options(PinMode::Warn),
+        &pins,
+        &(),
+        std::future::pending(),
+    );
+    is_send(&stdio);
+}
