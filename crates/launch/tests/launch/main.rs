@@ -9,6 +9,7 @@
 )]
 
 mod fake;
+mod real_servers;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -97,6 +98,18 @@ impl Client {
             if let Ok(value) = serde_json::from_str::<Value>(&line) {
                 return value;
             }
+        }
+    }
+
+    /// The next message for which `wanted` holds; the ones before it are returned too.
+    async fn until(&mut self, wanted: impl Fn(&Value) -> bool) -> (Value, Vec<Value>) {
+        let mut skipped = Vec::new();
+        loop {
+            let message = self.next_json().await;
+            if wanted(&message) {
+                return (message, skipped);
+            }
+            skipped.push(message);
         }
     }
 
