@@ -1,11 +1,11 @@
 //! The command line grammar. Names, flags and exit codes are a contract (`shared/CLI.md`):
 //! change them only together with that document.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// Gatehouse decides which MCP servers may run on this computer.
 #[derive(Debug, Parser)]
-#[command(name = "gatehouse", version, about, long_about = None)]
+#[command(name = "gatehouse", version, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -13,7 +13,118 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Launch a server through the policy check and proxy its stdio (what client apps call).
+    Run(RunArgs),
+    /// Show the decision for a server without running it, asking anyone, or recording it.
+    Check(CheckArgs),
+    /// Remember "Always for this version" for a server that policy says to ask about.
+    Approve(ApproveArgs),
+    /// Managed servers: list, add, remove.
+    #[command(subcommand)]
+    Servers(ServersCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Work with policy files: run conformance cases, explain one decision.
     #[command(subcommand)]
     Policy(crate::commands::policy::PolicyCommand),
+}
+
+/// The request flags shared by `run` and `check` (POLICY.md section 4).
+#[derive(Debug, Clone, Args)]
+pub struct DecisionFlags {
+    /// Run a server that policy warns about without asking; the warnings go into the session.
+    #[arg(long)]
+    pub trust: bool,
+    /// Apply the overrides below, where the organization permits it (always audited).
+    #[arg(long)]
+    pub force: bool,
+    /// With --force: accept this certification level (0-3) for this launch only.
+    #[arg(long, value_name = "N")]
+    pub min_cert_level: Option<u8>,
+    /// With --force: accept this origin (official, verified, community) for this launch only.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The server id (the name its entry has in the client app's config).
+    pub server: String,
+    #[command(flatten)]
+    pub flags: DecisionFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A server id, or a catalog name (`@acme/tool` or `@acme/tool@1.2.0`).
+    pub server: String,
+    #[command(flatten)]
+    pub flags: DecisionFlags,
+    /// Print the decision as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The server id.
+    pub server: String,
+    /// Approve without asking (for scripts); the warnings are still printed.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServersCommand {
+    /// Managed servers with their facts and verdicts.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register a local stdio server: `gatehouse servers add ID -- COMMAND [ARGS...]`.
+    Add(AddArgs),
+    /// Unregister a server.
+    Remove {
+        /// The server id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The id client configs and `gatehouse run` use.
+    pub id: String,
+    /// The policy name (default: the package the command runs, else the id).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The version (default: the one the command pins, if any).
+    #[arg(long)]
+    pub version: Option<String>,
+    /// An environment variable the server needs (repeatable). Only its name is stored; the
+    /// value is taken from the caller's environment at each launch.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, num_args = 1.., value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print the audit log as JSON Lines.
+    Export {
+        /// Only events at or after this time (RFC 3339, e.g. 2026-11-20T00:00:00Z).
+        #[arg(long)]
+        since: Option<String>,
+        /// The output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: AuditFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AuditFormat {
+    Jsonl,
 }

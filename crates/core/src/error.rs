@@ -1,4 +1,5 @@
-//! Errors of the core use cases.
+//! Errors of the core use cases. Each maps to one exit code of the command line contract
+//! (see [`Error::exit_code`]) and to an IPC error code in the app.
 
 use std::path::PathBuf;
 
@@ -8,6 +9,9 @@ pub enum Error {
     /// No directory could be derived for Gatehouse's data.
     #[error("cannot find a data directory: set `GATEHOUSE_DATA_DIR` or `HOME`")]
     NoDataDir,
+    /// No home directory, so `~/.mcp/config.yaml` has no place.
+    #[error("cannot find your home directory: set `HOME` or `GATEHOUSE_MCP_CONFIG`")]
+    NoHome,
     /// A path from the environment is not absolute, so its meaning would depend on the
     /// working directory of whichever process reads it.
     #[error("`{variable}` must be an absolute path, not `{}`", .path.display())]
@@ -15,6 +19,62 @@ pub enum Error {
         variable: &'static str,
         path: PathBuf,
     },
+    /// The user's own policy file cannot be used. Enforcing without it would silently drop
+    /// rules the user set, so nothing runs until it is fixed.
+    #[error("your policy file `{}` cannot be used: {reason}", .path.display())]
+    LocalPolicy { path: PathBuf, reason: String },
+    /// The command line asked for something contradictory (POLICY.md: exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// No server is registered under this id.
+    #[error("no server `{0}` is registered: see `gatehouse servers list`")]
+    UnknownServer(String),
+    /// A server id that cannot be used.
+    #[error("`{id}` cannot be a server id: {reason}")]
+    InvalidId { id: String, reason: &'static str },
+    /// A server id that is already registered.
+    #[error("a server `{0}` is already registered")]
+    DuplicateServer(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(gatehouse_store::Error),
+    /// The server could not be started or its session failed.
+    #[error(transparent)]
+    Launch(#[from] gatehouse_launch::Error),
+    /// A file of Gatehouse's own could not be written.
+    #[error("cannot write `{}`: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl From<gatehouse_store::Error> for Error {
+    fn from(error: gatehouse_store::Error) -> Self {
+        match error {
+            gatehouse_store::Error::DuplicateServer(id) => Error::DuplicateServer(id),
+            other => Error::Store(other),
+        }
+    }
+}
+
+impl Error {
+    /// The exit code of the command line contract (`shared/CLI.md`) for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_)
+            | Error::UnknownServer(_)
+            | Error::InvalidId { .. }
+            | Error::DuplicateServer(_) => 2,
+            Error::LocalPolicy { .. } => 3,
+            Error::NoDataDir
+            | Error::NoHome
+            | Error::RelativePath { .. }
+            | Error::Store(_)
+            | Error::Launch(_)
+            | Error::Io { .. } => 1,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

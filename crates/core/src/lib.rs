@@ -1,10 +1,18 @@
 //! Gatehouse's use cases, written against ports (clock, notifier, prompter, secret store,
 //! hub) so that the command line and the tray app share one behaviour and tests can pass
 //! fakes. This crate must not depend on tauri, and it decides nothing about policy itself:
-//! that is `gatehouse-policy`'s job.
+//! that is `gatehouse-policy`'s job; it stores nothing itself: that is `gatehouse-store`'s.
 
+pub mod context;
+pub mod decide;
 pub mod error;
+pub mod evaluation;
+pub mod launch;
 pub mod naming;
 pub mod paths;
+pub mod ports;
+pub mod servers;
+mod session;
 
+pub use context::Context;
 pub use error::{Error, Result};

@@ -1,12 +1,31 @@
 //! One module per command group; each turns parsed arguments into an [`Exit`].
 
+mod approve;
+mod audit;
+mod check;
+mod flags;
 pub mod policy;
+mod prompt;
+mod run;
+mod runtime;
+mod servers;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
 pub fn dispatch(cli: Cli) -> Exit {
     match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Approve(args) => approve::run(args),
+        Command::Servers(command) => servers::run(command),
+        Command::Audit(command) => audit::run(command),
         Command::Policy(command) => policy::run(command),
     }
+}
+
+/// Reports a core error on stderr and maps it to its contract exit code.
+fn fail(error: &gatehouse_core::Error) -> Exit {
+    eprintln!("gatehouse: {error}");
+    Exit::Code(error.exit_code())
 }

@@ -1,7 +1,7 @@
 //! `gatehouse policy …`: run conformance corpus files and explain one decision from files.
 //! Both are thin: they read files, call `gatehouse_policy`, and print.
 
-mod explain;
+pub(crate) mod explain;
 mod test;
 
 use clap::Subcommand;

@@ -118,7 +118,7 @@ fn usage(path: &Path, error: &Error) -> Failure {
 
 /// The decision in words: the verdict, each violation with who imposed it, the clamps, and
 /// for a block the message a launch would print.
-fn human(facts: &ServerFacts, decision: &Decision, exit: Exit) -> String {
+pub(crate) fn human(facts: &ServerFacts, decision: &Decision, exit: Exit) -> String {
     let server = match &facts.version {
         Some(version) => format!("{}@{version}", facts.name),
         None => facts.name.clone(),
@@ -169,7 +169,7 @@ fn bare(value: &Value) -> String {
     }
 }
 
-fn print(text: &str) {
+pub(crate) fn print(text: &str) {
     let mut out = std::io::stdout().lock();
     // A closed stdout cannot be reported anywhere useful; the exit code still tells.
     let _ = writeln!(out, "{}", text.trim_end());

@@ -1,0 +1,41 @@
+//! `gatehouse run <server>`: what client app configs call for every managed server.
+
+use gatehouse_core::launch::{self, Prepared};
+
+use super::prompt::TerminalPrompter;
+use super::{fail, flags, runtime};
+use crate::cli::RunArgs;
+use crate::exit::Exit;
+
+pub fn run(args: RunArgs) -> Exit {
+    let request = match flags::request(&args.flags) {
+        Ok(request) => request,
+        Err(message) => {
+            eprintln!("gatehouse: {message}");
+            return Exit::Usage;
+        }
+    };
+    let exit = runtime::with_context(|ctx| async move {
+        let prepared = match launch::prepare(&ctx, &TerminalPrompter, &args.server, &request).await
+        {
+            Ok(prepared) => prepared,
+            Err(error) => return fail(&error),
+        };
+        match prepared {
+            Prepared::Refused { exit_code, message } => {
+                eprintln!("{}", message.trim_end());
+                Exit::Code(exit_code)
+            }
+            Prepared::Run(launch) => match launch::run(&ctx, *launch).await {
+                Ok(code) => Exit::Code(u8::try_from(code.clamp(0, 255)).unwrap_or(1)),
+                Err(error) => {
+                    eprintln!("gatehouse: {error}");
+                    Exit::Failure
+                }
+            },
+        }
+    });
+    // The session reads stdin on a thread that cannot be cancelled: leave now rather than
+    // wait for it at runtime shutdown.
+    std::process::exit(i32::from(exit.code()))
+}

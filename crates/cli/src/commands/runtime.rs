@@ -1,0 +1,32 @@
+//! The async runtime and context every store-backed command starts with.
+
+use std::future::Future;
+
+use gatehouse_core::Context;
+
+use crate::exit::Exit;
+
+/// Runs `body` on a single-threaded runtime with the context of this process's environment.
+/// A runtime or context that cannot be made ends the command with the error's exit code.
+pub fn with_context<F, Fut>(body: F) -> Exit
+where
+    F: FnOnce(Context) -> Fut,
+    Fut: Future<Output = Exit>,
+{
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("gatehouse: cannot start: {error}");
+            return Exit::Failure;
+        }
+    };
+    runtime.block_on(async {
+        match Context::from_process().await {
+            Ok(ctx) => body(ctx).await,
+            Err(error) => super::fail(&error),
+        }
+    })
+}

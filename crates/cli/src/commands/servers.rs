@@ -1,0 +1,100 @@
+//! `gatehouse servers list|add|remove`.
+
+use gatehouse_core::servers::{self, AddServer, ServerView};
+
+use super::policy::explain::print;
+use super::{fail, runtime};
+use crate::cli::ServersCommand;
+use crate::exit::Exit;
+
+pub fn run(command: ServersCommand) -> Exit {
+    runtime::with_context(|ctx| async move {
+        match command {
+            ServersCommand::List { json } => match servers::list_servers(&ctx).await {
+                Ok(list) if json => match serde_json::to_string_pretty(&list) {
+                    Ok(text) => {
+                        print(&text);
+                        Exit::Ok
+                    }
+                    Err(error) => {
+                        eprintln!("gatehouse: {error}");
+                        Exit::Failure
+                    }
+                },
+                Ok(list) => {
+                    print(&table(&list));
+                    Exit::Ok
+                }
+                Err(error) => fail(&error),
+            },
+            ServersCommand::Add(args) => {
+                let mut command = args.command.into_iter();
+                let Some(program) = command.next() else {
+                    eprintln!("gatehouse: the server's command is missing after `--`");
+                    return Exit::Usage;
+                };
+                let add = AddServer {
+                    id: args.id,
+                    name: args.name,
+                    version: args.version,
+                    env_names: args.env,
+                    command: program,
+                    args: command.collect(),
+                };
+                match servers::add_server(&ctx, add).await {
+                    Ok(server) => {
+                        let version = server.version.as_deref().unwrap_or("unknown version");
+                        print(&format!(
+                            "Registered `{}` as {} ({version}). Client apps start it with: gatehouse run {}",
+                            server.id, server.name, server.id
+                        ));
+                        Exit::Ok
+                    }
+                    Err(error) => fail(&error),
+                }
+            }
+            ServersCommand::Remove { id } => match servers::remove_server(&ctx, &id).await {
+                Ok(true) => {
+                    print(&format!("Removed `{id}`."));
+                    Exit::Ok
+                }
+                Ok(false) => {
+                    eprintln!("gatehouse: no server `{id}` is registered");
+                    Exit::Failure
+                }
+                Err(error) => fail(&error),
+            },
+        }
+    })
+}
+
+/// One line per server: id, name and version, verdict, then the reasons indented.
+fn table(list: &[ServerView]) -> String {
+    if list.is_empty() {
+        return "No servers are registered yet. Add one with `gatehouse servers add ID -- COMMAND`.".to_owned();
+    }
+    let mut text = String::new();
+    for server in list {
+        let version = server.version.as_deref().unwrap_or("?");
+        let verdict = match server.verdict {
+            gatehouse_policy::Verdict::Allow => "Allowed",
+            gatehouse_policy::Verdict::Warn => "Asks first",
+            gatehouse_policy::Verdict::Block => "Blocked",
+        };
+        let level = server.cert_level.map_or_else(
+            || "unknown".to_owned(),
+            |l| format!("{l} ({})", gatehouse_policy::level_name(l)),
+        );
+        let score = server
+            .score
+            .map_or_else(|| "unknown".to_owned(), |s| format!("{s}/100"));
+        text.push_str(&format!(
+            "{}  {}@{version}  {verdict}  level {level}, score {score}, {}\n",
+            server.id, server.name, server.origin
+        ));
+        for reason in &server.reasons {
+            text.push_str(&format!("    - {reason}\n"));
+        }
+    }
+    text
+}

@@ -1,0 +1,218 @@
+//! `gatehouse run`: decide, ask if policy says to, record the decision, then run the server
+//! through the proxy and record how it ended. Every decision is audited, blocked ones too.
+
+use gatehouse_policy::{Request, Verdict, block_report};
+use gatehouse_store::{AuditEvent, AuditKind, Server};
+
+use crate::context::Context;
+use crate::decide::{Decided, decide};
+use crate::error::{Error, Result};
+use crate::evaluation::Evaluation;
+use crate::ports::{Clock, ConfirmRequest, Confirmation, Prompter};
+
+pub use crate::session::run;
+
+/// The outcome of the decision step of `run`.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Go ahead: already audited as `kind`.
+    Run(Box<Launch>),
+    /// Not run; already audited. `message` is for the person, on stderr.
+    Refused { exit_code: u8, message: String },
+}
+
+/// A launch that policy (and, where needed, the person) allowed.
+#[derive(Debug)]
+pub struct Launch {
+    pub server: Server,
+    pub evaluation: Evaluation,
+    /// Warnings to inject into the session (`--trust` on a `warn` verdict).
+    pub warnings: Vec<String>,
+    pub(crate) request: Request,
+}
+
+/// Decides whether server `id` may run now, asks through `prompter` for a `warn` verdict
+/// that neither `--trust` nor a remembered "Always" covers, and audits the decision.
+pub async fn prepare<C: Clock, P: Prompter>(
+    ctx: &Context<C>,
+    prompter: &P,
+    id: &str,
+    request: &Request,
+) -> Result<Prepared> {
+    let decided = decide(ctx, id, request, false).await?;
+    let Decided {
+        server,
+        evaluation,
+        confirmation_key,
+        confirmed,
+    } = decided;
+    let server = server.ok_or_else(|| Error::UnknownServer(id.to_owned()))?;
+    let decision = &evaluation.decision;
+    let forced = request.is_forced();
+    let kind = match decision.verdict {
+        Verdict::Block => {
+            audit_decision(
+                ctx,
+                &server,
+                &evaluation,
+                request,
+                AuditKind::LaunchBlocked,
+                None,
+            )
+            .await?;
+            let message = block_report(&evaluation.facts, decision);
+            return Ok(Prepared::Refused {
+                exit_code: 4,
+                message,
+            });
+        }
+        Verdict::Allow if forced => AuditKind::LaunchForced,
+        Verdict::Allow => AuditKind::LaunchAllowed,
+        Verdict::Warn if request.trust => {
+            if forced {
+                AuditKind::LaunchForced
+            } else {
+                AuditKind::LaunchTrusted
+            }
+        }
+        Verdict::Warn if confirmed => {
+            if forced {
+                AuditKind::LaunchForced
+            } else {
+                AuditKind::LaunchWarnedConfirmed
+            }
+        }
+        Verdict::Warn => {
+            let ask = ConfirmRequest {
+                server_id: server.id.clone(),
+                name: server.name.clone(),
+                version: server.version.clone(),
+                reasons: decision
+                    .violations
+                    .iter()
+                    .map(|v| v.message.clone())
+                    .collect(),
+            };
+            match prompter.confirm(&ask).await {
+                Confirmation::RunOnce => {}
+                Confirmation::Always => {
+                    ctx.store
+                        .remember_confirmation(&confirmation_key, ctx.clock.now())
+                        .await?;
+                }
+                Confirmation::Declined => {
+                    audit_decision(
+                        ctx,
+                        &server,
+                        &evaluation,
+                        request,
+                        AuditKind::ConfirmDeclined,
+                        None,
+                    )
+                    .await?;
+                    let message =
+                        format!("You chose not to run `{}`; nothing was started.", server.id);
+                    return Ok(Prepared::Refused {
+                        exit_code: 4,
+                        message,
+                    });
+                }
+                Confirmation::Unavailable(why) => {
+                    let detail = serde_json::json!({ "reason": why });
+                    audit_decision(
+                        ctx,
+                        &server,
+                        &evaluation,
+                        request,
+                        AuditKind::ConfirmUnavailable,
+                        Some(detail),
+                    )
+                    .await?;
+                    let message = not_confirmed_message(&server, &evaluation, &why);
+                    return Ok(Prepared::Refused {
+                        exit_code: 4,
+                        message,
+                    });
+                }
+            }
+            if forced {
+                AuditKind::LaunchForced
+            } else {
+                AuditKind::LaunchWarnedConfirmed
+            }
+        }
+    };
+    audit_decision(ctx, &server, &evaluation, request, kind, None).await?;
+    let warnings = if decision.verdict == Verdict::Warn && request.trust {
+        decision
+            .violations
+            .iter()
+            .map(|v| v.message.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Prepared::Run(Box::new(Launch {
+        server,
+        evaluation,
+        warnings,
+        request: request.clone(),
+    })))
+}
+
+/// What a person reads when a `warn` server could not be confirmed: what is wrong and how
+/// to approve it.
+fn not_confirmed_message(server: &Server, evaluation: &Evaluation, why: &str) -> String {
+    let mut text = format!(
+        "Gatehouse needs your confirmation before `{}` runs, and could not ask: {why}\n",
+        server.id
+    );
+    for violation in &evaluation.decision.violations {
+        text.push_str(&format!("  - {}\n", violation.message));
+    }
+    text.push_str(&format!(
+        "To approve it, open the Gatehouse app, or run `gatehouse approve {}` in a terminal.",
+        server.id
+    ));
+    text
+}
+
+async fn audit_decision<C: Clock>(
+    ctx: &Context<C>,
+    server: &Server,
+    evaluation: &Evaluation,
+    request: &Request,
+    kind: AuditKind,
+    detail: Option<serde_json::Value>,
+) -> Result<()> {
+    let mut event = server_event(ctx, server, kind);
+    event.digest = evaluation.facts.digest.clone();
+    event.verdict = Some(evaluation.decision.verdict.name().to_owned());
+    event.codes = evaluation
+        .decision
+        .violations
+        .iter()
+        .map(|v| v.code.name().to_owned())
+        .collect();
+    if request.is_forced() {
+        event.overrides = Some(serde_json::json!({
+            "min_cert_level": request.override_min_cert_level,
+            "allow_origins": request.override_allow_origins.iter().map(|o| o.name()).collect::<Vec<_>>(),
+        }));
+    }
+    event.detail = detail;
+    ctx.store.record(&event).await?;
+    Ok(())
+}
+
+pub(crate) fn server_event<C: Clock>(
+    ctx: &Context<C>,
+    server: &Server,
+    kind: AuditKind,
+) -> AuditEvent {
+    let mut event = ctx.event(kind);
+    event.server = Some(server.name.clone());
+    event.version = server.version.clone();
+    event.detail = Some(serde_json::json!({ "id": server.id }));
+    event
+}

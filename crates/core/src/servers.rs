@@ -1,0 +1,203 @@
+//! Registering, removing and listing managed servers.
+
+use gatehouse_policy::{Request, Verdict};
+use gatehouse_store::{AuditKind, Server, ServerSource};
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::evaluation::{Evaluation, PolicySources};
+use crate::naming::derive_name;
+use crate::ports::Clock;
+
+/// A server to register by hand (`gatehouse servers add`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddServer {
+    pub id: String,
+    /// The policy name; derived from the command when absent, else the id.
+    pub name: Option<String>,
+    pub version: Option<String>,
+    /// Names of the variables the server needs from the environment (never values).
+    pub env_names: Vec<String>,
+    pub command: String,
+    pub args: Vec<String>,
+}
+
+/// Refuses ids that would be ambiguous on a command line or in a config file.
+pub fn validate_id(id: &str) -> Result<()> {
+    let invalid = |reason| {
+        Err(Error::InvalidId {
+            id: id.to_owned(),
+            reason,
+        })
+    };
+    if id.is_empty() {
+        return invalid("it is empty");
+    }
+    if id.len() > 200 {
+        return invalid("it is longer than 200 characters");
+    }
+    if id.starts_with('-') {
+        return invalid("it starts with `-`, which reads as a flag");
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '/' | '.' | '_' | '-' | ':'))
+    {
+        return invalid("only letters, digits and `@ / . _ - :` may be used");
+    }
+    Ok(())
+}
+
+fn validate_env_name(name: &str) -> Result<()> {
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "`{name}` is not an environment variable name"
+        )))
+    }
+}
+
+/// Registers a local stdio server. Its facts are not given here: they come only from the
+/// signed catalog, so nobody can assert a certification from the command line.
+pub async fn add_server<C: Clock>(ctx: &Context<C>, add: AddServer) -> Result<Server> {
+    validate_id(&add.id)?;
+    for name in &add.env_names {
+        validate_env_name(name)?;
+    }
+    if add.command.trim().is_empty() {
+        return Err(Error::Usage("the server's command is empty".to_owned()));
+    }
+    let derived = derive_name(&add.command, &add.args);
+    let name = add
+        .name
+        .clone()
+        .or_else(|| derived.as_ref().map(|d| d.name.clone()))
+        .unwrap_or_else(|| add.id.clone());
+    let version = add
+        .version
+        .clone()
+        .or_else(|| derived.and_then(|d| d.version));
+    let server = Server {
+        id: add.id,
+        name,
+        version,
+        command: add.command,
+        args: add.args,
+        env_names: add.env_names,
+        source: ServerSource::Manual,
+        client: None,
+        bundle_digest: None,
+        created_at: ctx.clock.now(),
+    };
+    let mut event = ctx.event(AuditKind::ServerInstalled);
+    event.server = Some(server.name.clone());
+    event.version = server.version.clone();
+    event.detail = Some(serde_json::json!({ "id": server.id, "source": "manual" }));
+    ctx.store.add_server(&server, Some(&event)).await?;
+    Ok(server)
+}
+
+/// Unregisters server `id`. `false` when there was none.
+pub async fn remove_server<C: Clock>(ctx: &Context<C>, id: &str) -> Result<bool> {
+    let Some(server) = ctx.store.server(id).await? else {
+        return Ok(false);
+    };
+    let mut event = ctx.event(AuditKind::ServerRemoved);
+    event.server = Some(server.name.clone());
+    event.version = server.version.clone();
+    event.detail = Some(serde_json::json!({ "id": server.id }));
+    Ok(ctx.store.remove_server(id, Some(&event)).await?)
+}
+
+/// One row of `gatehouse servers list`: the fields of `shared/CLI.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerView {
+    pub id: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub origin: String,
+    pub cert_level: Option<u8>,
+    pub score: Option<u8>,
+    pub status: String,
+    pub verdict: Verdict,
+    pub codes: Vec<String>,
+    pub clients: Vec<String>,
+    /// The reasons in plain words, one per violation.
+    pub reasons: Vec<String>,
+}
+
+/// Every registered server with its facts and its verdict under the policy in force now.
+pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>> {
+    let sources = PolicySources::load(&ctx.mcp_config)?;
+    let request = Request::default();
+    let views = ctx
+        .store
+        .servers()
+        .await?
+        .into_iter()
+        .map(|server| {
+            let evaluation =
+                Evaluation::new(&sources, &server.name, server.version.as_deref(), &request);
+            let facts = &evaluation.facts;
+            ServerView {
+                origin: facts.origin.name().to_owned(),
+                cert_level: facts.cert_level,
+                score: facts.score,
+                status: facts.status.name().to_owned(),
+                verdict: evaluation.decision.verdict,
+                codes: evaluation
+                    .decision
+                    .violations
+                    .iter()
+                    .map(|v| v.code.name().to_owned())
+                    .collect(),
+                reasons: evaluation
+                    .decision
+                    .violations
+                    .iter()
+                    .map(|v| v.message.clone())
+                    .collect(),
+                clients: server.client.iter().cloned().collect(),
+                id: server.id,
+                name: server.name,
+                version: server.version,
+            }
+        })
+        .collect();
+    Ok(views)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_that_read_as_flags_or_hold_spaces_are_refused() {
+        assert!(validate_id("filesystem").is_ok());
+        assert!(validate_id("@acme/tool").is_ok());
+        assert!(validate_id("").is_err());
+        assert!(
+            validate_id("--trust").is_err(),
+            "would be read as a flag by `gatehouse run`"
+        );
+        assert!(validate_id("my server").is_err());
+        assert!(validate_id(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn env_names_are_names_not_assignments() {
+        assert!(validate_env_name("GITHUB_TOKEN").is_ok());
+        assert!(
+            validate_env_name("TOKEN=abc").is_err(),
+            "a value must never be passed where a name goes"
+        );
+        assert!(validate_env_name("1X").is_err());
+    }
+}

@@ -1,0 +1,207 @@
+//! Running an allowed launch: the server in a proxied session, the policy watched while it
+//! runs, pins and tool changes kept in the store, and how it ended recorded.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::time::{Duration, SystemTime};
+
+use gatehouse_launch::{
+    LaunchSpec, PinMode, PinStore, ProxyOptions, SessionEnd, SessionEvents, StopReason,
+    filtered_env, launch_key, run_session,
+};
+use gatehouse_policy::{Mode, Request, Verdict};
+use gatehouse_store::{AuditKind, Server, Store};
+use tokio::sync::mpsc;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::evaluation::{Evaluation, PolicySources};
+use crate::launch::{Launch, server_event};
+use crate::ports::Clock;
+
+/// How often a running launcher looks for a new policy (DESIGN.md: "within seconds").
+const RECHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// Runs an allowed launch: spawns the server with a filtered environment, proxies this
+/// process's stdio, re-checks the policy when it changes, and records `launch_ended`.
+/// Returns the exit code to leave with (the server's own).
+pub async fn run<C: Clock>(ctx: &Context<C>, launch: Launch) -> Result<i32> {
+    let Launch {
+        server,
+        evaluation,
+        warnings,
+        request,
+    } = launch;
+    let env_lookup = |name: &str| std::env::var_os(name);
+    let mut spec = LaunchSpec::new(
+        OsString::from(&server.command),
+        server.args.iter().map(OsString::from).collect(),
+    );
+    spec.env = filtered_env(&server.env_names, &BTreeMap::new(), env_lookup);
+    spec.stderr_log = Some(ctx.server_log(&server.id)?);
+    let mut options = ProxyOptions::new(launch_key(&server.name, server.version.as_deref(), &spec));
+    options.warnings = warnings;
+    // A server under strict rules is cut when its tools change behind the approval; a
+    // looser mode records the change and goes on.
+    options.pin_mode = match evaluation.policy.cert_mode().value {
+        Mode::Strict => PinMode::Strict,
+        Mode::Warn | Mode::Disabled => PinMode::Warn,
+    };
+
+    let (changes, mut changed) = mpsc::unbounded_channel::<Vec<String>>();
+    let events = ToolEvents { changes };
+    let pins = StorePins(&ctx.store, &ctx.clock);
+    let recorder = async {
+        while let Some(tools) = changed.recv().await {
+            let mut event = server_event(ctx, &server, AuditKind::ToolsChanged);
+            event.detail = Some(serde_json::json!({ "id": server.id, "tools": tools }));
+            if let Err(error) = ctx.store.record(&event).await {
+                eprintln!("gatehouse: could not record a tools_changed event: {error}");
+            }
+        }
+    };
+    let stop = watch_policy(ctx, &server, &request);
+    let session = async {
+        let result = run_session(spec, options, &pins, &events, stop).await;
+        drop(events); // closes the channel, so the recorder finishes
+        result
+    };
+    let (result, ()) = tokio::join!(session, recorder);
+    let ended = match result {
+        Ok(end) => end,
+        Err(error) => {
+            let mut event = server_event(ctx, &server, AuditKind::LaunchEnded);
+            event.detail = Some(serde_json::json!({ "id": server.id, "error": error.to_string() }));
+            ctx.store.record(&event).await?;
+            return Err(Error::Launch(error));
+        }
+    };
+    record_end(ctx, &server, &ended).await?;
+    Ok(ended.exit_code)
+}
+
+async fn record_end<C: Clock>(ctx: &Context<C>, server: &Server, ended: &SessionEnd) -> Result<()> {
+    let mut event = server_event(ctx, server, AuditKind::LaunchEnded);
+    event.detail = Some(serde_json::json!({
+        "id": server.id,
+        "exit_code": ended.exit_code,
+        "duration_ms": u64::try_from(ended.duration.as_millis()).unwrap_or(u64::MAX),
+        "end": format!("{:?}", ended.end),
+        "tools_changed": ended.tools_changed,
+    }));
+    ctx.store.record(&event).await?;
+    Ok(())
+}
+
+/// Resolves when the policy in force has changed so that this server is now blocked. It
+/// looks every [`RECHECK_EVERY`] at the stored snapshot serial and the local policy file,
+/// and re-evaluates only when one of them changed.
+async fn watch_policy<C: Clock>(
+    ctx: &Context<C>,
+    server: &Server,
+    request: &Request,
+) -> StopReason {
+    {
+        let fingerprint = || async {
+            let serial = ctx.store.latest_snapshot_serial().await.ok().flatten();
+            let modified = std::fs::metadata(&ctx.mcp_config)
+                .and_then(|m| m.modified())
+                .ok();
+            (
+                serial,
+                modified.map(|t| t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default()),
+            )
+        };
+        let mut last = fingerprint().await;
+        loop {
+            tokio::time::sleep(RECHECK_EVERY).await;
+            let now = fingerprint().await;
+            if now == last {
+                continue;
+            }
+            last = now;
+            let verdict = match PolicySources::load(&ctx.mcp_config) {
+                Ok(sources) => {
+                    let evaluation =
+                        Evaluation::new(&sources, &server.name, server.version.as_deref(), request);
+                    if evaluation.decision.verdict == Verdict::Block {
+                        Some(evaluation)
+                    } else {
+                        None
+                    }
+                }
+                // A policy that became unusable stops what it would have governed.
+                Err(error) => {
+                    return StopReason {
+                        message: format!("Gatehouse stopped this server: {error}."),
+                    };
+                }
+            };
+            if let Some(evaluation) = verdict {
+                let mut event = server_event(ctx, server, AuditKind::LaunchBlocked);
+                event.verdict = Some("block".to_owned());
+                event.codes = evaluation
+                    .decision
+                    .violations
+                    .iter()
+                    .map(|v| v.code.name().to_owned())
+                    .collect();
+                if let Err(error) = ctx.store.record(&event).await {
+                    eprintln!("gatehouse: could not record the block: {error}");
+                }
+                let reasons: Vec<String> = evaluation
+                    .decision
+                    .blocking()
+                    .map(|v| v.message.clone())
+                    .collect();
+                return StopReason {
+                    message: format!(
+                        "Gatehouse stopped this server: the policy changed and no longer allows it. {}",
+                        reasons.join(" ")
+                    ),
+                };
+            }
+        }
+    }
+}
+
+/// Tool pins kept in the store.
+struct StorePins<'a, C: Clock>(&'a Store, &'a C);
+
+impl<C: Clock> PinStore for StorePins<'_, C> {
+    type Error = gatehouse_store::Error;
+
+    async fn pins(
+        &self,
+        launch_key: &str,
+    ) -> std::result::Result<BTreeMap<String, String>, Self::Error> {
+        self.0.tool_pins(launch_key).await
+    }
+
+    async fn pin_new(
+        &self,
+        launch_key: &str,
+        tools: &[(String, String)],
+    ) -> std::result::Result<(), Self::Error> {
+        self.0
+            .pin_tools(launch_key, tools, self.1.now())
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Forwards `tools_changed` reports to the recorder task (the proxy's calls must not block).
+struct ToolEvents {
+    changes: mpsc::UnboundedSender<Vec<String>>,
+}
+
+impl SessionEvents for ToolEvents {
+    fn tools_changed(&self, tools: &[String]) {
+        // The recorder only stops after the session; a send cannot fail before then.
+        let _ = self.changes.send(tools.to_vec());
+    }
+
+    fn warning(&self, warning: &gatehouse_launch::SessionWarning) {
+        eprintln!("gatehouse: {warning}");
+    }
+}
