@@ -39,6 +39,10 @@ pub enum SessionWarning {
     /// A `tools/list` response the proxy could not read (not JSON, no `tools` array):
     /// forwarded as is, the client cannot use it either.
     UnreadableToolsList,
+    /// A server line that is not JSON the proxy can read arrived while an `initialize` or
+    /// `tools/list` response was awaited: forwarded as is, unchecked (a client with a more
+    /// lenient parser might still accept it).
+    UnreadableServerLine,
     /// Some listed tools have no name and could not be pinned.
     UnnamedTools(usize),
     /// The `initialize` response could not carry the warnings (not a successful response
@@ -58,6 +62,10 @@ impl fmt::Display for SessionWarning {
             Self::UnreadableToolsList => {
                 f.write_str("a tools/list response could not be read and was forwarded unchecked")
             }
+            Self::UnreadableServerLine => f.write_str(
+                "a server message that is not valid JSON was forwarded unchecked while a \
+                 response to inspect was awaited",
+            ),
             Self::UnnamedTools(n) => write!(f, "{n} listed tools have no name and were not pinned"),
             Self::InjectionSkipped => {
                 f.write_str("the initialize response could not carry the policy warnings")

@@ -7,6 +7,33 @@
 //! It makes no policy decisions (the verdict and its warnings come in), does no network
 //! I/O, and reaches persistence only through the [`PinStore`] and [`SessionEvents`] ports
 //! the caller implements. It must not depend on the policy crate, SQL, HTTP or tauri.
+//!
+//! How `gatehouse run` uses it once the verdict allows the run:
+//!
+//! ```no_run
+//! use std::collections::BTreeMap;
+//! use gatehouse_launch::{
+//!     LaunchSpec, MemoryPins, PinMode, ProxyOptions, StopReason, filtered_env, launch_key,
+//!     run_session,
+//! };
+//!
+//! # async fn run() -> gatehouse_launch::Result<()> {
+//! let args = vec!["-y".into(), "@modelcontextprotocol/server-everything@2026.8.31".into()];
+//! let mut spec = LaunchSpec::new("npx", args);
+//! let secrets = BTreeMap::new(); // values resolved from the keyring, by name
+//! spec.env = filtered_env(&["GITHUB_TOKEN".to_owned()], &secrets, |name| std::env::var_os(name));
+//! let key = launch_key("@modelcontextprotocol/server-everything", Some("2026.8.31"), &spec);
+//! let mut options = ProxyOptions::new(key);
+//! options.pin_mode = PinMode::Strict;
+//! options.warnings = vec![]; // the decision's warnings, for a `warn` verdict run with --trust
+//! let pins = MemoryPins::default(); // the store's `PinStore` in the real launcher
+//! // Resolves when a newly stored snapshot blocks this server.
+//! let stop = std::future::pending::<StopReason>();
+//! let end = run_session(spec, options, &pins, &(), stop).await?;
+//! // Exit at once: the runtime's stdin thread cannot be cancelled.
+//! std::process::exit(end.exit_code);
+//! # }
+//! ```
 
 mod client_side;
 mod env;

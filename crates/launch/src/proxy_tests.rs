@@ -746,3 +746,16 @@ fn a_session_future_can_be_spawned_on_a_multi_threaded_runtime() {
     );
     is_send(&stdio);
 }
+
+#[tokio::test]
+async fn an_unreadable_line_while_a_list_is_awaited_is_forwarded_and_reported() {
+    let mut rig = Rig::start(options(PinMode::Strict), Arc::default());
+    rig.client_sends(&tools_list(1, None)).await;
+    rig.server_gets().await;
+    let lenient = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[],\"x\":NaN}}\n";
+    rig.server_sends(lenient).await;
+    assert_eq!(rig.client_gets().await, lenient);
+    let (_, events) = rig.end().await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].contains("not valid JSON"), "{events:?}");
+}

@@ -128,11 +128,11 @@ where
         match first_significant(line) {
             Some(b'{') => match RawObject::parse(line) {
                 Some(message) => cx.inspect(&message, line, book).await,
-                None => Action::Forward,
+                None => cx.unreadable(),
             },
             Some(b'[') => {
                 let Some(batch) = raw_array(line) else {
-                    return Action::Forward;
+                    return cx.unreadable();
                 };
                 let mut replaced = false;
                 let mut members = Vec::with_capacity(batch.len());
@@ -170,6 +170,15 @@ struct Context<'a, P, E> {
 }
 
 impl<P: PinStore, E: SessionEvents> Context<'_, P, E> {
+    /// A line that looks like JSON but does not parse: forwarded, reported if it could have
+    /// been a response the proxy must inspect.
+    fn unreadable(&self) -> Action {
+        if self.pending.awaits_inspected() {
+            self.events.warning(&SessionWarning::UnreadableServerLine);
+        }
+        Action::Forward
+    }
+
     async fn inspect(&self, message: &RawObject<'_>, raw: &[u8], book: &mut PinBook) -> Action {
         let envelope = Envelope::of(message);
         let (true, Some(id)) = (envelope.is_response(), envelope.id) else {
