@@ -61,7 +61,8 @@ impl Store {
         &self.path
     }
 
-    /// Closes every connection of this handle and its clones, checkpointing the WAL.
+    /// Closes every connection of this handle and its clones (SQLite checkpoints the WAL
+    /// when the last connection to the file closes).
     pub async fn close(self) {
         self.pool.close().await;
     }
@@ -75,6 +76,8 @@ impl Store {
     /// A DEFERRED transaction that reads first and then writes cannot wait for the lock:
     /// SQLite answers SQLITE_BUSY at once because its read snapshot may be stale. IMMEDIATE
     /// takes the lock up front, so the busy timeout applies and concurrent writers queue.
+    /// (With a plain `BEGIN`, the creation-race tests fail: migrating reads `user_version`
+    /// before it writes.)
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
