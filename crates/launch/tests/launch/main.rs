@@ -414,6 +414,10 @@ async fn a_stop_ends_a_running_session_with_words_for_the_client() {
     client
         .send(json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {}}))
         .await;
+    // The stubborn server never reads, so nothing shows when the proxy has seen the request;
+    // a request still unread when the session stops is not answered (the client sees the
+    // connection close instead).
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let reason = StopReason {
         message: "Your organization's policy now blocks this server.".to_owned(),
     };
