@@ -119,6 +119,12 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
         }
     }
 
+    /// Whether a whole line is already read and waiting, so that the next [`Self::next`]
+    /// returns without waiting on the stream.
+    pub(crate) fn has_buffered_line(&self) -> bool {
+        memchr::memchr(b'\n', &self.buf[self.start..self.end]).is_some()
+    }
+
     /// The stream ended: hand out an unterminated last line (or the end of a long one) first.
     fn at_eof(&mut self) -> Chunk<'_> {
         if self.in_long_line {

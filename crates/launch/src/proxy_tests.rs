@@ -759,3 +759,86 @@ async fn an_unreadable_line_while_a_list_is_awaited_is_forwarded_and_reported() 
     assert_eq!(events.len(), 1, "{events:?}");
     assert!(events[0].contains("not valid JSON"), "{events:?}");
 }
+
+/// Counts the writes and flushes that reach the client's writer.
+#[derive(Debug, Default)]
+struct CountingWriter {
+    bytes: Vec<u8>,
+    writes: usize,
+    flushes: usize,
+}
+
+impl tokio::io::AsyncWrite for CountingWriter {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.writes += 1;
+        self.bytes.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.flushes += 1;
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn small_server_lines_read_together_are_written_together() {
+    // A writer like tokio's stdout costs a thread hand-off per write and per flush: 10,000
+    // short lines arriving in a few reads must not become 10,000 of each.
+    let lines: Vec<u8> = (0..10_000)
+        .flat_map(|i| {
+            format!("{{\"jsonrpc\":\"2.0\",\"method\":\"n\",\"params\":{i}}}\n").into_bytes()
+        })
+        .collect();
+    let mut writer = CountingWriter::default();
+    let outcome = proxy(
+        Endpoint {
+            reader: tokio::io::empty(),
+            writer: &mut writer,
+        },
+        Endpoint {
+            reader: &lines[..],
+            writer: tokio::io::sink(),
+        },
+        &ProxyOptions::new("k"),
+        &MemoryPins::default(),
+        &(),
+        std::future::pending::<StopReason>(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            outcome.end,
+            EndReason::ClientClosed | EndReason::ServerClosed
+        ),
+        "{:?}",
+        outcome.end
+    );
+    assert_eq!(
+        writer.bytes, lines,
+        "every byte arrives, in order, unchanged"
+    );
+    assert!(
+        writer.flushes < 100,
+        "flushes are batched per read, not per line: {}",
+        writer.flushes
+    );
+    assert!(
+        writer.writes < 1_000,
+        "writes are batched too: {}",
+        writer.writes
+    );
+}

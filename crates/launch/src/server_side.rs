@@ -109,7 +109,14 @@ where
                         .await
                     };
                     let written = match action {
-                        Action::Forward => sink.lock().await.write_line(line).await,
+                        Action::Forward => {
+                            let mut guard = sink.lock().await;
+                            match guard.write_line_deferred(line).await {
+                                // Flush once the lines already read are out, not per line.
+                                Ok(()) if !self.reader.has_buffered_line() => guard.flush().await,
+                                other => other,
+                            }
+                        }
                         Action::Replace(mut text) => {
                             text.push('\n');
                             sink.lock().await.write_line(text.as_bytes()).await

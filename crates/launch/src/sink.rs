@@ -4,11 +4,16 @@
 
 use std::io;
 
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
+
+/// Room for many small messages between flushes; larger writes bypass it.
+const BUFFER: usize = 64 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct ClientSink<W> {
-    writer: W,
+    /// Buffered: a writer such as tokio's stdout costs a thread hand-off per write, so
+    /// forwarded lines are gathered and flushed once the reader has no more lines at hand.
+    writer: BufWriter<W>,
     /// Some bytes of a line may have gone out without its newline: a write was cut short
     /// (the future writing it was dropped) or a long line is being streamed.
     mid_line: bool,
@@ -18,7 +23,7 @@ pub(crate) struct ClientSink<W> {
 impl<W: AsyncWrite + Unpin> ClientSink<W> {
     pub(crate) fn new(writer: W) -> Self {
         Self {
-            writer,
+            writer: BufWriter::with_capacity(BUFFER, writer),
             mid_line: false,
             bytes: 0,
         }
@@ -28,6 +33,21 @@ impl<W: AsyncWrite + Unpin> ClientSink<W> {
     /// last line).
     pub(crate) async fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
         self.write_part(line, true).await
+    }
+
+    /// Writes one whole line without flushing it: the caller has more lines at hand and
+    /// calls [`Self::flush`] after the last of them.
+    pub(crate) async fn write_line_deferred(&mut self, line: &[u8]) -> io::Result<()> {
+        self.mid_line = true;
+        self.writer.write_all(line).await?;
+        self.bytes += line.len() as u64;
+        self.mid_line = false;
+        Ok(())
+    }
+
+    /// Sends what was written so far.
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush().await
     }
 
     /// Writes a piece of a line; `last` ends it.
