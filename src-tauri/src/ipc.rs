@@ -10,6 +10,18 @@ use ts_rs::TS;
 pub enum ErrorCode {
     /// Gatehouse cannot find or use its data directory.
     DataDir,
+    /// The policy in force cannot be used (e.g. an invalid `~/.mcp/config.yaml`).
+    Policy,
+    /// The request itself was wrong (a bad id, contradictory options).
+    InvalidInput,
+    /// The server asked for is not registered.
+    NotFound,
+    /// The thing to create exists already.
+    Conflict,
+    /// The database or a file could not be read or written.
+    Storage,
+    /// A server could not be started.
+    Launch,
 }
 
 /// A failed command, as the UI receives it.
@@ -22,10 +34,15 @@ pub struct IpcError {
 
 impl From<gatehouse_core::Error> for IpcError {
     fn from(error: gatehouse_core::Error) -> Self {
-        let code = match error {
-            gatehouse_core::Error::NoDataDir | gatehouse_core::Error::RelativePath { .. } => {
-                ErrorCode::DataDir
-            }
+        use gatehouse_core::Error as E;
+        let code = match &error {
+            E::NoDataDir | E::NoHome | E::RelativePath { .. } => ErrorCode::DataDir,
+            E::LocalPolicy { .. } => ErrorCode::Policy,
+            E::Usage(_) | E::InvalidId { .. } => ErrorCode::InvalidInput,
+            E::UnknownServer(_) => ErrorCode::NotFound,
+            E::DuplicateServer(_) => ErrorCode::Conflict,
+            E::Store(_) | E::Io { .. } => ErrorCode::Storage,
+            E::Launch(_) => ErrorCode::Launch,
         };
         IpcError {
             code,

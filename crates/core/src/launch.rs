@@ -200,7 +200,11 @@ async fn audit_decision<C: Clock>(
             "allow_origins": request.override_allow_origins.iter().map(|o| o.name()).collect::<Vec<_>>(),
         }));
     }
-    event.detail = detail;
+    if let (Some(serde_json::Value::Object(base)), Some(serde_json::Value::Object(extra))) =
+        (event.detail.as_mut(), detail)
+    {
+        base.extend(extra);
+    }
     ctx.store.record(&event).await?;
     Ok(())
 }

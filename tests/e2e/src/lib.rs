@@ -74,3 +74,117 @@ pub fn desktop_available(needs: &[&str]) -> bool {
     eprintln!("SKIPPED: desktop test needs {}", missing.join(", "));
     false
 }
+
+/// A real MCP server installed by `make test-servers` under `tests/mcp-servers`
+/// (`relative`, e.g. `node_modules/.bin/mcp-server-everything`). `None` (skip) when absent,
+/// unless `GATEHOUSE_REQUIRE_REAL_SERVERS` is set (as `make test` does): then absent fails.
+pub fn real_server(relative: &str) -> Option<PathBuf> {
+    let path = workspace_root().join("tests/mcp-servers").join(relative);
+    if path.is_file() {
+        return path.canonicalize().ok();
+    }
+    if std::env::var_os("GATEHOUSE_REQUIRE_REAL_SERVERS").is_some() {
+        panic!(
+            "`{}` is not installed: run `make test-servers`",
+            path.display()
+        );
+    }
+    eprintln!(
+        "SKIPPED: `{}` is not installed (make test-servers)",
+        path.display()
+    );
+    None
+}
+
+/// A throwaway Gatehouse installation: its own data dir, `~/.mcp/config.yaml` and home, so
+/// a test never touches the real ones and tests can run in parallel.
+#[derive(Debug)]
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        match tempfile::tempdir() {
+            Ok(dir) => Sandbox { dir },
+            Err(error) => panic!("cannot make a temp dir: {error}"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn mcp_config(&self) -> PathBuf {
+        self.dir.path().join("home/.mcp/config.yaml")
+    }
+
+    /// Writes the `~/.mcp/config.yaml` (its `policy:` block is the local layer).
+    pub fn write_config(&self, text: &str) {
+        let path = self.mcp_config();
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text));
+        if let Err(error) = written {
+            panic!("cannot write `{}`: {error}", path.display());
+        }
+    }
+
+    /// The environment a `gatehouse` process of this sandbox runs with.
+    pub fn env(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("GATEHOUSE_DATA_DIR", self.data_dir()),
+            ("GATEHOUSE_MCP_CONFIG", self.mcp_config()),
+            ("HOME", self.dir.path().join("home")),
+        ]
+    }
+
+    /// `gatehouse <args>` in this sandbox.
+    pub fn gatehouse(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(binary("gatehouse"));
+        command.args(args).envs(self.env());
+        command
+    }
+
+    /// Runs `gatehouse <args>` to completion and returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let output = match self
+            .gatehouse(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+        {
+            Ok(output) => output,
+            Err(error) => panic!("cannot run gatehouse {args:?}: {error}"),
+        };
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    /// Every audit event of this sandbox, parsed from `gatehouse audit export`.
+    pub fn audit(&self) -> Vec<serde_json::Value> {
+        let (code, out, err) = self.run(&["audit", "export"]);
+        assert_eq!(code, 0, "audit export failed: {err}");
+        out.lines()
+            .map(|line| match serde_json::from_str(line) {
+                Ok(value) => value,
+                Err(error) => {
+                    panic!("audit export printed a line that is not JSON ({error}): {line}")
+                }
+            })
+            .collect()
+    }
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox::new()
+    }
+}

@@ -1,0 +1,166 @@
+//! Bad input meets a clear error, the right exit code, and no hang.
+
+use std::ffi::OsStr;
+use std::io::Read;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use gatehouse_e2e::Sandbox;
+use serde_json::json;
+
+use crate::wire::{Session, add_fake_server};
+
+#[test]
+fn an_unknown_server_id_is_a_usage_error() {
+    let sandbox = Sandbox::new();
+    let (code, out, err) = sandbox.run(&["run", "nobody"]);
+    assert_eq!(code, 2, "CLI.md: 2 for an unknown id");
+    assert!(out.is_empty());
+    assert!(err.contains("no server `nobody`"), "{err}");
+}
+
+#[test]
+fn override_flags_without_force_are_a_usage_error() {
+    let sandbox = Sandbox::new();
+    add_fake_server(&sandbox, "fake");
+    let (code, _, err) = sandbox.run(&["run", "fake", "--min-cert-level", "0"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = sandbox.run(&["run", "fake", "--force"]);
+    assert_eq!(code, 2, "--force without an override: {err}");
+    let (code, _, err) = sandbox.run(&["run", "fake", "--force", "--allow-origin", "offical"]);
+    assert_eq!(code, 2, "a misspelled origin: {err}");
+}
+
+#[test]
+fn a_corrupt_database_is_reported_and_left_alone() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir_all(sandbox.data_dir()).unwrap();
+    let db = sandbox.data_dir().join("gatehouse.db");
+    let garbage =
+        b"this is not a database, just some bytes that are long enough to be looked at".repeat(100);
+    std::fs::write(&db, &garbage).unwrap();
+    let (code, _, err) = sandbox.run(&["run", "anything"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("gatehouse.db"),
+        "the message names the file: {err}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        garbage,
+        "a corrupt file is never overwritten"
+    );
+}
+
+#[test]
+fn an_unreadable_policy_file_means_no_usable_policy() {
+    let sandbox = Sandbox::new();
+    add_fake_server(&sandbox, "fake");
+    // A directory where the file should be: unreadable as a file even for root.
+    std::fs::create_dir_all(sandbox.mcp_config()).unwrap();
+    let (code, _, err) = sandbox.run(&["run", "fake"]);
+    assert_eq!(
+        code, 3,
+        "POLICY.md section 5: the local block is unreadable: {err}"
+    );
+    assert!(
+        err.contains("config.yaml"),
+        "the message names the file: {err}"
+    );
+
+    std::fs::remove_dir(sandbox.mcp_config()).unwrap();
+    sandbox.write_config("policy:\n  cert_mode: strcit\n");
+    let (code, _, err) = sandbox.run(&["check", "fake"]);
+    assert_eq!(code, 3, "an invalid local block is never ignored: {err}");
+}
+
+#[test]
+fn a_command_that_does_not_exist_fails_with_exit_1_and_is_audited() {
+    let sandbox = Sandbox::new();
+    let (code, _, err) = sandbox.run(&["servers", "add", "ghost", "--", "/nonexistent/mcp-server"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = sandbox.run(&["run", "ghost"]);
+    assert_eq!(
+        code, 1,
+        "CLI.md: 1 when the command cannot be started: {err}"
+    );
+    assert!(
+        err.contains("/nonexistent/mcp-server"),
+        "the message names the program: {err}"
+    );
+    let ended: Vec<_> = sandbox
+        .audit()
+        .into_iter()
+        .filter(|e| e["kind"] == "launch_ended")
+        .collect();
+    assert_eq!(ended.len(), 1, "the failed start is audited");
+    assert!(ended[0]["detail"]["error"].is_string());
+}
+
+#[test]
+fn a_server_that_floods_stdout_ends_when_the_client_leaves() {
+    let sandbox = Sandbox::new();
+    let (code, _, err) = sandbox.run(&[
+        "servers",
+        "add",
+        "flood",
+        "--",
+        "yes",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"x\"}",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut child = sandbox
+        .gatehouse(&["run", "flood"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut read = 0;
+    while read < 50 << 20 {
+        read += stdout.read(&mut buffer).unwrap();
+    }
+    drop(child.stdin.take());
+    drop(stdout);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gatehouse run hung after its client left a flooding server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        status.code().is_some(),
+        "it exits (with the server's code), it is not killed"
+    );
+}
+
+#[test]
+fn garbage_from_the_client_does_not_break_the_session() {
+    let sandbox = Sandbox::new();
+    add_fake_server(&sandbox, "fake");
+    let none: [(&str, &OsStr); 0] = [];
+    let mut session = Session::start(&sandbox, &["run", "fake"], &none);
+    session.send_raw("this is not json");
+    let error = session.next();
+    assert_eq!(
+        error["error"]["code"], -32700,
+        "the server answers the garbage itself: {error}"
+    );
+    session.send_raw("{\"jsonrpc\":\"2.0\",\"id\":");
+    session.next();
+    session.initialize();
+    session.send(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}));
+    let (listed, _) = session.response(2);
+    assert!(
+        listed["result"]["tools"].is_array(),
+        "the session still works: {listed}"
+    );
+    assert_eq!(session.finish().0, 0);
+}
