@@ -44,8 +44,11 @@ tests/mcp-servers/.venv/.installed: tests/mcp-servers/requirements.txt tests/mcp
 		-r tests/mcp-servers/requirements.txt -c tests/mcp-servers/constraints.txt
 	touch $@
 
+# `npm install` rather than `npm ci`: the registry these machines reach serves only this
+# platform's build of rollup's native package, so the lock file cannot list the others, and
+# `npm ci` refuses such a lock. `npm install` keeps the locked versions and leaves the lock as is.
 ui/node_modules/.installed: ui/package-lock.json
-	cd ui && npm ci --no-audit --no-fund
+	cd ui && npm install --no-audit --no-fund
 	touch $@
 
 ## Build the web UI into ui/dist (what the app embeds).
