@@ -12,6 +12,8 @@ pub enum ErrorCode {
     DataDir,
     /// The policy in force cannot be used (e.g. an invalid `~/.mcp/config.yaml`).
     Policy,
+    /// A setting fixed by the organization's managed settings.
+    Locked,
     /// The request itself was wrong (a bad id, contradictory options).
     InvalidInput,
     /// The server asked for is not registered.
@@ -37,11 +39,14 @@ impl From<gatehouse_core::Error> for IpcError {
         use gatehouse_core::Error as E;
         let code = match &error {
             E::NoDataDir | E::NoHome | E::RelativePath { .. } => ErrorCode::DataDir,
-            E::LocalPolicy { .. } => ErrorCode::Policy,
+            E::LocalPolicy { .. } | E::NoSnapshot(_) | E::Managed { .. } | E::Rejected(_) => {
+                ErrorCode::Policy
+            }
+            E::Locked(_) => ErrorCode::Locked,
             E::Usage(_) | E::InvalidId { .. } => ErrorCode::InvalidInput,
             E::UnknownServer(_) => ErrorCode::NotFound,
             E::DuplicateServer(_) => ErrorCode::Conflict,
-            E::Store(_) | E::Io { .. } => ErrorCode::Storage,
+            E::Store(_) | E::Io { .. } | E::Settings(_) => ErrorCode::Storage,
             E::Launch(_) => ErrorCode::Launch,
         };
         IpcError {

@@ -19,6 +19,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Remember "Always for this version" for a server that policy says to ask about.
     Approve(ApproveArgs),
+    /// Settings: the hub this device follows and its signing key.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Managed servers: list, add, remove.
     #[command(subcommand)]
     Servers(ServersCommand),
@@ -127,4 +130,12 @@ pub enum AuditCommand {
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum AuditFormat {
     Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Change a setting: hub-url, registry-url, organization, area, hub-key (an empty value clears it).
+    Set { key: String, value: String },
+    /// Show a setting (managed settings included).
+    Get { key: String },
 }

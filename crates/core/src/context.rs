@@ -6,6 +6,8 @@ use gatehouse_store::{AuditEvent, AuditKind, Store};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::hub_settings::HubSettings;
+use crate::managed::{ManagedSettings, managed_settings_path};
 use crate::paths::{DataDirs, Platform, mcp_config_path};
 use crate::ports::{Clock, SystemClock};
 
@@ -22,6 +24,8 @@ pub struct Context<C: Clock = SystemClock> {
     pub device: String,
     /// The OS user name, for audit events.
     pub user: String,
+    /// What IT fixed for this machine.
+    pub managed: ManagedSettings,
 }
 
 impl Context<SystemClock> {
@@ -30,13 +34,19 @@ impl Context<SystemClock> {
         let env = |name: &str| std::env::var_os(name);
         let dirs = DataDirs::resolve(Platform::current(), env)?;
         let mcp_config = mcp_config_path(Platform::current(), env)?;
-        Context::open(dirs.data().to_owned(), mcp_config, SystemClock).await
+        let managed = ManagedSettings::load(&managed_settings_path(Platform::current(), env))?;
+        Context::open(dirs.data().to_owned(), mcp_config, managed, SystemClock).await
     }
 }
 
 impl<C: Clock> Context<C> {
     /// Opens (creating if needed) the store in `data_dir`.
-    pub async fn open(data_dir: PathBuf, mcp_config: PathBuf, clock: C) -> Result<Context<C>> {
+    pub async fn open(
+        data_dir: PathBuf,
+        mcp_config: PathBuf,
+        managed: ManagedSettings,
+        clock: C,
+    ) -> Result<Context<C>> {
         let store = Store::open(&data_dir.join("gatehouse.db")).await?;
         let device = store.device_id().await?.to_string();
         Ok(Context {
@@ -46,7 +56,13 @@ impl<C: Clock> Context<C> {
             mcp_config,
             device,
             user: os_user(),
+            managed,
         })
+    }
+
+    /// The hub settings in force: the user's, with what managed settings fix on top.
+    pub async fn hub_settings(&self) -> Result<HubSettings> {
+        HubSettings::load(&self.store, &self.managed).await
     }
 
     /// A new audit event of `kind`, stamped with the time, this device and this user.

@@ -53,7 +53,7 @@ pub async fn decide<C: Clock>(
     request
         .validate()
         .map_err(|error| Error::Usage(error.to_string()))?;
-    let sources = PolicySources::load(&ctx.mcp_config)?;
+    let sources = PolicySources::load(&ctx.store, &ctx.mcp_config, &ctx.managed).await?;
     let server = ctx.store.server(id_or_name).await?;
     let (id, name, version) = match &server {
         Some(server) => (

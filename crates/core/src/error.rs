@@ -23,6 +23,22 @@ pub enum Error {
     /// rules the user set, so nothing runs until it is fixed.
     #[error("your policy file `{}` cannot be used: {reason}", .path.display())]
     LocalPolicy { path: PathBuf, reason: String },
+    /// A hub is configured but no stored snapshot is valid (none yet, or none passes its
+    /// signature check): nothing runs until a sync succeeds (POLICY.md section 5, exit 3).
+    #[error("no usable policy from your organization's hub: {0}; run `gatehouse sync` when online")]
+    NoSnapshot(String),
+    /// The managed settings file exists but cannot be used.
+    #[error("the managed settings file `{}` cannot be used: {reason}", .path.display())]
+    Managed { path: PathBuf, reason: String },
+    /// A setting fixed by managed settings (exit 5).
+    #[error("`{0}` is set by your organization's managed settings and cannot be changed here")]
+    Locked(&'static str),
+    /// An offered policy bundle was refused; the previous one stays in force.
+    #[error("the policy bundle was refused: {0}")]
+    Rejected(String),
+    /// Stored settings that cannot be used.
+    #[error("the stored settings cannot be used: {0}")]
+    Settings(String),
     /// The command line asked for something contradictory (POLICY.md: exit code 2).
     #[error("{0}")]
     Usage(String),
@@ -66,10 +82,13 @@ impl Error {
             | Error::UnknownServer(_)
             | Error::InvalidId { .. }
             | Error::DuplicateServer(_) => 2,
-            Error::LocalPolicy { .. } => 3,
+            Error::LocalPolicy { .. } | Error::NoSnapshot(_) | Error::Managed { .. } => 3,
+            Error::Locked(_) => 5,
             Error::NoDataDir
             | Error::NoHome
             | Error::RelativePath { .. }
+            | Error::Settings(_)
+            | Error::Rejected(_)
             | Error::Store(_)
             | Error::Launch(_)
             | Error::Io { .. } => 1,

@@ -3,58 +3,165 @@
 
 use std::path::Path;
 
+use gatehouse_hub::Bundle;
 use gatehouse_policy::{
-    Decision, EffectivePolicy, Layer, Layers, Request, Rules, ServerFacts, evaluate,
+    Decision, EffectivePolicy, Layer, Layers, Request, Rules, ServerFacts, Timestamp, evaluate,
 };
+use gatehouse_store::Store;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::hub_settings::HubSettings;
+use crate::managed::ManagedSettings;
+
+/// How many stored snapshots are tried, newest first, before giving up: an edited newest
+/// row falls back to the last valid one.
+const SNAPSHOTS_TRIED: u32 = 8;
+
+/// The verified hub snapshot in force.
+#[derive(Debug, Clone)]
+pub struct HubSnapshot {
+    pub bundle: Bundle,
+    /// The store row it came from.
+    pub snapshot_id: i64,
+    /// The last verified answer from the hub about it (its age is measured from here).
+    pub verified_at: Timestamp,
+    pub key_id: String,
+}
 
 /// The policy layers available on this machine now, before choosing the ones for a server.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySources {
     /// The `policy:` block of `~/.mcp/config.yaml`.
     pub local: Option<Rules>,
+    /// The hub snapshot, when a hub is configured.
+    pub hub: Option<HubSnapshot>,
+    /// The device's configured area.
+    pub area: Option<String>,
+    /// The `mandatory` block of the managed settings file, merged with the hub's.
+    pub managed_mandatory: Option<Rules>,
 }
 
 impl PolicySources {
-    /// Reads the local layer from `mcp_config`. A missing file sets no rules; a file that
-    /// cannot be read or holds an invalid block is an error (exit 3), never ignored.
-    pub fn load(mcp_config: &Path) -> Result<PolicySources> {
-        let local = match std::fs::read_to_string(mcp_config) {
-            Ok(text) => gatehouse_policy::local_rules_from_config(&text).map_err(|error| {
-                Error::LocalPolicy {
-                    path: mcp_config.to_owned(),
-                    reason: error.to_string(),
-                }
-            })?,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-            Err(error) => {
-                return Err(Error::LocalPolicy {
-                    path: mcp_config.to_owned(),
-                    reason: error.to_string(),
-                });
-            }
+    /// Loads every layer available now: the local file and, when a hub is configured, the
+    /// newest stored snapshot whose signature verifies with a pinned key (checked on every
+    /// load, so an edited row is never enforced). Never touches the network.
+    pub async fn load(
+        store: &Store,
+        mcp_config: &Path,
+        managed: &ManagedSettings,
+    ) -> Result<PolicySources> {
+        let local = load_local(mcp_config)?;
+        let settings = HubSettings::load(store, managed).await?;
+        let hub = if settings.hub_configured() {
+            Some(latest_valid_snapshot(store, &settings).await?)
+        } else {
+            None
         };
-        Ok(PolicySources { local })
+        Ok(PolicySources {
+            local,
+            hub,
+            area: settings.area,
+            managed_mandatory: managed.mandatory.clone(),
+        })
+    }
+
+    /// Only the local file: for tests and tools that have no store.
+    pub fn local_only(mcp_config: &Path) -> Result<PolicySources> {
+        Ok(PolicySources {
+            local: load_local(mcp_config)?,
+            ..PolicySources::default()
+        })
     }
 
     /// The layers that apply to a server with policy name `name`.
-    pub fn layers_for(&self, _name: &str) -> Layers {
+    pub fn layers_for(&self, name: &str) -> Layers {
         let mut layers = Layers::new();
+        if let Some(mandatory) = &self.managed_mandatory {
+            layers.add(Layer::Mandatory, mandatory.clone());
+        }
+        if let Some(hub) = &self.hub {
+            hub.bundle
+                .add_layers(&mut layers, name, self.area.as_deref());
+        }
         if let Some(local) = &self.local {
             layers.insert(Layer::Local, local.clone());
         }
         layers
     }
 
-    /// What is known about a server: nothing but its name and version until a signed
-    /// catalog says more. Uncertified community, by POLICY.md's defaults.
+    /// What is known about a server: the signed catalog's entry for exactly this name and
+    /// version, else nothing but its name (uncertified community, by POLICY.md's defaults).
+    /// A user cannot assert facts: nothing else is consulted.
     pub fn facts_for(&self, name: &str, version: Option<&str>) -> ServerFacts {
-        let mut facts = ServerFacts::named(name);
-        facts.version = version.map(str::to_owned);
-        facts
+        match &self.hub {
+            Some(hub) => hub.bundle.facts_for(name, version),
+            None => {
+                let mut facts = ServerFacts::named(name);
+                facts.version = version.map(str::to_owned);
+                facts
+            }
+        }
     }
+}
+
+/// Reads the local layer. A missing file sets no rules; a file that cannot be read or
+/// holds an invalid block is an error (exit 3), never ignored.
+fn load_local(mcp_config: &Path) -> Result<Option<Rules>> {
+    match std::fs::read_to_string(mcp_config) {
+        Ok(text) => {
+            gatehouse_policy::local_rules_from_config(&text).map_err(|error| Error::LocalPolicy {
+                path: mcp_config.to_owned(),
+                reason: error.to_string(),
+            })
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(Error::LocalPolicy {
+            path: mcp_config.to_owned(),
+            reason: error.to_string(),
+        }),
+    }
+}
+
+async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<HubSnapshot> {
+    if settings.keys.is_empty() {
+        return Err(Error::NoSnapshot(
+            "no hub signing key is pinned on this device".to_owned(),
+        ));
+    }
+    let mut last_problem = "no policy has been synced from the hub yet".to_owned();
+    for row in store.snapshots_newest_first(SNAPSHOTS_TRIED).await? {
+        if settings
+            .organization
+            .as_deref()
+            .is_some_and(|org| org != row.org)
+        {
+            last_problem = format!("the stored policy is for organization `{}`", row.org);
+            continue;
+        }
+        if let Err(error) = gatehouse_hub::verify_signature(
+            &row.payload,
+            &row.signature,
+            &row.key_id,
+            &settings.keys,
+        ) {
+            last_problem = format!("the stored policy failed its check ({error})");
+            continue;
+        }
+        match Bundle::parse(&row.payload) {
+            Ok(bundle) if bundle.org == row.org && bundle.serial == row.serial => {
+                return Ok(HubSnapshot {
+                    bundle,
+                    snapshot_id: row.id,
+                    verified_at: Timestamp(row.verified_at.unix_timestamp()),
+                    key_id: row.key_id,
+                });
+            }
+            Ok(_) => last_problem = "the stored policy does not match its own record".to_owned(),
+            Err(error) => last_problem = format!("the stored policy cannot be read ({error})"),
+        }
+    }
+    Err(Error::NoSnapshot(last_problem))
 }
 
 /// One server's decision with what it was made from.
@@ -108,17 +215,18 @@ mod tests {
     fn sources(yaml: &str) -> PolicySources {
         PolicySources {
             local: gatehouse_policy::local_rules_from_config(yaml).unwrap(),
+            ..PolicySources::default()
         }
     }
 
     #[test]
     fn a_missing_policy_file_sets_no_rules_but_a_broken_one_stops_everything() {
         let dir = tempfile::tempdir().unwrap();
-        let missing = PolicySources::load(&dir.path().join("absent.yaml")).unwrap();
+        let missing = PolicySources::local_only(&dir.path().join("absent.yaml")).unwrap();
         assert!(missing.local.is_none());
         let broken = dir.path().join("config.yaml");
         std::fs::write(&broken, "policy:\n  min_cert_level: 9\n").unwrap();
-        let error = PolicySources::load(&broken).unwrap_err();
+        let error = PolicySources::local_only(&broken).unwrap_err();
         assert_eq!(
             error.exit_code(),
             3,

@@ -3,16 +3,20 @@
 //! fakes. This crate must not depend on tauri, and it decides nothing about policy itself:
 //! that is `gatehouse-policy`'s job; it stores nothing itself: that is `gatehouse-store`'s.
 
+pub mod config;
 pub mod context;
 pub mod decide;
 pub mod error;
 pub mod evaluation;
+pub mod hub_settings;
 pub mod launch;
+pub mod managed;
 pub mod naming;
 pub mod paths;
 pub mod ports;
 pub mod servers;
 mod session;
+pub mod snapshot;
 
 pub use context::Context;
 pub use error::{Error, Result};

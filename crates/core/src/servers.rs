@@ -135,7 +135,7 @@ pub struct ServerView {
 
 /// Every registered server with its facts and its verdict under the policy in force now.
 pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>> {
-    let sources = PolicySources::load(&ctx.mcp_config)?;
+    let sources = PolicySources::load(&ctx.store, &ctx.mcp_config, &ctx.managed).await?;
     let request = Request::default();
     let views = ctx
         .store

@@ -120,7 +120,8 @@ async fn watch_policy<C: Clock>(
                 continue;
             }
             last = now;
-            let verdict = match PolicySources::load(&ctx.mcp_config) {
+            let verdict = match PolicySources::load(&ctx.store, &ctx.mcp_config, &ctx.managed).await
+            {
                 Ok(sources) => {
                     let evaluation =
                         Evaluation::new(&sources, &server.name, server.version.as_deref(), request);

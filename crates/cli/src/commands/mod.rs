@@ -3,6 +3,7 @@
 mod approve;
 mod audit;
 mod check;
+mod config;
 mod flags;
 pub mod policy;
 mod prompt;
@@ -18,6 +19,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
         Command::Approve(args) => approve::run(args),
+        Command::Config(command) => config::run(command),
         Command::Servers(command) => servers::run(command),
         Command::Audit(command) => audit::run(command),
         Command::Policy(command) => policy::run(command),

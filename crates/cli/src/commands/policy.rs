@@ -14,11 +14,43 @@ pub enum PolicyCommand {
     Test(test::TestArgs),
     /// Evaluate one server against layers read from files, as `check` would.
     Explain(explain::ExplainArgs),
+    /// Verify a signed policy bundle from a file (the hub's envelope JSON) and store it, as
+    /// `sync` would: for devices that get their policy by hand rather than over the network.
+    Import {
+        /// The envelope file (`{key_id, payload, signature}`).
+        file: std::path::PathBuf,
+    },
 }
 
 pub fn run(cmd: PolicyCommand) -> Exit {
     match cmd {
         PolicyCommand::Test(args) => test::run(&args),
         PolicyCommand::Explain(args) => explain::run(&args),
+        PolicyCommand::Import { file } => import(&file),
     }
+}
+
+fn import(file: &std::path::Path) -> Exit {
+    let body = match std::fs::read(file) {
+        Ok(body) => body,
+        Err(error) => {
+            eprintln!("gatehouse: cannot read `{}`: {error}", file.display());
+            return Exit::Usage;
+        }
+    };
+    super::runtime::with_context(|ctx| async move {
+        match gatehouse_core::snapshot::accept(&ctx, &body, None).await {
+            Ok(gatehouse_core::snapshot::Accepted::Stored { org, serial }) => {
+                explain::print(&format!("Stored the policy of `{org}`, serial {serial}."));
+                Exit::Ok
+            }
+            Ok(gatehouse_core::snapshot::Accepted::Unchanged { org, serial }) => {
+                explain::print(&format!(
+                    "The policy of `{org}`, serial {serial}, is already in force."
+                ));
+                Exit::Ok
+            }
+            Err(error) => super::fail(&error),
+        }
+    })
 }

@@ -14,4 +14,5 @@ mod bad_input;
 mod concurrency;
 mod pins_and_warnings;
 mod real_servers;
+mod snapshot;
 mod wire;
