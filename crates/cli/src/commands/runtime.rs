@@ -23,10 +23,15 @@ where
             return Exit::Failure;
         }
     };
-    runtime.block_on(async {
+    let exit = runtime.block_on(async {
         match Context::from_process().await {
             Ok(ctx) => body(ctx).await,
             Err(error) => super::fail(&error),
         }
-    })
+    });
+    // A launch reads stdin on a blocking thread that only returns when the client writes or
+    // closes; a client that waits for our output to end first would wait forever if dropping
+    // the runtime waited for that thread. Nothing else is left running by then.
+    runtime.shutdown_background();
+    exit
 }

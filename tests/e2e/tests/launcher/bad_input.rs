@@ -164,3 +164,48 @@ fn garbage_from_the_client_does_not_break_the_session() {
     );
     assert_eq!(session.finish().0, 0);
 }
+
+#[test]
+fn a_server_that_exits_ends_the_launcher_while_the_client_still_listens() {
+    // Clients such as desktop apps keep the server's stdin open until its stdout ends: the
+    // launcher must exit when the server does, with the server's exit code.
+    let sandbox = Sandbox::new();
+    let script = "echo '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/bye\"}'; exit 3";
+    let (code, _, err) = sandbox.run(&["servers", "add", "quitter", "--", "sh", "-c", script]);
+    assert_eq!(code, 0, "{err}");
+    let mut child = sandbox
+        .gatehouse(&["run", "quitter"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _stdin_kept_open = child.stdin.take();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = stdout.read_to_string(&mut out);
+        out
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("gatehouse run outlived its server while the client kept stdin open");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "the server's own exit code comes back"
+    );
+    let out = reader.join().unwrap();
+    assert!(
+        out.contains("notifications/bye"),
+        "the server's output arrived: {out}"
+    );
+}
