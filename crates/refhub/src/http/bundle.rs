@@ -1,0 +1,76 @@
+//! `GET /api/v1/orgs/{org}/policy-bundle` (B1): the signed envelope, or 304 when the
+//! client's `If-None-Match` names the current ETag. `?device=` is accepted and not used:
+//! every device of the org gets the same bundle.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::faults::Target;
+use crate::http::error::ApiError;
+use crate::http::{Admitted, admit};
+use crate::hub::Hub;
+
+pub(crate) async fn bundle(
+    State(hub): State<Hub>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let view = match admit(&hub, &org, &headers, Target::PolicyBundle).await? {
+        Admitted::Normal(view) => view,
+        Admitted::Fault(response) => return Ok(response),
+    };
+    let published = &view.published;
+    let etag = HeaderValue::from_str(&published.etag)
+        .map_err(|_| ApiError::internal("the etag is not a header value"))?;
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| if_none_match(value, &published.etag));
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok(envelope_response(etag, published.envelope.clone()))
+}
+
+/// A 200 with an envelope: JSON, not to be cached by anything between hub and app.
+pub(crate) fn envelope_response(etag: HeaderValue, body: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::ETAG, etag),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Whether an `If-None-Match` value names `etag`: a list of tags, weak ones compared by
+/// their opaque part (RFC 9110 weak comparison), or `*`.
+fn if_none_match(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_takes_lists_weak_tags_and_star() {
+        let etag = "\"3-abcd\"";
+        assert!(if_none_match("\"3-abcd\"", etag));
+        assert!(if_none_match("\"1-x\", W/\"3-abcd\"", etag));
+        assert!(if_none_match("*", etag));
+        assert!(!if_none_match("\"2-abcd\"", etag));
+        assert!(!if_none_match("3-abcd", etag), "tags are quoted");
+        assert!(!if_none_match("", etag));
+    }
+}

@@ -1,0 +1,208 @@
+//! The hub's state between requests: the signing key, the state file, the fault queue, and
+//! the last good reading of the org directory with the bundle published from it.
+//!
+//! The directory is read again on every request (a few small files), so an edit is served
+//! at once without a watcher. A reading that fails validation changes nothing but the log:
+//! the last good bundle, org and tokens stay in force. A reading whose content hash differs
+//! from the published one makes the next serial, stored before it is served, so the serial
+//! never goes back, not across restarts either.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde_json::Value;
+
+use crate::clock;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::faults::Faults;
+use crate::org_dir::{self, OrgContent};
+use crate::published::{Published, payload};
+use crate::signer::Signer;
+use crate::state::{StateDb, StoredBundle};
+
+/// What one request works with: a consistent reading of the hub.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub content: Arc<OrgContent>,
+    /// `org.yaml`'s tokens and the command line's.
+    pub tokens: Arc<[String]>,
+    pub published: Arc<Published>,
+}
+
+/// A running hub's state. Cheap to clone; clones share everything.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    signer: Signer,
+    key_created: bool,
+    // Lock order: `current`, then `state`.
+    state: Mutex<StateDb>,
+    current: Mutex<Current>,
+    faults: Faults,
+}
+
+#[derive(Debug)]
+struct Current {
+    view: View,
+    /// The last validation error logged, so an invalid directory is reported once per change
+    /// rather than once per request.
+    last_error: Option<String>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section leaves the value consistent before anything can fail.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Hub {
+    /// Loads the key (making it if needed), opens the state file and reads the directory.
+    /// An invalid directory is an error here: there is no last good bundle to fall back on.
+    pub fn open(config: Config) -> Result<Hub> {
+        let (signer, key_created) = Signer::load_or_create(&config.key_file, &config.key_id)?;
+        let state = StateDb::open(&config.state_file)?;
+        let content = org_dir::read(&config.dir)?;
+        let tokens = tokens(&config.tokens, &content)?;
+        let published = publish(&state, &signer, &content)?;
+        let view = View {
+            content: Arc::new(content),
+            tokens,
+            published: Arc::new(published),
+        };
+        Ok(Hub {
+            inner: Arc::new(Inner {
+                config,
+                signer,
+                key_created,
+                state: Mutex::new(state),
+                current: Mutex::new(Current {
+                    view,
+                    last_error: None,
+                }),
+                faults: Faults::default(),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
+    /// Whether this start made the signing key (it did not exist).
+    pub fn key_created(&self) -> bool {
+        self.inner.key_created
+    }
+
+    /// The fault queue; it is used whether or not the HTTP endpoints for it are served.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    /// The current reading, without reading the directory again.
+    pub fn view(&self) -> View {
+        lock(&self.inner.current).view.clone()
+    }
+
+    /// Reads the directory again and publishes a new serial if its content changed; returns
+    /// the reading to answer with. Blocking: file and database I/O.
+    pub fn refresh(&self) -> View {
+        let mut current = lock(&self.inner.current);
+        let serial = current.view.published.serial;
+        match self.reread(&current.view) {
+            Ok(view) => {
+                if current.last_error.take().is_some() {
+                    eprintln!("refhub: the org directory is valid again");
+                }
+                if view.published.serial != serial {
+                    eprintln!("refhub: published serial {}", view.published.serial);
+                }
+                current.view = view;
+            }
+            Err(error) => {
+                let text = error.chain();
+                if current.last_error.as_deref() != Some(text.as_str()) {
+                    eprintln!("refhub: {text}; still serving serial {serial}");
+                    current.last_error = Some(text);
+                }
+            }
+        }
+        current.view.clone()
+    }
+
+    fn reread(&self, old: &View) -> Result<View> {
+        let content = org_dir::read(&self.inner.config.dir)?;
+        let tokens = tokens(&self.inner.config.tokens, &content)?;
+        let published = if content.hash() == old.published.content_hash {
+            Arc::clone(&old.published)
+        } else {
+            Arc::new(publish(
+                &lock(&self.inner.state),
+                &self.inner.signer,
+                &content,
+            )?)
+        };
+        Ok(View {
+            content: Arc::new(content),
+            tokens,
+            published,
+        })
+    }
+
+    /// Stores a batch of audit events; (accepted, duplicates). Blocking.
+    pub fn store_events(
+        &self,
+        org: &str,
+        events: &[(uuid::Uuid, Value)],
+    ) -> Result<(usize, usize)> {
+        lock(&self.inner.state).store_events(org, &clock::now_text(), events)
+    }
+
+    /// Every audit event received, oldest first. Blocking.
+    pub fn audit_events(&self) -> Result<Vec<Value>> {
+        lock(&self.inner.state).events()
+    }
+}
+
+fn tokens(extra: &[String], content: &OrgContent) -> Result<Arc<[String]>> {
+    let mut tokens: Vec<String> = extra.iter().chain(&content.tokens).cloned().collect();
+    tokens.sort();
+    tokens.dedup();
+    if tokens.is_empty() {
+        return Err(Error::NoToken);
+    }
+    Ok(tokens.into())
+}
+
+/// The bundle for `content`: the stored one when it was made from the same content (same
+/// serial, same bytes), else the next serial, stored before it is returned.
+fn publish(state: &StateDb, signer: &Signer, content: &OrgContent) -> Result<Published> {
+    let hash = content.hash();
+    let stored = state.published()?;
+    if let Some(stored) = &stored
+        && stored.content_hash == hash
+    {
+        return Ok(Published::new(stored.clone(), signer));
+    }
+    let serial = stored.map_or(1, |stored| stored.serial.saturating_add(1));
+    let issued_at = clock::now_text();
+    let bundle = StoredBundle {
+        payload: payload(&content.body, serial, &issued_at),
+        serial,
+        content_hash: hash,
+        issued_at,
+    };
+    if !state.save_published(&bundle)? {
+        return Err(Error::StateAhead {
+            path: state.path().to_owned(),
+        });
+    }
+    Ok(Published::new(bundle, signer))
+}
