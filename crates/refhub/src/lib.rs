@@ -66,7 +66,7 @@
 //!   `{"accepted": n, "duplicates": m}`. Events must be objects with a UUID `id` (compared
 //!   as UUIDs, so case does not matter); the body may have no other key; one bad event
 //!   refuses the batch with 400 and stores nothing. Stored once per id in the state file,
-//!   as received. Bodies are capped at [`BODY_LIMIT`] (413 beyond).
+//!   as received. Bodies are capped at [`BODY_LIMIT`] (413 `payload_too_large` beyond).
 //! - `GET /api/v1/orgs/{org}/servers?q=<text>` → `{"servers": [<catalog entry>, …]}`: the
 //!   entries whose name or description contains `q` ignoring case (all without `q`), the
 //!   same objects as the bundle's `catalog`, in catalog order, whatever their status.
@@ -76,8 +76,8 @@
 //! `WWW-Authenticate: Bearer`. The token is checked before the org, so without a token a
 //! caller learns nothing about which org is served. An org other than `org.yaml`'s is
 //! `404` `unknown_org`. Errors are `{"error": "<code>", "message": "<text>"}` with codes
-//! `unauthorized`, `unknown_org`, `bad_request`, `not_found`, `method_not_allowed`,
-//! `internal` and `fault_injected`.
+//! `unauthorized`, `unknown_org`, `bad_request`, `payload_too_large`, `not_found`,
+//! `method_not_allowed`, `internal` and `fault_injected`.
 //!
 //! # Fault injection
 //!

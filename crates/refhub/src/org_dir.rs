@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use gatehouse_policy::{Layer, Rules, StaleMode, normalize_name, parse_duration};
+use gatehouse_policy::{Layer, Rules, StaleMode, ValidationError, normalize_name, parse_duration};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -235,7 +235,7 @@ fn read_servers(path: &Path) -> Result<Map<String, Value>> {
             ));
         }
         Rules::from_value(Layer::Server, policy)
-            .map_err(|e| Error::invalid(path, format!("`{name}`: {e}")))?;
+            .map_err(|e| Error::invalid(path, format!("`{name}`: {}", policy_error(&e))))?;
         out.insert(name.clone(), policy.clone());
     }
     Ok(out)
@@ -259,7 +259,16 @@ fn optional_policy(path: &Path, layer: Layer) -> Result<Option<Value>> {
 fn validate_policy(path: &Path, layer: Layer, policy: &Value) -> Result<()> {
     Rules::from_value(layer, policy)
         .map(|_| ())
-        .map_err(|e| Error::invalid(path, e.to_string()))
+        .map_err(|e| Error::invalid(path, policy_error(&e)))
+}
+
+/// The validation message with the key it is about, so an admin knows which line to fix
+/// even when the message itself only quotes the value.
+fn policy_error(error: &ValidationError) -> String {
+    match &error.key {
+        Some(key) => format!("{error} (key `{key}`)"),
+        None => error.to_string(),
+    }
 }
 
 /// Parses YAML text into `T`; `None` for a file with no document (empty or comments only).

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -25,7 +25,12 @@ pub(crate) async fn audit(
         return Ok(response);
     }
     let body = body.map_err(|rejection| {
-        ApiError::new(rejection.status(), "bad_request", rejection.body_text())
+        let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_request"
+        };
+        ApiError::new(rejection.status(), code, rejection.body_text())
     })?;
     let events = parse_batch(&body).map_err(ApiError::bad_request)?;
     let (accepted, duplicates) = blocking(move || hub.store_events(&org, &events))
