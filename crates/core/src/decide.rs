@@ -7,7 +7,7 @@ use gatehouse_store::{ConfirmationKey, Server};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, PolicySources};
+use crate::evaluation::{Evaluation, PolicySources, Scope};
 use crate::ports::Clock;
 
 /// What `check` and `run` decided before anything is spawned or anybody is asked.
@@ -53,7 +53,8 @@ pub async fn decide<C: Clock>(
     request
         .validate()
         .map_err(|error| Error::Usage(error.to_string()))?;
-    let sources = PolicySources::load(&ctx.store, &ctx.mcp_config, &ctx.managed).await?;
+    let sources =
+        PolicySources::load(&ctx.store, &ctx.mcp_config, &ctx.managed, Scope::OneServer).await?;
     let server = ctx.store.server(id_or_name).await?;
     let (id, name, version) = match &server {
         Some(server) => (
@@ -71,7 +72,7 @@ pub async fn decide<C: Clock>(
     request.now = Some(gatehouse_policy::Timestamp(
         ctx.clock.now().unix_timestamp(),
     ));
-    let evaluation = Evaluation::new(&sources, &name, version.as_deref(), &request);
+    let evaluation = Evaluation::new(&sources, &name, version.as_deref(), &request)?;
     let confirmation_key = ConfirmationKey {
         server_id: id,
         version,

@@ -1,13 +1,19 @@
 //! Puts together what a decision needs for one server (its layers and facts) and asks the
 //! policy crate. Only what is stored and signed counts: a user cannot assert facts.
+//!
+//! The launch path reads the hub snapshot for one server only ([`gatehouse_hub::server_view`]:
+//! a scan of the verified bytes, no compile of the whole policy), so a 10,000-entry policy
+//! costs little on every launch. Views over many servers parse the bundle once instead.
 
 use std::path::Path;
 
 use gatehouse_hub::Bundle;
 use gatehouse_policy::{
-    Decision, EffectivePolicy, Layer, Layers, Request, Rules, ServerFacts, Timestamp, evaluate,
+    Decision, EffectivePolicy, Freshness, Layer, Layers, Request, Rules, ServerFacts, Timestamp,
+    evaluate,
 };
 use gatehouse_store::Store;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -21,12 +27,26 @@ const SNAPSHOTS_TRIED: u32 = 8;
 /// The verified hub snapshot in force.
 #[derive(Debug, Clone)]
 pub struct HubSnapshot {
-    pub bundle: Bundle,
+    /// The signed bytes, verified when loaded.
+    pub payload: Vec<u8>,
+    pub org: String,
+    pub serial: u64,
     /// The store row it came from.
     pub snapshot_id: i64,
     /// The last verified answer from the hub about it (its age is measured from here).
     pub verified_at: Timestamp,
     pub key_id: String,
+    /// The whole bundle, parsed once, when many servers are evaluated.
+    bundle: Option<Bundle>,
+}
+
+/// How much of the snapshot a caller will use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One server (a launch, a check): read only its part of the snapshot.
+    OneServer,
+    /// Many servers (a list): parse the snapshot once.
+    ManyServers,
 }
 
 /// The policy layers available on this machine now, before choosing the ones for a server.
@@ -42,6 +62,14 @@ pub struct PolicySources {
     pub managed_mandatory: Option<Rules>,
 }
 
+/// What the policy sources say about one server.
+#[derive(Debug, Clone)]
+pub struct ServerPolicy {
+    pub layers: Layers,
+    pub facts: ServerFacts,
+    pub freshness: Option<Freshness>,
+}
+
 impl PolicySources {
     /// Loads every layer available now: the local file and, when a hub is configured, the
     /// newest stored snapshot whose signature verifies with a pinned key (checked on every
@@ -50,11 +78,19 @@ impl PolicySources {
         store: &Store,
         mcp_config: &Path,
         managed: &ManagedSettings,
+        scope: Scope,
     ) -> Result<PolicySources> {
         let local = load_local(mcp_config)?;
         let settings = HubSettings::load(store, managed).await?;
         let hub = if settings.hub_configured() {
-            Some(latest_valid_snapshot(store, &settings).await?)
+            let mut snapshot = latest_valid_snapshot(store, &settings).await?;
+            if scope == Scope::ManyServers {
+                snapshot.bundle = Some(
+                    Bundle::parse(&snapshot.payload)
+                        .map_err(|e| Error::NoSnapshot(e.to_string()))?,
+                );
+            }
+            Some(snapshot)
         } else {
             None
         };
@@ -74,34 +110,54 @@ impl PolicySources {
         })
     }
 
-    /// The layers that apply to a server with policy name `name`.
-    pub fn layers_for(&self, name: &str) -> Layers {
+    /// The layers and facts for a server named `name` at `version`: the managed mandatory
+    /// block, the hub's layers for it, the local file; facts from the signed catalog's entry
+    /// for exactly this name and version, else nothing but the name (uncertified
+    /// community, by POLICY.md's defaults). Nothing else is consulted.
+    pub fn server_policy(&self, name: &str, version: Option<&str>) -> Result<ServerPolicy> {
         let mut layers = Layers::new();
         if let Some(mandatory) = &self.managed_mandatory {
             layers.add(Layer::Mandatory, mandatory.clone());
         }
+        let mut facts = ServerFacts::named(name);
+        facts.version = version.map(str::to_owned);
+        let mut freshness = None;
         if let Some(hub) = &self.hub {
-            hub.bundle
-                .add_layers(&mut layers, name, self.area.as_deref());
+            let area = self.area.as_deref();
+            match &hub.bundle {
+                Some(bundle) => {
+                    bundle.add_layers(&mut layers, name, area);
+                    facts = bundle.facts_for(name, version);
+                    freshness = bundle.freshness(hub.verified_at);
+                }
+                None => {
+                    let view = gatehouse_hub::server_view(&hub.payload, name, version, area)
+                        .map_err(|e| Error::NoSnapshot(e.to_string()))?;
+                    for (layer, rules) in view.layers.iter() {
+                        layers.add(layer, rules.clone());
+                    }
+                    if let Some(label) = view.layers.label(Layer::Area) {
+                        layers.set_label(Layer::Area, label);
+                    }
+                    facts = view.facts;
+                    freshness = view
+                        .max_offline_age_secs
+                        .map(|max_offline_age_secs| Freshness {
+                            verified_at: hub.verified_at,
+                            max_offline_age_secs,
+                            stale_mode: view.stale_mode,
+                        });
+                }
+            }
         }
         if let Some(local) = &self.local {
             layers.insert(Layer::Local, local.clone());
         }
-        layers
-    }
-
-    /// What is known about a server: the signed catalog's entry for exactly this name and
-    /// version, else nothing but its name (uncertified community, by POLICY.md's defaults).
-    /// A user cannot assert facts: nothing else is consulted.
-    pub fn facts_for(&self, name: &str, version: Option<&str>) -> ServerFacts {
-        match &self.hub {
-            Some(hub) => hub.bundle.facts_for(name, version),
-            None => {
-                let mut facts = ServerFacts::named(name);
-                facts.version = version.map(str::to_owned);
-                facts
-            }
-        }
+        Ok(ServerPolicy {
+            layers,
+            facts,
+            freshness,
+        })
     }
 }
 
@@ -123,6 +179,13 @@ fn load_local(mcp_config: &Path) -> Result<Option<Rules>> {
     }
 }
 
+/// The identity fields of a payload, read without building the rest.
+#[derive(Deserialize)]
+struct Head {
+    org: String,
+    serial: u64,
+}
+
 async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<HubSnapshot> {
     if settings.keys.is_empty() {
         return Err(Error::NoSnapshot(
@@ -130,35 +193,43 @@ async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<
         ));
     }
     let mut last_problem = "no policy has been synced from the hub yet".to_owned();
-    for row in store.snapshots_newest_first(SNAPSHOTS_TRIED).await? {
-        if settings
-            .organization
-            .as_deref()
-            .is_some_and(|org| org != row.org)
-        {
-            last_problem = format!("the stored policy is for organization `{}`", row.org);
-            continue;
-        }
-        if let Err(error) = gatehouse_hub::verify_signature(
-            &row.payload,
-            &row.signature,
-            &row.key_id,
-            &settings.keys,
-        ) {
-            last_problem = format!("the stored policy failed its check ({error})");
-            continue;
-        }
-        match Bundle::parse(&row.payload) {
-            Ok(bundle) if bundle.org == row.org && bundle.serial == row.serial => {
-                return Ok(HubSnapshot {
-                    bundle,
-                    snapshot_id: row.id,
-                    verified_at: Timestamp(row.verified_at.unix_timestamp()),
-                    key_id: row.key_id,
-                });
+    // The newest row alone first: that is the common case, and rows carry whole payloads.
+    for limit in [1, SNAPSHOTS_TRIED] {
+        for row in store.snapshots_newest_first(limit).await? {
+            if settings
+                .organization
+                .as_deref()
+                .is_some_and(|org| org != row.org)
+            {
+                last_problem = format!("the stored policy is for organization `{}`", row.org);
+                continue;
             }
-            Ok(_) => last_problem = "the stored policy does not match its own record".to_owned(),
-            Err(error) => last_problem = format!("the stored policy cannot be read ({error})"),
+            if let Err(error) = gatehouse_hub::verify_signature(
+                &row.payload,
+                &row.signature,
+                &row.key_id,
+                &settings.keys,
+            ) {
+                last_problem = format!("the stored policy failed its check ({error})");
+                continue;
+            }
+            match serde_json::from_slice::<Head>(&row.payload) {
+                Ok(head) if head.org == row.org && head.serial == row.serial => {
+                    return Ok(HubSnapshot {
+                        payload: row.payload,
+                        org: row.org,
+                        serial: row.serial,
+                        snapshot_id: row.id,
+                        verified_at: Timestamp(row.verified_at.unix_timestamp()),
+                        key_id: row.key_id,
+                        bundle: None,
+                    });
+                }
+                Ok(_) => {
+                    last_problem = "the stored policy does not match its own record".to_owned()
+                }
+                Err(error) => last_problem = format!("the stored policy cannot be read ({error})"),
+            }
         }
     }
     Err(Error::NoSnapshot(last_problem))
@@ -179,15 +250,22 @@ impl Evaluation {
         name: &str,
         version: Option<&str>,
         request: &Request,
-    ) -> Evaluation {
-        let facts = sources.facts_for(name, version);
-        let policy = EffectivePolicy::compile(&sources.layers_for(name));
+    ) -> Result<Evaluation> {
+        let ServerPolicy {
+            layers,
+            facts,
+            freshness,
+        } = sources.server_policy(name, version)?;
+        let mut policy = EffectivePolicy::compile(&layers);
+        if let Some(freshness) = freshness {
+            policy = policy.with_freshness(freshness);
+        }
         let decision = evaluate(&policy, &facts, request);
-        Evaluation {
+        Ok(Evaluation {
             facts,
             policy,
             decision,
-        }
+        })
     }
 
     /// A hash of the effective rules and violations that concern this server: a remembered
@@ -245,7 +323,8 @@ mod tests {
             "@a/b",
             Some("1.0.0"),
             &Request::default(),
-        );
+        )
+        .unwrap();
         assert_eq!(
             evaluation.decision.verdict,
             gatehouse_policy::Verdict::Block,
@@ -259,7 +338,11 @@ mod tests {
         let warn = sources("policy: {min_cert_level: 1, cert_mode: warn}");
         let same = sources("policy: {min_cert_level: 1, cert_mode: warn, deny_list: ['@other/x']}");
         let stricter = sources("policy: {min_cert_level: 2, cert_mode: warn}");
-        let hash = |s: &PolicySources| Evaluation::new(s, "@a/b", None, &request).rules_hash();
+        let hash = |s: &PolicySources| {
+            Evaluation::new(s, "@a/b", None, &request)
+                .unwrap()
+                .rules_hash()
+        };
         assert_eq!(
             hash(&warn),
             hash(&same),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, PolicySources};
+use crate::evaluation::{Evaluation, PolicySources, Scope};
 use crate::naming::derive_name;
 use crate::ports::Clock;
 
@@ -135,8 +135,19 @@ pub struct ServerView {
 
 /// Every registered server with its facts and its verdict under the policy in force now.
 pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>> {
-    let sources = PolicySources::load(&ctx.store, &ctx.mcp_config, &ctx.managed).await?;
-    let request = Request::default();
+    let sources = PolicySources::load(
+        &ctx.store,
+        &ctx.mcp_config,
+        &ctx.managed,
+        Scope::ManyServers,
+    )
+    .await?;
+    let request = Request {
+        now: Some(gatehouse_policy::Timestamp(
+            ctx.clock.now().unix_timestamp(),
+        )),
+        ..Request::default()
+    };
     let views = ctx
         .store
         .servers()
@@ -144,9 +155,9 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
         .into_iter()
         .map(|server| {
             let evaluation =
-                Evaluation::new(&sources, &server.name, server.version.as_deref(), &request);
+                Evaluation::new(&sources, &server.name, server.version.as_deref(), &request)?;
             let facts = &evaluation.facts;
-            ServerView {
+            Ok(ServerView {
                 origin: facts.origin.name().to_owned(),
                 cert_level: facts.cert_level,
                 score: facts.score,
@@ -168,9 +179,9 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
                 id: server.id,
                 name: server.name,
                 version: server.version,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>>>()?;
     Ok(views)
 }
 

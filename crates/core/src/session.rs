@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, PolicySources};
+use crate::evaluation::{Evaluation, PolicySources, Scope};
 use crate::launch::{Launch, server_event};
 use crate::ports::Clock;
 
@@ -120,17 +120,21 @@ async fn watch_policy<C: Clock>(
                 continue;
             }
             last = now;
-            let verdict = match PolicySources::load(&ctx.store, &ctx.mcp_config, &ctx.managed).await
-            {
-                Ok(sources) => {
-                    let evaluation =
-                        Evaluation::new(&sources, &server.name, server.version.as_deref(), request);
-                    if evaluation.decision.verdict == Verdict::Block {
-                        Some(evaluation)
-                    } else {
-                        None
-                    }
-                }
+            let mut request = request.clone();
+            request.now = Some(gatehouse_policy::Timestamp(
+                ctx.clock.now().unix_timestamp(),
+            ));
+            let evaluation = match PolicySources::load(
+                &ctx.store,
+                &ctx.mcp_config,
+                &ctx.managed,
+                Scope::OneServer,
+            )
+            .await
+            .and_then(|sources| {
+                Evaluation::new(&sources, &server.name, server.version.as_deref(), &request)
+            }) {
+                Ok(evaluation) => evaluation,
                 // A policy that became unusable stops what it would have governed.
                 Err(error) => {
                     return StopReason {
@@ -138,6 +142,7 @@ async fn watch_policy<C: Clock>(
                     };
                 }
             };
+            let verdict = (evaluation.decision.verdict == Verdict::Block).then_some(evaluation);
             if let Some(evaluation) = verdict {
                 let mut event = server_event(ctx, server, AuditKind::LaunchBlocked);
                 event.verdict = Some("block".to_owned());

@@ -9,8 +9,10 @@ mod bundle;
 mod envelope;
 mod error;
 mod keys;
+mod view;
 
 pub use bundle::{Area, Bundle};
 pub use envelope::{Envelope, verify_signature};
 pub use error::{Error, Result};
 pub use keys::{PinnedKey, TrustedKeys, fingerprint};
+pub use view::{ServerView, server_view};

@@ -53,6 +53,7 @@ mod session;
 mod shutdown;
 mod sink;
 mod spawn;
+mod stdio;
 
 pub use env::{OsFamily, base_names, filtered_env, filtered_env_for};
 pub use error::{Error, Result};

@@ -39,9 +39,9 @@ pub struct SessionEnd {
 /// Runs `spec` as a server for the client on this process's stdin and stdout; see
 /// [`run_session_with`].
 ///
-/// Standard input is read on a blocking thread that cannot be cancelled, so the caller
-/// should exit the process (`std::process::exit`) soon after this returns rather than wait
-/// for the runtime to shut down.
+/// Pipes and sockets are driven by the reactor; a terminal or file on stdin is read on a
+/// blocking thread that cannot be cancelled, so the caller should not wait for the runtime
+/// to shut down (`Runtime::shutdown_background`) and should exit soon after this returns.
 pub async fn run_session<P, E, S>(
     spec: LaunchSpec,
     options: ProxyOptions,
@@ -54,10 +54,8 @@ where
     E: SessionEvents,
     S: Future<Output = StopReason>,
 {
-    let client = Endpoint {
-        reader: tokio::io::stdin(),
-        writer: tokio::io::stdout(),
-    };
+    let (reader, writer) = crate::stdio::client_stdio();
+    let client = Endpoint { reader, writer };
     run_session_with(spec, client, options, pins, events, stop).await
 }
 

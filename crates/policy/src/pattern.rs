@@ -20,6 +20,25 @@ pub fn normalize_name(name: &str) -> String {
     }
 }
 
+/// Whether a list entry might match a server named `name`, decided without allocating, for
+/// narrowing a large list to the few entries that concern one server before parsing them.
+/// It errs towards `true`: an entry it keeps may still not match, one it drops never does.
+pub fn pattern_may_match(pattern: &str, name: &str) -> bool {
+    if !pattern.is_ascii() || !name.is_ascii() {
+        return true; // non-ASCII case folding is left to the real matcher
+    }
+    let pattern = pattern.strip_prefix('@').unwrap_or(pattern);
+    let name = name.strip_prefix('@').unwrap_or(name);
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        return name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix);
+    }
+    let pattern_name = match pattern.find('@') {
+        Some(at) => &pattern[..at],
+        None => pattern,
+    };
+    pattern_name.eq_ignore_ascii_case(name)
+}
+
 /// A validated pattern of an allow or deny list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
@@ -212,6 +231,40 @@ fn min_layer(a: Option<Layer>, b: Option<Layer>) -> Option<Layer> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn may_match_never_drops_an_entry_that_matches() {
+        let name = "@Acme/Tool";
+        for (pattern, expected) in [
+            ("@acme/tool", true),
+            ("acme/TOOL", true),
+            ("@acme/tool@1.2.0", true),
+            ("@acme/*", true),
+            ("*", true),
+            ("@acme/tools", false),
+            ("@other/*", false),
+            ("@acme/to", false),
+        ] {
+            assert_eq!(pattern_may_match(pattern, name), expected, "{pattern}");
+            if let Ok(parsed) = Pattern::parse(pattern) {
+                let normalized = normalize_name(name);
+                let matches = match &parsed.kind {
+                    PatternKind::Exact(n) | PatternKind::Versioned { name: n, .. } => {
+                        *n == normalized
+                    }
+                    PatternKind::Prefix(p) => normalized.starts_with(p.as_str()),
+                };
+                assert!(
+                    !matches || pattern_may_match(pattern, name),
+                    "a real match is never dropped: {pattern}"
+                );
+            }
+        }
+        assert!(
+            pattern_may_match("@acmé/*", "@x/y"),
+            "non-ASCII is left to the real matcher"
+        );
+    }
+
     use super::*;
 
     fn set(entries: &[(&str, Layer)]) -> PatternSet {

@@ -105,6 +105,41 @@ async fn an_edit_makes_the_next_serial_and_a_new_etag() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_after_an_edit_make_one_serial() {
+    let hub = TestHub::start().await;
+    hub.bundle_ok().await;
+    hub.write("policy/org.yaml", "min_cert_level: 2\n");
+    let requests = (0..20).map(|_| {
+        let request = hub.client.get(hub.api("policy-bundle")).bearer_auth(TOKEN);
+        async move { request.send().await.unwrap() }
+    });
+    let mut serials = Vec::new();
+    for response in futures_join(requests).await {
+        let body = response.bytes().await.unwrap();
+        serials.push(accept(&body, &hub.trusted()).unwrap().serial);
+    }
+    assert_eq!(
+        serials,
+        vec![2; 20],
+        "one edit is one serial, however many ask at once"
+    );
+}
+
+/// Runs the futures concurrently (spawned on the runtime) and returns their outputs in order.
+async fn futures_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut outputs = Vec::new();
+    for handle in handles {
+        outputs.push(handle.await.unwrap());
+    }
+    outputs
+}
+
 #[tokio::test]
 async fn an_invalid_edit_keeps_the_last_good_bundle() {
     let hub = TestHub::start().await;
