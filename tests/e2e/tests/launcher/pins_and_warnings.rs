@@ -198,3 +198,37 @@ fn an_approval_holds_for_the_same_rules_and_is_asked_again_when_they_change() {
     let (code, _, err) = sandbox.run(&["run", "fake"]);
     assert_eq!(code, 4, "a stricter rule asks again: {err}");
 }
+
+#[test]
+fn force_lowers_a_minimum_for_one_launch_and_is_audited_with_its_overrides() {
+    let sandbox = Sandbox::new();
+    sandbox.write_config("policy:\n  min_cert_level: 2\n");
+    add_fake_server(&sandbox, "fake");
+    let (code, _, err) = sandbox.run(&["check", "fake"]);
+    assert_eq!(code, 4, "uncertified: blocked without force: {err}");
+
+    let none: [(&str, &OsStr); 0] = [];
+    let mut session = Session::start(
+        &sandbox,
+        &["run", "fake", "--force", "--min-cert-level", "0"],
+        &none,
+    );
+    session.initialize();
+    assert_eq!(session.finish().0, 0, "the forced launch runs");
+    let forced: Vec<_> = sandbox
+        .audit()
+        .into_iter()
+        .filter(|e| e["kind"] == "launch_forced")
+        .collect();
+    assert_eq!(forced.len(), 1, "a forced run is recorded as such");
+    assert_eq!(
+        forced[0]["overrides"]["min_cert_level"], 0,
+        "with the overrides used: {}",
+        forced[0]
+    );
+
+    sandbox.write_config("policy:\n  min_cert_level: 2\n  allow_force: false\n");
+    let (code, _, err) = sandbox.run(&["run", "fake", "--force", "--min-cert-level", "0"]);
+    assert_eq!(code, 4, "force is refused where policy forbids it: {err}");
+    assert!(err.contains("policy violation"), "{err}");
+}
