@@ -29,3 +29,31 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Why a request to the hub failed. No variant ever holds the token: messages are built
+/// from the URL, the status and the hub's own error body only.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The configured hub URL cannot be used.
+    #[error("`{url}` cannot be used as the hub url: {reason}")]
+    InvalidUrl { url: String, reason: &'static str },
+    /// 401: the token is missing, expired or revoked.
+    #[error("the hub refused the sign-in (401): run `gatehouse login` with a valid token")]
+    Unauthorized,
+    /// Any other non-success status, with the hub's `{error, message}` when it sent one.
+    #[error("the hub answered {status}{}: {message}", .code.as_ref().map(|c| format!(" `{c}`")).unwrap_or_default())]
+    Http {
+        status: u16,
+        code: Option<String>,
+        message: String,
+    },
+    /// The hub could not be reached, or the connection broke.
+    #[error("cannot reach the hub: {0}")]
+    Network(String),
+    /// No complete answer within the time limit.
+    #[error("the hub did not answer within {0} ms")]
+    Timeout(u128),
+    /// An answer that is not what HUB_API.md says.
+    #[error("the hub's answer is malformed: {0}")]
+    Malformed(String),
+}

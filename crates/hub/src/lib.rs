@@ -3,16 +3,22 @@
 //!
 //! Verification and parsing are pure and fast enough for the launch path, which re-checks
 //! the stored bundle's signature on every launch and never touches the network. Only this
-//! crate speaks HTTP to the hub (the client comes with the sync work).
+//! crate speaks HTTP to the hub ([`HubClient`]).
 
 mod bundle;
+mod client;
 mod envelope;
 mod error;
 mod keys;
+mod sensitive;
 mod view;
 
 pub use bundle::{Area, Bundle};
+pub use client::{
+    AuditAck, CONNECT_TIMEOUT, Fetch, HubClient, MAX_BODY, PublishedKey, TOTAL_TIMEOUT, user_agent,
+};
 pub use envelope::{Envelope, verify_signature};
-pub use error::{Error, Result};
+pub use error::{ClientError, Error, Result};
 pub use keys::{PinnedKey, TrustedKeys, fingerprint};
+pub use sensitive::Sensitive;
 pub use view::{ServerView, server_view};
