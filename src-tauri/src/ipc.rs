@@ -24,6 +24,10 @@ pub enum ErrorCode {
     Storage,
     /// A server could not be started.
     Launch,
+    /// The hub could not be reached or refused the request (the cached policy stays).
+    Hub,
+    /// The hub needs a (new) sign-in, or the keyring holding the token is unavailable.
+    SignIn,
 }
 
 /// A failed command, as the UI receives it.
@@ -48,6 +52,8 @@ impl From<gatehouse_core::Error> for IpcError {
             E::DuplicateServer(_) => ErrorCode::Conflict,
             E::Store(_) | E::Io { .. } | E::Settings(_) => ErrorCode::Storage,
             E::Launch(_) => ErrorCode::Launch,
+            E::Hub(gatehouse_core::ClientError::Unauthorized) | E::Keyring(_) => ErrorCode::SignIn,
+            E::Hub(_) | E::HubNotConfigured(_) => ErrorCode::Hub,
         };
         IpcError {
             code,

@@ -57,6 +57,15 @@ pub enum Error {
     /// The server could not be started or its session failed.
     #[error(transparent)]
     Launch(#[from] gatehouse_launch::Error),
+    /// The hub could not be asked, or refused the request; the cached policy stays in force.
+    #[error(transparent)]
+    Hub(#[from] gatehouse_hub::ClientError),
+    /// Syncing needs a hub setting that is not set.
+    #[error("no {0} is configured: set it with `gatehouse config set {0} <value>`")]
+    HubNotConfigured(&'static str),
+    /// The OS keyring cannot be used (none running, locked, or it refused).
+    #[error("the OS keyring is unavailable: {0}")]
+    Keyring(String),
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -91,6 +100,9 @@ impl Error {
             | Error::Rejected(_)
             | Error::Store(_)
             | Error::Launch(_)
+            | Error::Hub(_)
+            | Error::HubNotConfigured(_)
+            | Error::Keyring(_)
             | Error::Io { .. } => 1,
         }
     }

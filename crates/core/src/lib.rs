@@ -9,6 +9,7 @@ pub mod decide;
 pub mod error;
 pub mod evaluation;
 pub mod hub_settings;
+pub mod keyring;
 pub mod launch;
 pub mod managed;
 pub mod naming;
@@ -17,6 +18,10 @@ pub mod ports;
 pub mod servers;
 mod session;
 pub mod snapshot;
+pub mod status;
+pub mod sync;
+pub mod token;
 
 pub use context::Context;
 pub use error::{Error, Result};
+pub use gatehouse_hub::{ClientError, Sensitive};

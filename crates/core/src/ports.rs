@@ -1,8 +1,10 @@
-//! The ports core use cases are given: time and asking the person. Real adapters live in
-//! the command line and the tray app; tests pass fixed clocks and scripted answers.
+//! The ports core use cases are given: time, asking the person, the hub and the secret
+//! store. Real adapters live in the command line, the tray app and [`crate::keyring`];
+//! tests pass fixed clocks, scripted answers and fake hubs.
 
 use std::future::Future;
 
+use gatehouse_hub::{AuditAck, ClientError, Fetch, HubClient, Sensitive};
 use time::OffsetDateTime;
 
 /// The current time. Policy never reads a clock; use cases take it from here.
@@ -46,4 +48,53 @@ pub enum Confirmation {
 /// Asks a person to confirm a `warn` verdict.
 pub trait Prompter: Send + Sync {
     fn confirm(&self, request: &ConfirmRequest) -> impl Future<Output = Confirmation> + Send;
+}
+
+/// The hub, as sync needs it (HUB_API.md B1, B2). The real one is
+/// [`gatehouse_hub::HubClient`]; tests pass fakes.
+pub trait HubPort: Send + Sync {
+    /// The policy bundle, or `NotModified` when `etag` is current.
+    fn fetch_bundle(
+        &self,
+        org: &str,
+        etag: Option<&str>,
+        device: &str,
+    ) -> impl Future<Output = Result<Fetch, ClientError>> + Send;
+
+    /// Delivers audit events in their wire shape.
+    fn post_audit(
+        &self,
+        org: &str,
+        events: &[serde_json::Value],
+    ) -> impl Future<Output = Result<AuditAck, ClientError>> + Send;
+}
+
+impl HubPort for HubClient {
+    async fn fetch_bundle(
+        &self,
+        org: &str,
+        etag: Option<&str>,
+        device: &str,
+    ) -> Result<Fetch, ClientError> {
+        HubClient::fetch_bundle(self, org, etag, Some(device)).await
+    }
+
+    async fn post_audit(
+        &self,
+        org: &str,
+        events: &[serde_json::Value],
+    ) -> Result<AuditAck, ClientError> {
+        HubClient::post_audit(self, org, events).await
+    }
+}
+
+/// Where the hub token is kept between runs (the OS keyring; DESIGN.md). `account` is
+/// `<hub host>/<org>`.
+pub trait SecretStore: Send + Sync {
+    /// The stored secret, `None` when there is none.
+    fn get(&self, account: &str) -> crate::Result<Option<Sensitive<String>>>;
+    /// Stores `secret`, replacing an earlier one.
+    fn set(&self, account: &str, secret: &Sensitive<String>) -> crate::Result<()>;
+    /// Removes the secret; `false` when there was none.
+    fn delete(&self, account: &str) -> crate::Result<bool>;
 }

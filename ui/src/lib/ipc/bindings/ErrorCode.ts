@@ -3,4 +3,4 @@
 /**
  * What the UI branches on when a command fails. The UI never matches message text.
  */
-export type ErrorCode = "data_dir" | "policy" | "invalid_input" | "not_found" | "conflict" | "storage" | "launch";
+export type ErrorCode = "data_dir" | "policy" | "locked" | "invalid_input" | "not_found" | "conflict" | "storage" | "launch" | "hub" | "sign_in";

@@ -1,0 +1,87 @@
+//! `gatehouse status`: the hub this device follows, the snapshot in force, how the last
+//! sync went, whether the policy is stale, and what is waiting to be delivered. It reads
+//! only the store: asking the hub is `sync`'s job.
+
+use gatehouse_hub::Bundle;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::ports::Clock;
+use crate::sync::{self, key};
+
+/// The status of this device, in the field names of CLI.md.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub hub_url: Option<String>,
+    pub organization: Option<String>,
+    pub area: Option<String>,
+    /// The serial of the newest stored snapshot.
+    pub serial: Option<u64>,
+    /// When that snapshot was first stored.
+    pub fetched_at: Option<String>,
+    /// The last verified answer for it (a 200 or 304); staleness counts from here.
+    pub verified_at: Option<String>,
+    /// Seconds since `verified_at`.
+    pub age_secs: Option<i64>,
+    pub last_attempt_at: Option<String>,
+    pub last_success_at: Option<String>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Whether the last attempt succeeded.
+    pub online: bool,
+    /// The snapshot is older than its `max_offline_age` (or a hub is configured and no
+    /// snapshot is stored at all).
+    pub stale: bool,
+    /// Registered servers.
+    pub servers: usize,
+    /// Audit events the hub has not acknowledged yet.
+    pub pending_audit: u64,
+}
+
+/// Reads the status at `now`.
+pub async fn status<C: Clock>(ctx: &Context<C>, now: OffsetDateTime) -> Result<Status> {
+    let settings = ctx.hub_settings().await?;
+    let newest = ctx
+        .store
+        .snapshots_newest_first(1)
+        .await?
+        .into_iter()
+        .next();
+    let last_attempt = sync::read_time(ctx, key::LAST_ATTEMPT_AT).await?;
+    let last_success = sync::read_time(ctx, key::LAST_SUCCESS_AT).await?;
+    let last_error = ctx.store.setting(key::LAST_ERROR).await?;
+    let stale = match &newest {
+        None => settings.hub_configured(),
+        // A stored payload that no longer parses is as good as none.
+        Some(snapshot) => Bundle::parse(&snapshot.payload).map_or(true, |bundle| {
+            bundle
+                .max_offline_age_secs
+                .is_some_and(|max| (now - snapshot.verified_at).whole_seconds() > max)
+        }),
+    };
+    Ok(Status {
+        hub_url: settings.hub_url,
+        organization: settings.organization,
+        area: settings.area,
+        serial: newest.as_ref().map(|snapshot| snapshot.serial),
+        fetched_at: newest.as_ref().and_then(|s| text(s.fetched_at)),
+        verified_at: newest.as_ref().and_then(|s| text(s.verified_at)),
+        age_secs: newest
+            .as_ref()
+            .map(|s| (now - s.verified_at).whole_seconds()),
+        last_attempt_at: last_attempt.and_then(text),
+        last_success_at: last_success.and_then(text),
+        online: last_attempt.is_some() && last_error.is_none(),
+        last_error,
+        stale,
+        servers: ctx.store.servers().await?.len(),
+        pending_audit: ctx.store.pending_count().await?,
+    })
+}
+
+fn text(at: OffsetDateTime) -> Option<String> {
+    at.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok()
+}

@@ -1,0 +1,245 @@
+//! Syncing with the hub: fetch the policy bundle with the stored ETag, verify and store it
+//! through [`crate::snapshot::accept`], then deliver the audit outbox.
+//!
+//! Invariants: a failure changes nothing but the "last attempt" settings, so the cached
+//! policy stays in force; a 304 counts as a verified answer (it moves the snapshot's
+//! verified time, from which staleness is measured); audit rows are only ever marked
+//! delivered after the hub's 200, never deleted, and re-sent safely (the hub dedupes by id).
+
+use gatehouse_hub::{ClientError, Fetch};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::ports::{Clock, HubPort};
+use crate::snapshot::{self, Accepted};
+
+/// How many audit events go in one request.
+pub const AUDIT_BATCH: u32 = 200;
+/// First wait after a failed delivery; doubled for each further failure.
+const BACKOFF_BASE_SECS: i64 = 30;
+/// The longest wait between delivery attempts.
+const BACKOFF_CAP_SECS: i64 = 3600;
+
+/// Setting names sync keeps.
+pub mod key {
+    /// When the hub was last asked (RFC 3339), whatever the answer.
+    pub const LAST_ATTEMPT_AT: &str = "last_attempt_at";
+    /// When the hub last gave a verified answer (a stored bundle or a 304).
+    pub const LAST_SUCCESS_AT: &str = "last_success_at";
+    /// Why the last attempt failed; absent when it succeeded.
+    pub const LAST_ERROR: &str = "last_error";
+    /// Consecutive failed audit deliveries, for the backoff.
+    pub const AUDIT_FAILURES: &str = "audit_failures";
+}
+
+/// What a sync did to the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyOutcome {
+    /// A new bundle was verified and stored.
+    Stored { serial: u64 },
+    /// The hub confirmed the stored bundle (304, or the same bytes again).
+    Unchanged { serial: Option<u64> },
+}
+
+/// What happened to the audit outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditOutcome {
+    /// Events the hub acknowledged in this sync (new or already known to it).
+    pub delivered: u64,
+    /// Events still waiting.
+    pub pending: u64,
+    /// Why delivery stopped early, if it did.
+    pub error: Option<String>,
+}
+
+/// The result of one sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncOutcome {
+    pub policy: PolicyOutcome,
+    pub audit: AuditOutcome,
+}
+
+/// Which outbox rows to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Only rows whose backoff has passed (the background task).
+    Due,
+    /// Every undelivered row: someone asked for a sync now.
+    All,
+}
+
+/// Fetches, verifies and stores the policy bundle, then delivers the outbox. When the
+/// policy step fails, the outbox is still tried (a `policy_rejected` event should reach
+/// the hub) and the policy error is returned.
+pub async fn sync<C: Clock>(
+    ctx: &Context<C>,
+    hub: &impl HubPort,
+    now: OffsetDateTime,
+    delivery: Delivery,
+) -> Result<SyncOutcome> {
+    let org = ctx
+        .hub_settings()
+        .await?
+        .organization
+        .ok_or(Error::HubNotConfigured("organization"))?;
+    set_time(ctx, key::LAST_ATTEMPT_AT, now).await?;
+    let policy = fetch_policy(ctx, hub, &org, now).await;
+    match &policy {
+        Ok(_) => {
+            set_time(ctx, key::LAST_SUCCESS_AT, now).await?;
+            ctx.store.remove_setting(key::LAST_ERROR).await?;
+        }
+        Err(error) => {
+            ctx.store
+                .set_setting(key::LAST_ERROR, &error.to_string())
+                .await?;
+        }
+    }
+    let audit = flush_outbox(ctx, hub, &org, now, delivery).await?;
+    Ok(SyncOutcome {
+        policy: policy?,
+        audit,
+    })
+}
+
+async fn fetch_policy<C: Clock>(
+    ctx: &Context<C>,
+    hub: &impl HubPort,
+    org: &str,
+    now: OffsetDateTime,
+) -> Result<PolicyOutcome> {
+    // Only a snapshot of this org can be confirmed by a 304 of this org's hub.
+    let newest = ctx
+        .store
+        .snapshots_newest_first(1)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|snapshot| snapshot.org == org);
+    let etag = newest
+        .as_ref()
+        .and_then(|snapshot| snapshot.etag.as_deref());
+    match hub.fetch_bundle(org, etag, &ctx.device).await? {
+        Fetch::NotModified => {
+            let Some(newest) = newest.as_ref().filter(|_| etag.is_some()) else {
+                return Err(ClientError::Malformed(
+                    "the hub answered 304 although no bundle was asked about".to_owned(),
+                )
+                .into());
+            };
+            ctx.store.mark_snapshot_verified(newest.id, now).await?;
+            Ok(PolicyOutcome::Unchanged {
+                serial: Some(newest.serial),
+            })
+        }
+        Fetch::Bundle { body, etag } => match snapshot::accept(ctx, &body, etag).await? {
+            Accepted::Stored { serial, .. } => Ok(PolicyOutcome::Stored { serial }),
+            Accepted::Unchanged { serial, .. } => Ok(PolicyOutcome::Unchanged {
+                serial: Some(serial),
+            }),
+        },
+    }
+}
+
+/// Sends undelivered audit events in batches until none is left or one batch fails; a
+/// failed batch is retried after an exponential backoff with jitter.
+pub async fn flush_outbox<C: Clock>(
+    ctx: &Context<C>,
+    hub: &impl HubPort,
+    org: &str,
+    now: OffsetDateTime,
+    delivery: Delivery,
+) -> Result<AuditOutcome> {
+    // Rows due by this time are sent; `All` looks past any backoff.
+    let due_by = match delivery {
+        Delivery::Due => now,
+        Delivery::All => now + time::Duration::days(366 * 100),
+    };
+    let mut outcome = AuditOutcome::default();
+    loop {
+        let batch = ctx.store.pending_outbox(AUDIT_BATCH, due_by).await?;
+        if batch.is_empty() {
+            break;
+        }
+        let ids: Vec<Uuid> = batch.iter().map(|event| event.id).collect();
+        let wire = batch
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Settings(format!("an audit event cannot be sent: {e}")))?;
+        match hub.post_audit(org, &wire).await {
+            Ok(_ack) => {
+                let marked = ctx.store.mark_delivered(&ids, now).await?;
+                outcome.delivered += marked;
+                ctx.store.remove_setting(key::AUDIT_FAILURES).await?;
+                // Nothing newly marked would fetch the same batch forever.
+                if marked == 0 {
+                    break;
+                }
+            }
+            Err(error) => {
+                let failures = failures(ctx).await? + 1;
+                ctx.store
+                    .set_setting(key::AUDIT_FAILURES, &failures.to_string())
+                    .await?;
+                let next = now + backoff(failures, jitter_seed());
+                ctx.store.mark_attempt_failed(&ids, next).await?;
+                outcome.error = Some(error.to_string());
+                break;
+            }
+        }
+    }
+    outcome.pending = ctx.store.pending_count().await?;
+    Ok(outcome)
+}
+
+async fn failures<C: Clock>(ctx: &Context<C>) -> Result<u32> {
+    Ok(ctx
+        .store
+        .setting(key::AUDIT_FAILURES)
+        .await?
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(0))
+}
+
+/// The wait after the `failures`-th consecutive failure: `base * 2^(failures-1)` capped,
+/// of which a random half (from `seed`) is dropped so that many devices coming back
+/// online at once do not retry in step.
+pub fn backoff(failures: u32, seed: u64) -> time::Duration {
+    let exponent = failures.saturating_sub(1).min(20);
+    let full = BACKOFF_BASE_SECS
+        .saturating_mul(1_i64 << exponent)
+        .min(BACKOFF_CAP_SECS);
+    let half = full / 2;
+    let jitter = i64::try_from(seed % u64::try_from(half + 1).unwrap_or(1)).unwrap_or(0);
+    time::Duration::seconds(half + jitter)
+}
+
+fn jitter_seed() -> u64 {
+    // A v4 UUID is 122 random bits; the low 64 are plenty for a jitter.
+    Uuid::new_v4().as_u64_pair().1
+}
+
+async fn set_time<C: Clock>(ctx: &Context<C>, name: &str, at: OffsetDateTime) -> Result<()> {
+    let text = at
+        .to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .map_err(|e| Error::Settings(format!("`{name}`: {e}")))?;
+    ctx.store.set_setting(name, &text).await?;
+    Ok(())
+}
+
+/// A time setting sync wrote, if present and readable.
+pub async fn read_time<C: Clock>(ctx: &Context<C>, name: &str) -> Result<Option<OffsetDateTime>> {
+    Ok(ctx
+        .store
+        .setting(name)
+        .await?
+        .and_then(|text| OffsetDateTime::parse(&text, &Rfc3339).ok()))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,275 @@
+//! Sync against a scripted hub: what is stored, what is kept on failure, and how the
+//! outbox is delivered and backed off.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signer, SigningKey};
+use gatehouse_hub::{AuditAck, ClientError, Fetch};
+use gatehouse_store::AuditKind;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::*;
+use crate::managed::ManagedSettings;
+use crate::ports::SystemClock;
+
+/// A hub that answers from a script and records what it was sent.
+#[derive(Default)]
+struct FakeHub {
+    bundles: Mutex<VecDeque<std::result::Result<Fetch, ClientError>>>,
+    /// Audit answers; when empty, every batch is accepted.
+    audit_failures: Mutex<VecDeque<ClientError>>,
+    etags_asked: Mutex<Vec<Option<String>>>,
+    received: Mutex<Vec<serde_json::Value>>,
+}
+
+impl HubPort for FakeHub {
+    async fn fetch_bundle(
+        &self,
+        _org: &str,
+        etag: Option<&str>,
+        _device: &str,
+    ) -> std::result::Result<Fetch, ClientError> {
+        self.etags_asked
+            .lock()
+            .unwrap()
+            .push(etag.map(str::to_owned));
+        self.bundles
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| Err(ClientError::Network("nothing scripted".to_owned())))
+    }
+
+    async fn post_audit(
+        &self,
+        _org: &str,
+        events: &[serde_json::Value],
+    ) -> std::result::Result<AuditAck, ClientError> {
+        if let Some(error) = self.audit_failures.lock().unwrap().pop_front() {
+            return Err(error);
+        }
+        self.received.lock().unwrap().extend(events.iter().cloned());
+        Ok(AuditAck {
+            accepted: events.len() as u64,
+            duplicates: 0,
+        })
+    }
+}
+
+impl FakeHub {
+    fn answer(&self, answer: std::result::Result<Fetch, ClientError>) {
+        self.bundles.lock().unwrap().push_back(answer);
+    }
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[7; 32])
+}
+
+fn envelope(serial: u64) -> Vec<u8> {
+    let payload = json!({
+        "schema": 1, "org": "acme", "serial": serial, "issued_at": "2026-11-20T10:00:00Z",
+        "max_offline_age": "1d", "org_policy": {"min_cert_level": 1},
+    })
+    .to_string()
+    .into_bytes();
+    json!({
+        "key_id": "k1",
+        "payload": STANDARD.encode(&payload),
+        "signature": STANDARD.encode(key().sign(&payload).to_bytes()),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn bundle(serial: u64) -> std::result::Result<Fetch, ClientError> {
+    Ok(Fetch::Bundle {
+        body: envelope(serial),
+        etag: Some(format!("\"{serial}\"")),
+    })
+}
+
+async fn context(dir: &tempfile::TempDir) -> Context {
+    let ctx = Context::open(
+        dir.path().join("data"),
+        dir.path().join("config.yaml"),
+        ManagedSettings::default(),
+        SystemClock,
+    )
+    .await
+    .unwrap();
+    let pin = format!("k1:{}", STANDARD.encode(key().verifying_key().as_bytes()));
+    for (name, value) in [
+        ("hub_url", "https://hub.example".to_owned()),
+        ("organization", "acme".to_owned()),
+        ("hub_keys", json!([pin]).to_string()),
+    ] {
+        ctx.store.set_setting(name, &value).await.unwrap();
+    }
+    ctx
+}
+
+fn at(seconds: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000 + seconds).unwrap()
+}
+
+#[tokio::test]
+async fn a_bundle_is_stored_then_a_304_only_moves_its_verified_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let hub = FakeHub::default();
+    hub.answer(bundle(1));
+    hub.answer(Ok(Fetch::NotModified));
+
+    let first = sync(&ctx, &hub, at(0), Delivery::All).await.unwrap();
+    assert_eq!(first.policy, PolicyOutcome::Stored { serial: 1 });
+    let stored = ctx.store.snapshots_newest_first(1).await.unwrap();
+    let verified_before = stored[0].verified_at;
+
+    let second = sync(&ctx, &hub, at(3600), Delivery::All).await.unwrap();
+    assert_eq!(second.policy, PolicyOutcome::Unchanged { serial: Some(1) });
+    assert_eq!(
+        hub.etags_asked.lock().unwrap().as_slice(),
+        [None, Some("\"1\"".to_owned())],
+        "the second fetch sends the stored etag"
+    );
+    let after = ctx.store.snapshots_newest_first(1).await.unwrap();
+    assert_eq!(after[0].verified_at, at(3600), "a 304 is a verified answer");
+    assert_ne!(after[0].verified_at, verified_before);
+    let status = crate::status::status(&ctx, at(3600)).await.unwrap();
+    assert!(status.online && !status.stale, "{status:?}");
+    assert_eq!(status.serial, Some(1));
+    assert_eq!(status.pending_audit, 0, "policy_synced was delivered");
+    assert_eq!(hub.received.lock().unwrap()[0]["kind"], "policy_synced");
+}
+
+#[tokio::test]
+async fn a_failed_fetch_keeps_the_cached_policy_and_marks_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let hub = FakeHub::default();
+    hub.answer(bundle(1));
+    sync(&ctx, &hub, at(0), Delivery::All).await.unwrap();
+    hub.answer(Err(ClientError::Timeout(10)));
+
+    let error = sync(&ctx, &hub, at(2 * 86_400), Delivery::All)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Hub(ClientError::Timeout(10))),
+        "{error:?}"
+    );
+    let status = crate::status::status(&ctx, at(2 * 86_400)).await.unwrap();
+    assert_eq!(status.serial, Some(1), "the cached snapshot stays");
+    assert!(!status.online, "the last attempt failed");
+    assert!(
+        status.stale,
+        "two days without a verified answer beat max_offline_age 1d"
+    );
+    assert!(status.last_error.unwrap().contains("did not answer"));
+}
+
+#[tokio::test]
+async fn a_refused_bundle_is_audited_and_the_event_reaches_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let hub = FakeHub::default();
+    hub.answer(bundle(2));
+    hub.answer(bundle(1));
+    sync(&ctx, &hub, at(0), Delivery::All).await.unwrap();
+
+    let error = sync(&ctx, &hub, at(10), Delivery::All).await.unwrap_err();
+    assert!(
+        matches!(error, Error::Rejected(_)),
+        "serial 1 after 2 is a rollback: {error:?}"
+    );
+    let kinds: Vec<_> = hub
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].clone())
+        .collect();
+    assert_eq!(kinds, ["policy_synced", "policy_rejected"]);
+    assert_eq!(ctx.store.latest_snapshot_serial().await.unwrap(), Some(2));
+}
+
+#[tokio::test]
+async fn undelivered_events_back_off_and_are_delivered_once_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let hub = FakeHub::default();
+    for _ in 0..3 {
+        ctx.store
+            .record(&ctx.event(AuditKind::LaunchAllowed))
+            .await
+            .unwrap();
+    }
+    hub.audit_failures
+        .lock()
+        .unwrap()
+        .push_back(ClientError::Http {
+            status: 503,
+            code: None,
+            message: "down".to_owned(),
+        });
+    let failed = flush_outbox(&ctx, &hub, "acme", at(0), Delivery::Due)
+        .await
+        .unwrap();
+    assert_eq!((failed.delivered, failed.pending), (0, 3));
+    assert!(failed.error.is_some());
+
+    let early = flush_outbox(&ctx, &hub, "acme", at(1), Delivery::Due)
+        .await
+        .unwrap();
+    assert_eq!(early.delivered, 0, "within the backoff nothing is sent");
+    assert!(hub.received.lock().unwrap().is_empty());
+
+    let later = flush_outbox(&ctx, &hub, "acme", at(3600), Delivery::Due)
+        .await
+        .unwrap();
+    assert_eq!((later.delivered, later.pending), (3, 0));
+    let again = flush_outbox(&ctx, &hub, "acme", at(7200), Delivery::All)
+        .await
+        .unwrap();
+    assert_eq!(again.delivered, 0, "delivered rows are never sent again");
+    assert_eq!(hub.received.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn more_than_one_batch_is_delivered_in_one_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let hub = FakeHub::default();
+    for _ in 0..(AUDIT_BATCH + 5) {
+        ctx.store
+            .record(&ctx.event(AuditKind::LaunchAllowed))
+            .await
+            .unwrap();
+    }
+    let outcome = flush_outbox(&ctx, &hub, "acme", at(0), Delivery::Due)
+        .await
+        .unwrap();
+    assert_eq!(outcome.delivered, u64::from(AUDIT_BATCH) + 5);
+}
+
+#[test]
+fn backoff_doubles_with_jitter_up_to_the_cap() {
+    for failures in 1..30 {
+        for seed in [0, 1, 12_345, u64::MAX] {
+            let wait = backoff(failures, seed).whole_seconds();
+            let full = (BACKOFF_BASE_SECS << (failures - 1).min(20)).min(BACKOFF_CAP_SECS);
+            assert!(
+                (full / 2..=full).contains(&wait),
+                "failure {failures}: {wait}s is within [{}, {full}]",
+                full / 2
+            );
+        }
+    }
+    assert_eq!(backoff(1, 0).whole_seconds(), 15);
+    assert!(backoff(40, u64::MAX).whole_seconds() <= 3600);
+}

@@ -1,0 +1,136 @@
+//! Which hub token a request carries: `GATEHOUSE_HUB_TOKEN` for headless use, and when it
+//! is set the keyring is not consulted at all (a CI box may have no keyring); otherwise the
+//! one `gatehouse login` stored in the keyring under `<hub host>/<org>`.
+
+use gatehouse_hub::Sensitive;
+
+use crate::error::{Error, Result};
+use crate::hub_settings::HubSettings;
+use crate::ports::SecretStore;
+
+/// The environment variable that overrides the keyring.
+pub const TOKEN_VARIABLE: &str = "GATEHOUSE_HUB_TOKEN";
+
+/// The keyring account for the configured hub and organization: `<host[:port]>/<org>`.
+pub fn account(settings: &HubSettings) -> Result<String> {
+    let hub_url = settings
+        .hub_url
+        .as_deref()
+        .ok_or(Error::HubNotConfigured("hub-url"))?;
+    let org = settings
+        .organization
+        .as_deref()
+        .ok_or(Error::HubNotConfigured("organization"))?;
+    let host = host_of(hub_url)
+        .ok_or_else(|| Error::Settings(format!("the hub url `{hub_url}` has no host")))?;
+    Ok(format!("{host}/{org}"))
+}
+
+/// The token to send: `env_token` (the variable's value) when set and not empty, else the
+/// keyring's, else none.
+pub fn resolve(
+    env_token: Option<String>,
+    settings: &HubSettings,
+    secrets: &impl SecretStore,
+) -> Result<Option<Sensitive<String>>> {
+    if let Some(token) = env_token.filter(|token| !token.is_empty()) {
+        return Ok(Some(Sensitive::new(token)));
+    }
+    secrets.get(&account(settings)?)
+}
+
+/// `host` or `host:port` of a URL, without parsing more than needed for that.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Memory(Mutex<HashMap<String, String>>);
+
+    impl SecretStore for Memory {
+        fn get(&self, account: &str) -> Result<Option<Sensitive<String>>> {
+            Ok(self
+                .0
+                .lock()
+                .unwrap()
+                .get(account)
+                .cloned()
+                .map(Sensitive::new))
+        }
+        fn set(&self, account: &str, secret: &Sensitive<String>) -> Result<()> {
+            self.0
+                .lock()
+                .unwrap()
+                .insert(account.to_owned(), secret.expose().clone());
+            Ok(())
+        }
+        fn delete(&self, account: &str) -> Result<bool> {
+            Ok(self.0.lock().unwrap().remove(account).is_some())
+        }
+    }
+
+    /// A keyring that must not be asked.
+    struct Unreachable;
+
+    impl SecretStore for Unreachable {
+        fn get(&self, _: &str) -> Result<Option<Sensitive<String>>> {
+            panic!("the keyring was consulted although the variable was set")
+        }
+        fn set(&self, _: &str, _: &Sensitive<String>) -> Result<()> {
+            panic!("not used")
+        }
+        fn delete(&self, _: &str) -> Result<bool> {
+            panic!("not used")
+        }
+    }
+
+    fn settings() -> HubSettings {
+        HubSettings {
+            hub_url: Some("https://Hub.Example:8443/base".to_owned()),
+            organization: Some("acme".to_owned()),
+            ..HubSettings::default()
+        }
+    }
+
+    #[test]
+    fn the_account_is_host_and_org() {
+        assert_eq!(account(&settings()).unwrap(), "hub.example:8443/acme");
+        assert!(matches!(
+            account(&HubSettings::default()),
+            Err(Error::HubNotConfigured("hub-url"))
+        ));
+    }
+
+    #[test]
+    fn the_variable_wins_and_the_keyring_is_not_consulted() {
+        let token = resolve(Some("from-env".to_owned()), &settings(), &Unreachable).unwrap();
+        assert_eq!(token.unwrap().expose(), "from-env");
+    }
+
+    #[test]
+    fn without_the_variable_the_keyring_answers() {
+        let memory = Memory::default();
+        assert!(resolve(None, &settings(), &memory).unwrap().is_none());
+        memory
+            .set("hub.example:8443/acme", &Sensitive::new("kept".to_owned()))
+            .unwrap();
+        let token = resolve(Some(String::new()), &settings(), &memory).unwrap();
+        assert_eq!(
+            token.unwrap().expose(),
+            "kept",
+            "an empty variable counts as unset"
+        );
+    }
+}
