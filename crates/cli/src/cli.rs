@@ -31,6 +31,29 @@ pub enum Command {
     /// Work with policy files: run conformance cases, explain one decision.
     #[command(subcommand)]
     Policy(crate::commands::policy::PolicyCommand),
+    /// Fetch, verify and store the policy bundle now, and deliver waiting audit events.
+    Sync(JsonArgs),
+    /// The hub, the policy snapshot in force, the last sync and what is waiting.
+    Status(JsonArgs),
+    /// Store the hub token in the OS keyring.
+    Login(LoginArgs),
+    /// Remove the hub token from the OS keyring.
+    Logout,
+}
+
+/// Just `--json`.
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The token; `-` reads it from stdin (keeps it out of the shell history and `ps`).
+    #[arg(long)]
+    pub token: Option<String>,
 }
 
 /// The request flags shared by `run` and `check` (POLICY.md section 4).

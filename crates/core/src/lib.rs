@@ -4,6 +4,7 @@
 //! that is `gatehouse-policy`'s job; it stores nothing itself: that is `gatehouse-store`'s.
 
 pub mod config;
+pub mod connect;
 pub mod context;
 pub mod decide;
 pub mod error;
@@ -24,4 +25,4 @@ pub mod token;
 
 pub use context::Context;
 pub use error::{Error, Result};
-pub use gatehouse_hub::{ClientError, Sensitive};
+pub use gatehouse_hub::{ClientError, HubClient, Sensitive};

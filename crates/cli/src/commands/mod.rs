@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod config;
 mod flags;
+mod hub;
 pub mod policy;
 mod prompt;
 mod run;
@@ -23,6 +24,10 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Servers(command) => servers::run(command),
         Command::Audit(command) => audit::run(command),
         Command::Policy(command) => policy::run(command),
+        Command::Sync(args) => hub::sync(args.json),
+        Command::Status(args) => hub::status(args.json),
+        Command::Login(args) => hub::login(args.token),
+        Command::Logout => hub::logout(),
     }
 }
 

@@ -1,0 +1,202 @@
+//! `gatehouse sync`, `status`, `login` and `logout`: talking to the hub and keeping its
+//! token. The token comes from `GATEHOUSE_HUB_TOKEN` when set (then the keyring is not
+//! consulted), else from the OS keyring; it is never printed.
+
+use std::io::Read as _;
+
+use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
+use gatehouse_core::keyring::OsKeyring;
+use gatehouse_core::ports::{Clock, SecretStore};
+use gatehouse_core::sync::{Delivery, PolicyOutcome, SyncOutcome};
+use gatehouse_core::token::{self, TOKEN_VARIABLE};
+use gatehouse_core::{Context, Error, Sensitive};
+use serde_json::json;
+
+use super::policy::explain::print;
+use super::{fail, runtime};
+use crate::exit::Exit;
+
+pub fn sync(json: bool) -> Exit {
+    runtime::with_context(|ctx| async move {
+        let now = ctx.clock.now();
+        let result = match client(&ctx).await {
+            // Someone asked for a sync now: waiting rows are sent whatever their backoff.
+            Ok(hub) => gatehouse_core::sync::sync(&ctx, &hub, now, Delivery::All).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(outcome) => {
+                report(&outcome, json);
+                Exit::Ok
+            }
+            Err(error) => {
+                let kept = match ctx.store.latest_snapshot_serial().await {
+                    Ok(Some(serial)) => {
+                        format!("the cached policy (serial {serial}) stays in force")
+                    }
+                    _ => "no policy from the hub is stored yet".to_owned(),
+                };
+                if json {
+                    let value =
+                        json!({"result": "failed", "error": error.to_string(), "cached": kept});
+                    print(&value.to_string());
+                }
+                eprintln!("gatehouse: sync failed: {error}");
+                eprintln!("gatehouse: {kept}");
+                Exit::Failure
+            }
+        }
+    })
+}
+
+fn report(outcome: &SyncOutcome, json: bool) {
+    let (result, serial) = match outcome.policy {
+        PolicyOutcome::Stored { serial } => ("stored", Some(serial)),
+        PolicyOutcome::Unchanged { serial } => ("unchanged", serial),
+    };
+    let audit = &outcome.audit;
+    if json {
+        let value = json!({
+            "result": result,
+            "serial": serial,
+            "audit": {"delivered": audit.delivered, "pending": audit.pending, "error": audit.error},
+        });
+        print(&value.to_string());
+        return;
+    }
+    let serial = serial.map_or_else(|| "none".to_owned(), |serial| serial.to_string());
+    print(&format!("policy {result} (serial {serial})"));
+    print(&format!(
+        "audit: {} delivered, {} pending",
+        audit.delivered, audit.pending
+    ));
+    if let Some(error) = &audit.error {
+        eprintln!("gatehouse: audit delivery failed, will retry: {error}");
+    }
+}
+
+/// The client for the configured hub with the token in force. A keyring that cannot be
+/// read does not stop a sync: the hub then answers 401 if it needs a token.
+async fn client(ctx: &Context) -> Result<gatehouse_core::HubClient, Error> {
+    let settings = ctx.hub_settings().await?;
+    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
+    let token = match token::resolve(std::env::var(TOKEN_VARIABLE).ok(), &settings, &OsKeyring) {
+        Ok(token) => token,
+        Err(error @ Error::Keyring(_)) => {
+            eprintln!("gatehouse: {error}; asking the hub without a token");
+            None
+        }
+        Err(error) => return Err(error),
+    };
+    connect::hub_client(&settings, token, timeout)
+}
+
+pub fn status(json: bool) -> Exit {
+    runtime::with_context(|ctx| async move {
+        let status = match gatehouse_core::status::status(&ctx, ctx.clock.now()).await {
+            Ok(status) => status,
+            Err(error) => return fail(&error),
+        };
+        if json {
+            match serde_json::to_string_pretty(&status) {
+                Ok(text) => print(&text),
+                Err(error) => {
+                    eprintln!("gatehouse: cannot print the status: {error}");
+                    return Exit::Failure;
+                }
+            }
+            return Exit::Ok;
+        }
+        let or_none = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
+        let mut lines = vec![
+            format!("hub:          {}", or_none(&status.hub_url)),
+            format!("organization: {}", or_none(&status.organization)),
+            format!("area:         {}", or_none(&status.area)),
+            format!(
+                "policy:       {}",
+                status.serial.map_or_else(
+                    || "none".to_owned(),
+                    |serial| format!("serial {serial}, fetched {}", or_none(&status.fetched_at))
+                )
+            ),
+            format!(
+                "last sync:    {} ({})",
+                or_none(&status.last_attempt_at),
+                if status.online { "online" } else { "offline" }
+            ),
+            format!("stale:        {}", if status.stale { "yes" } else { "no" }),
+            format!("servers:      {}", status.servers),
+            format!("audit:        {} waiting for the hub", status.pending_audit),
+        ];
+        if let Some(error) = &status.last_error {
+            lines.push(format!("last error:   {error}"));
+        }
+        print(&lines.join("\n"));
+        Exit::Ok
+    })
+}
+
+pub fn login(token: Option<String>) -> Exit {
+    let token = match token.as_deref() {
+        Some("-") => {
+            let mut text = String::new();
+            if let Err(error) = std::io::stdin().read_to_string(&mut text) {
+                eprintln!("gatehouse: cannot read the token from stdin: {error}");
+                return Exit::Failure;
+            }
+            text.trim().to_owned()
+        }
+        Some(token) => token.trim().to_owned(),
+        None => {
+            // No echo-free prompt here yet: a visible prompt would put the token on screen.
+            eprintln!(
+                "gatehouse: pass the token with `--token T`, or `--token -` to read it from stdin"
+            );
+            return Exit::Usage;
+        }
+    };
+    if token.is_empty() {
+        eprintln!("gatehouse: the token is empty");
+        return Exit::Usage;
+    }
+    let token = Sensitive::new(token);
+    runtime::with_context(|ctx| async move {
+        let stored = async {
+            let account = token::account(&ctx.hub_settings().await?)?;
+            OsKeyring.set(&account, &token)?;
+            Ok::<_, Error>(account)
+        };
+        match stored.await {
+            Ok(account) => {
+                eprintln!("gatehouse: the token for `{account}` is stored in the OS keyring");
+                if std::env::var_os(TOKEN_VARIABLE).is_some() {
+                    eprintln!(
+                        "gatehouse: note: `{TOKEN_VARIABLE}` is set and wins over the keyring"
+                    );
+                }
+                Exit::Ok
+            }
+            Err(error) => fail(&error),
+        }
+    })
+}
+
+pub fn logout() -> Exit {
+    runtime::with_context(|ctx| async move {
+        let removed = async {
+            let account = token::account(&ctx.hub_settings().await?)?;
+            Ok::<_, Error>((OsKeyring.delete(&account)?, account))
+        };
+        match removed.await {
+            Ok((true, account)) => {
+                eprintln!("gatehouse: the token for `{account}` is removed from the OS keyring");
+                Exit::Ok
+            }
+            Ok((false, account)) => {
+                eprintln!("gatehouse: no token for `{account}` was stored");
+                Exit::Ok
+            }
+            Err(error) => fail(&error),
+        }
+    })
+}
