@@ -29,10 +29,13 @@ async fn main_window_shows_app_details_from_rust() {
         title, "Gatehouse",
         "the main window is the Gatehouse window"
     );
+    // The page's script renders the content after the window opens: wait for it.
     let heading = client
-        .find(Locator::Css("h1"))
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("h1"))
         .await
-        .unwrap()
+        .expect("the UI renders its heading")
         .text()
         .await
         .unwrap();
