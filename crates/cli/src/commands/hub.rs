@@ -2,7 +2,7 @@
 //! token. The token comes from `GATEHOUSE_HUB_TOKEN` when set (then the keyring is not
 //! consulted), else from the OS keyring; it is never printed.
 
-use std::io::Read as _;
+use std::io::{IsTerminal as _, Read as _};
 
 use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
 use gatehouse_core::keyring::OsKeyring;
@@ -147,10 +147,18 @@ pub fn login(token: Option<String>) -> Exit {
             text.trim().to_owned()
         }
         Some(token) => token.trim().to_owned(),
+        None if std::io::stdin().is_terminal() => {
+            match rpassword::prompt_password("hub token (not shown): ") {
+                Ok(text) => text.trim().to_owned(),
+                Err(error) => {
+                    eprintln!("gatehouse: cannot read the token from the terminal: {error}");
+                    return Exit::Failure;
+                }
+            }
+        }
         None => {
-            // No echo-free prompt here yet: a visible prompt would put the token on screen.
             eprintln!(
-                "gatehouse: pass the token with `--token T`, or `--token -` to read it from stdin"
+                "gatehouse: no terminal to ask on: pass the token with `--token T`, or `--token -` to read it from stdin"
             );
             return Exit::Usage;
         }

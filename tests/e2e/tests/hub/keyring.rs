@@ -59,3 +59,34 @@ fn login_without_a_hub_configured_says_what_to_set() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("gatehouse config set hub-url"), "{err}");
 }
+
+#[test]
+fn login_without_a_token_or_terminal_is_a_usage_error() {
+    let hub = RefHub::start();
+    let sandbox = hub.sandbox();
+    let (code, _, err) = sandbox.run(&["login"]);
+    assert_eq!(
+        code, 2,
+        "stdin is not a terminal, so nobody can be asked: {err}"
+    );
+    assert!(err.contains("--token -"), "{err}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn login_with_no_keyring_reachable_exits_1_with_a_message() {
+    let hub = RefHub::start();
+    let sandbox = hub.sandbox();
+    let output = sandbox
+        .gatehouse(&["login", "--token", "secret-value"])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .env("XDG_RUNTIME_DIR", sandbox.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("the OS keyring is unavailable"), "{err}");
+    assert!(!err.contains("secret-value"), "{err}");
+}
