@@ -16,7 +16,13 @@ const CASES: &[(&str, &str, bool)] = &[
         "did not answer within 1500 ms",
         false,
     ),
+    (
+        r#"{"mode": "stall_body", "seconds": 30}"#,
+        "did not answer within 1500 ms",
+        false,
+    ),
     (r#"{"mode": "malformed"}"#, "malformed", true),
+    (r#"{"mode": "malformed_payload"}"#, "malformed", true),
     (r#"{"mode": "invalid_policy"}"#, "invalid policy", true),
     (
         r#"{"mode": "bad_signature"}"#,
