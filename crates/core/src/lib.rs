@@ -9,6 +9,7 @@ pub mod context;
 pub mod decide;
 pub mod error;
 pub mod evaluation;
+pub mod first_key;
 pub mod hub_settings;
 pub mod keyring;
 pub mod launch;

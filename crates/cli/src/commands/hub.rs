@@ -4,7 +4,9 @@
 
 use std::io::{IsTerminal as _, Read as _};
 
+use gatehouse_core::config::{self, ConfigKey};
 use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
+use gatehouse_core::first_key;
 use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::ports::{Clock, SecretStore};
 use gatehouse_core::sync::{Delivery, PolicyOutcome, SyncOutcome};
@@ -182,7 +184,7 @@ pub fn login(token: Option<String>) -> Exit {
                         "gatehouse: note: `{TOKEN_VARIABLE}` is set and wins over the keyring"
                     );
                 }
-                Exit::Ok
+                offer_keys(&ctx, token).await
             }
             Err(error) => fail(&error),
         }
@@ -207,4 +209,58 @@ pub fn logout() -> Exit {
             Err(error) => fail(&error),
         }
     })
+}
+
+/// At first sign-in (no key pinned), shows the hub's keys with their fingerprints and, on
+/// a terminal with exactly one key, asks whether to pin it. A failure here does not undo
+/// the login: the token is stored either way.
+async fn offer_keys(ctx: &Context, token: Sensitive<String>) -> Exit {
+    let offered = async {
+        let settings = ctx.hub_settings().await?;
+        if !settings.keys.is_empty() {
+            return Ok(None);
+        }
+        let org = settings
+            .organization
+            .clone()
+            .ok_or(Error::HubNotConfigured("organization"))?;
+        let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
+        let hub = connect::hub_client(&settings, Some(token), timeout)?;
+        Ok::<_, Error>(Some(first_key::offered_keys(&hub, &org).await?))
+    };
+    let keys = match offered.await {
+        Ok(Some(keys)) => keys,
+        Ok(None) => return Exit::Ok,
+        Err(error) => {
+            eprintln!(
+                "gatehouse: no signing key is pinned and the hub's keys cannot be read: {error}"
+            );
+            return Exit::Ok;
+        }
+    };
+    eprintln!("gatehouse: no signing key is pinned; the hub publishes:");
+    for key in &keys {
+        eprintln!("  {}\n    fingerprint {}", key.pin, key.fingerprint);
+    }
+    eprintln!("gatehouse: compare the fingerprint with the one your hub's admin gives you");
+    if let [only] = keys.as_slice()
+        && std::io::stdin().is_terminal()
+        && confirm("pin this key? [y/N] ")
+    {
+        return match config::set(ctx, ConfigKey::HubKey, &only.pin).await {
+            Ok(()) => {
+                eprintln!("gatehouse: the key is pinned");
+                Exit::Ok
+            }
+            Err(error) => fail(&error),
+        };
+    }
+    eprintln!("gatehouse: to pin one: gatehouse config set hub-key '<key_id:key>'");
+    Exit::Ok
+}
+
+fn confirm(question: &str) -> bool {
+    eprint!("{question}");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
 }

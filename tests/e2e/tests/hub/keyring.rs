@@ -90,3 +90,36 @@ fn login_with_no_keyring_reachable_exits_1_with_a_message() {
     assert!(err.contains("the OS keyring is unavailable"), "{err}");
     assert!(!err.contains("secret-value"), "{err}");
 }
+
+#[test]
+fn first_login_without_a_pinned_key_offers_the_hubs_key_and_pins_nothing() {
+    if !keyring_available() {
+        return;
+    }
+    let hub = RefHub::start();
+    let sandbox = gatehouse_e2e::Sandbox::new();
+    for (name, value) in [("hub-url", hub.url.as_str()), ("organization", crate::ORG)] {
+        assert_eq!(sandbox.run(&["config", "set", name, value]).0, 0);
+    }
+    let mut login = sandbox
+        .gatehouse(&["login", "--token", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(login.stdin.take().unwrap(), "{}", crate::TOKEN).unwrap();
+    let output = login.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&hub.key) && err.contains("fingerprint"),
+        "{err}"
+    );
+    let (_, pinned, _) = sandbox.run(&["config", "get", "hub-key"]);
+    assert!(
+        pinned.trim().is_empty(),
+        "nothing is pinned without consent: {pinned}"
+    );
+    let (code, _, err) = sandbox.run(&["logout"]);
+    assert_eq!(code, 0, "{err}");
+}
