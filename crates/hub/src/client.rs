@@ -269,9 +269,12 @@ pub fn host_of(url: &Url) -> String {
     }
 }
 
-/// ring as rustls' process-wide provider (reqwest is built without aws-lc). Installing
-/// fails only when a provider is installed already, which is just as good.
-fn install_crypto_provider() {
+/// Installs ring as rustls' process-wide provider. reqwest is built with
+/// `rustls-no-provider`, and Cargo unifies features: any `reqwest::Client` built in a
+/// process that links this crate (tests of other crates too) panics without a provider,
+/// so such code calls this first. Installing fails only when a provider is installed
+/// already, which is just as good.
+pub fn install_crypto_provider() {
     let _already = rustls::crypto::ring::default_provider().install_default();
 }
 

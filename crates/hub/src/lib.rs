@@ -15,7 +15,8 @@ mod view;
 
 pub use bundle::{Area, Bundle};
 pub use client::{
-    AuditAck, CONNECT_TIMEOUT, Fetch, HubClient, MAX_BODY, PublishedKey, TOTAL_TIMEOUT, user_agent,
+    AuditAck, CONNECT_TIMEOUT, Fetch, HubClient, MAX_BODY, PublishedKey, TOTAL_TIMEOUT,
+    install_crypto_provider, user_agent,
 };
 pub use envelope::{Envelope, verify_signature};
 pub use error::{ClientError, Error, Result};

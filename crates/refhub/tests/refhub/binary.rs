@@ -71,7 +71,7 @@ fn start(dir: &Path, own: &Path, extra: &[&str]) -> Running {
 }
 
 async fn serial(running: &Running) -> u64 {
-    let body = reqwest::Client::new()
+    let body = crate::common::http_client()
         .get(format!("{}/api/v1/orgs/{ORG}/policy-bundle", running.url))
         .bearer_auth(TOKEN)
         .send()

@@ -31,6 +31,13 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// A plain-HTTP reqwest client. The workspace builds reqwest with rustls but no default
+/// crypto provider (see `gatehouse_hub::install_crypto_provider`), so one is installed first.
+pub fn http_client() -> reqwest::Client {
+    gatehouse_hub::install_crypto_provider();
+    reqwest::Client::new()
+}
+
 /// A running hub and what a test needs to talk to it.
 pub struct TestHub {
     /// Holds `org/` (the org directory) and `own/` (key and state).
@@ -87,7 +94,7 @@ impl TestHub {
             root,
             hub,
             url,
-            client: reqwest::Client::new(),
+            client: http_client(),
             task,
         }
     }
