@@ -39,6 +39,9 @@ pub struct Status {
     pub servers: usize,
     /// Audit events the hub has not acknowledged yet.
     pub pending_audit: u64,
+    /// Things to fix that do not stop enforcement, one sentence each (HUB_API.md B1: a
+    /// configured area the bundle does not define).
+    pub warnings: Vec<String>,
 }
 
 /// Reads the status at `now`.
@@ -53,15 +56,25 @@ pub async fn status<C: Clock>(ctx: &Context<C>, now: OffsetDateTime) -> Result<S
     let last_attempt = sync::read_time(ctx, key::LAST_ATTEMPT_AT).await?;
     let last_success = sync::read_time(ctx, key::LAST_SUCCESS_AT).await?;
     let last_error = ctx.store.setting(key::LAST_ERROR).await?;
-    let stale = match &newest {
-        None => settings.hub_configured(),
+    let bundle = newest
+        .as_ref()
+        .and_then(|snapshot| Bundle::parse(&snapshot.payload).ok());
+    let stale = match (&newest, &bundle) {
+        (None, _) => settings.hub_configured(),
         // A stored payload that no longer parses is as good as none.
-        Some(snapshot) => Bundle::parse(&snapshot.payload).map_or(true, |bundle| {
-            bundle
-                .max_offline_age_secs
-                .is_some_and(|max| (now - snapshot.verified_at).whole_seconds() > max)
-        }),
+        (Some(_), None) => true,
+        (Some(snapshot), Some(bundle)) => bundle
+            .max_offline_age_secs
+            .is_some_and(|max| (now - snapshot.verified_at).whole_seconds() > max),
     };
+    let mut warnings = Vec::new();
+    if let (Some(area), Some(bundle)) = (&settings.area, &bundle)
+        && !bundle.areas.contains_key(area)
+    {
+        warnings.push(format!(
+            "the area `{area}` is not defined by the organization's policy, so no area rules apply"
+        ));
+    }
     Ok(Status {
         hub_url: settings.hub_url,
         organization: settings.organization,
@@ -79,6 +92,7 @@ pub async fn status<C: Clock>(ctx: &Context<C>, now: OffsetDateTime) -> Result<S
         stale,
         servers: ctx.store.servers().await?.len(),
         pending_audit: ctx.store.pending_count().await?,
+        warnings,
     })
 }
 

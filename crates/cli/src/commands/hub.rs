@@ -133,6 +133,9 @@ pub fn status(json: bool) -> Exit {
         if let Some(error) = &status.last_error {
             lines.push(format!("last error:   {error}"));
         }
+        for warning in &status.warnings {
+            lines.push(format!("warning:      {warning}"));
+        }
         print(&lines.join("\n"));
         Exit::Ok
     })

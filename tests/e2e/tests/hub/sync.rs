@@ -74,3 +74,25 @@ fn a_wrong_token_is_a_401_with_a_sign_in_hint_and_keeps_the_cache() {
         (1.into(), false.into())
     );
 }
+
+#[test]
+fn status_warns_about_an_area_the_bundle_does_not_define() {
+    let hub = RefHub::start();
+    let sandbox = hub.sandbox();
+    let (code, _, err) = sandbox.run(&["config", "set", "area", "no-such-area"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sync(&sandbox).0, 0);
+    let now = status(&sandbox);
+    assert_eq!(now["area"], "no-such-area");
+    let warnings = now["warnings"].as_array().unwrap();
+    assert!(
+        warnings.len() == 1 && warnings[0].as_str().unwrap().contains("`no-such-area`"),
+        "{now}"
+    );
+    let (code, out, _) = sandbox.run(&["status"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("warning:") && out.contains("no-such-area"),
+        "{out}"
+    );
+}
