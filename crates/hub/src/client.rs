@@ -180,12 +180,20 @@ impl HubClient {
         if status == StatusCode::UNAUTHORIZED {
             return Err(ClientError::Unauthorized);
         }
+        let too_large =
+            || ClientError::Malformed(format!("the answer is larger than {MAX_BODY} bytes"));
+        // A declared length over the bound is refused before reading; a body without one
+        // (chunked) is counted as it arrives.
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_BODY as u64)
+        {
+            return Err(too_large());
+        }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(&e))? {
             if body.len() + chunk.len() > MAX_BODY {
-                return Err(ClientError::Malformed(format!(
-                    "the answer is larger than {MAX_BODY} bytes"
-                )));
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }

@@ -8,6 +8,8 @@
     reason = "tests"
 )]
 
+mod raw;
+
 use std::time::Duration;
 
 use gatehouse_hub::{ClientError, Envelope, Fetch, HubClient, Sensitive};
