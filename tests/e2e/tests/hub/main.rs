@@ -13,6 +13,7 @@
 )]
 
 mod audit;
+mod crash;
 mod faults;
 mod keyring;
 mod sync;
