@@ -7,6 +7,8 @@ pub mod config;
 pub mod connect;
 pub mod context;
 pub mod decide;
+pub mod desktop_notifier;
+pub mod drops;
 pub mod error;
 pub mod evaluation;
 pub mod first_key;

@@ -98,3 +98,43 @@ pub trait SecretStore: Send + Sync {
     /// Removes the secret; `false` when there was none.
     fn delete(&self, account: &str) -> crate::Result<bool>;
 }
+
+/// A desktop notification about one server (DESIGN.md, "The sync path").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub title: String,
+    /// What changed and what the person can do, in plain words.
+    pub body: String,
+    pub server_id: String,
+}
+
+/// Tells the person about something that changed without being asked. Failing to notify is
+/// never fatal: the audit log holds the same facts.
+pub trait Notifier: Send + Sync {
+    fn notify(&self, notification: &Notification);
+}
+
+/// A notifier that keeps what it was given, for tests and callers that show it themselves.
+#[derive(Debug, Default)]
+pub struct RecordingNotifier {
+    sent: std::sync::Mutex<Vec<Notification>>,
+}
+
+impl RecordingNotifier {
+    /// Every notification so far, oldest first.
+    pub fn sent(&self) -> Vec<Notification> {
+        self.sent
+            .lock()
+            .map(|sent| sent.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+}
+
+impl Notifier for RecordingNotifier {
+    fn notify(&self, notification: &Notification) {
+        match self.sent.lock() {
+            Ok(mut sent) => sent.push(notification.clone()),
+            Err(poisoned) => poisoned.into_inner().push(notification.clone()),
+        }
+    }
+}

@@ -2,14 +2,20 @@
 //! the organization, the serial (no rollback) and every policy object, and only then store
 //! it, in one transaction with its audit event. Whatever fails is rejected whole, recorded
 //! as `policy_rejected`, and the previous snapshot stays in force. `gatehouse sync` and
-//! `gatehouse policy import` both come through here.
+//! `gatehouse policy import` both come through here. A stored snapshot is followed by a
+//! look at every registered server: each one it made worse gets one notification and one
+//! `server_dropped` event ([`crate::drops`]).
 
 use gatehouse_hub::{Bundle, Envelope};
 use gatehouse_store::{AuditKind, NewSnapshot};
 
+use gatehouse_policy::{Request, Timestamp};
+
 use crate::context::Context;
+use crate::drops::drops;
 use crate::error::{Error, Result};
-use crate::ports::Clock;
+use crate::evaluation::{PolicySources, Scope};
+use crate::ports::{Clock, Notifier};
 
 /// What happened to an offered bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,14 +26,16 @@ pub enum Accepted {
     Unchanged { org: String, serial: u64 },
 }
 
-/// Verifies `envelope` (the hub's JSON) and stores it. `etag` is the hub's, if any.
+/// Verifies `envelope` (the hub's JSON) and stores it. `etag` is the hub's, if any. Servers
+/// a stored snapshot made worse are told to `notifier`.
 pub async fn accept<C: Clock>(
     ctx: &Context<C>,
     envelope: &[u8],
     etag: Option<String>,
+    notifier: &impl Notifier,
 ) -> Result<Accepted> {
     let result = match check(ctx, envelope).await {
-        Ok((envelope, bundle)) => store(ctx, envelope, bundle, etag).await,
+        Ok((envelope, bundle)) => store(ctx, envelope, bundle, etag, notifier).await,
         Err(error) => Err(error),
     };
     if let Err(Error::Rejected(reason)) = &result {
@@ -64,6 +72,7 @@ async fn store<C: Clock>(
     envelope: Envelope,
     bundle: Bundle,
     etag: Option<String>,
+    notifier: &impl Notifier,
 ) -> Result<Accepted> {
     let now = ctx.clock.now();
     let newest = ctx
@@ -102,11 +111,58 @@ async fn store<C: Clock>(
         etag,
         fetched_at: now,
     };
+    // Loaded before storing: with no valid snapshot in force there is nothing to compare.
+    let old = load_sources(ctx)
+        .await
+        .ok()
+        .filter(|sources| sources.hub.is_some());
     let mut event = ctx.event(AuditKind::PolicySynced);
     event.detail = Some(serde_json::json!({ "org": bundle.org, "serial": bundle.serial }));
     ctx.store.store_snapshot(&snapshot, &event).await?;
+    if let Some(old) = old
+        && let Err(error) = report_drops(ctx, &old, notifier).await
+    {
+        // The snapshot is stored and in force; a failed comparison must not undo that.
+        eprintln!("gatehouse: could not compare the servers under the new policy: {error}");
+    }
     Ok(Accepted::Stored {
         org: bundle.org,
         serial: bundle.serial,
     })
+}
+
+async fn load_sources<C: Clock>(ctx: &Context<C>) -> Result<PolicySources> {
+    PolicySources::load(
+        &ctx.store,
+        &ctx.mcp_config,
+        &ctx.managed,
+        Scope::ManyServers,
+    )
+    .await
+}
+
+/// Notifies and records each registered server the snapshot now in force made worse than
+/// under `old`.
+async fn report_drops<C: Clock>(
+    ctx: &Context<C>,
+    old: &PolicySources,
+    notifier: &impl Notifier,
+) -> Result<()> {
+    let new = load_sources(ctx).await?;
+    let request = Request {
+        now: Some(Timestamp(ctx.clock.now().unix_timestamp())),
+        ..Request::default()
+    };
+    let servers = ctx.store.servers().await?;
+    for drop in drops(&servers, old, &new, &request)? {
+        let mut event = ctx.event(AuditKind::ServerDropped);
+        event.server = Some(drop.name.clone());
+        event.version = drop.version.clone();
+        event.verdict = Some(drop.new_verdict.name().to_owned());
+        event.codes = drop.codes.clone();
+        event.detail = Some(drop.detail());
+        ctx.store.record(&event).await?;
+        notifier.notify(&drop.notification());
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::ports::{Clock, HubPort};
+use crate::ports::{Clock, HubPort, Notifier};
 use crate::snapshot::{self, Accepted};
 
 /// How many audit events go in one request.
@@ -73,12 +73,14 @@ pub enum Delivery {
 
 /// Fetches, verifies and stores the policy bundle, then delivers the outbox. When the
 /// policy step fails, the outbox is still tried (a `policy_rejected` event should reach
-/// the hub) and the policy error is returned.
+/// the hub) and the policy error is returned. Servers a new policy made worse are told to
+/// `notifier`.
 pub async fn sync<C: Clock>(
     ctx: &Context<C>,
     hub: &impl HubPort,
     now: OffsetDateTime,
     delivery: Delivery,
+    notifier: &impl Notifier,
 ) -> Result<SyncOutcome> {
     let org = ctx
         .hub_settings()
@@ -86,7 +88,7 @@ pub async fn sync<C: Clock>(
         .organization
         .ok_or(Error::HubNotConfigured("organization"))?;
     set_time(ctx, key::LAST_ATTEMPT_AT, now).await?;
-    let policy = fetch_policy(ctx, hub, &org, now).await;
+    let policy = fetch_policy(ctx, hub, &org, now, notifier).await;
     match &policy {
         Ok(_) => {
             set_time(ctx, key::LAST_SUCCESS_AT, now).await?;
@@ -110,6 +112,7 @@ async fn fetch_policy<C: Clock>(
     hub: &impl HubPort,
     org: &str,
     now: OffsetDateTime,
+    notifier: &impl Notifier,
 ) -> Result<PolicyOutcome> {
     // Only a snapshot of this org can be confirmed by a 304 of this org's hub.
     let newest = ctx
@@ -135,7 +138,7 @@ async fn fetch_policy<C: Clock>(
                 serial: Some(newest.serial),
             })
         }
-        Fetch::Bundle { body, etag } => match snapshot::accept(ctx, &body, etag).await? {
+        Fetch::Bundle { body, etag } => match snapshot::accept(ctx, &body, etag, notifier).await? {
             Accepted::Stored { serial, .. } => Ok(PolicyOutcome::Stored { serial }),
             Accepted::Unchanged { serial, .. } => Ok(PolicyOutcome::Unchanged {
                 serial: Some(serial),

@@ -2,6 +2,7 @@
 //! token. The token comes from `GATEHOUSE_HUB_TOKEN` when set (then the keyring is not
 //! consulted), else from the OS keyring; it is never printed.
 
+use gatehouse_core::desktop_notifier::DesktopNotifier;
 use std::io::{IsTerminal as _, Read as _};
 
 use gatehouse_core::config::{self, ConfigKey};
@@ -23,7 +24,9 @@ pub fn sync(json: bool) -> Exit {
         let now = ctx.clock.now();
         let result = match client(&ctx).await {
             // Someone asked for a sync now: waiting rows are sent whatever their backoff.
-            Ok(hub) => gatehouse_core::sync::sync(&ctx, &hub, now, Delivery::All).await,
+            Ok(hub) => {
+                gatehouse_core::sync::sync(&ctx, &hub, now, Delivery::All, &DesktopNotifier).await
+            }
             Err(error) => Err(error),
         };
         match result {

@@ -5,6 +5,7 @@ pub(crate) mod explain;
 mod test;
 
 use clap::Subcommand;
+use gatehouse_core::desktop_notifier::DesktopNotifier;
 
 use crate::exit::Exit;
 
@@ -39,7 +40,7 @@ fn import(file: &std::path::Path) -> Exit {
         }
     };
     super::runtime::with_context(|ctx| async move {
-        match gatehouse_core::snapshot::accept(&ctx, &body, None).await {
+        match gatehouse_core::snapshot::accept(&ctx, &body, None, &DesktopNotifier).await {
             Ok(gatehouse_core::snapshot::Accepted::Stored { org, serial }) => {
                 explain::print(&format!("Stored the policy of `{org}`, serial {serial}."));
                 Exit::Ok

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use super::*;
 use crate::managed::ManagedSettings;
-use crate::ports::SystemClock;
+use crate::ports::{RecordingNotifier, SystemClock};
 
 /// A hub that answers from a script and records what it was sent.
 #[derive(Default)]
@@ -125,12 +125,28 @@ async fn a_bundle_is_stored_then_a_304_only_moves_its_verified_time() {
     hub.answer(bundle(1));
     hub.answer(Ok(Fetch::NotModified));
 
-    let first = sync(&ctx, &hub, at(0), Delivery::All).await.unwrap();
+    let first = sync(
+        &ctx,
+        &hub,
+        at(0),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(first.policy, PolicyOutcome::Stored { serial: 1 });
     let stored = ctx.store.snapshots_newest_first(1).await.unwrap();
     let verified_before = stored[0].verified_at;
 
-    let second = sync(&ctx, &hub, at(3600), Delivery::All).await.unwrap();
+    let second = sync(
+        &ctx,
+        &hub,
+        at(3600),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(second.policy, PolicyOutcome::Unchanged { serial: Some(1) });
     assert_eq!(
         hub.etags_asked.lock().unwrap().as_slice(),
@@ -153,12 +169,26 @@ async fn a_failed_fetch_keeps_the_cached_policy_and_marks_offline() {
     let ctx = context(&dir).await;
     let hub = FakeHub::default();
     hub.answer(bundle(1));
-    sync(&ctx, &hub, at(0), Delivery::All).await.unwrap();
+    sync(
+        &ctx,
+        &hub,
+        at(0),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
     hub.answer(Err(ClientError::Timeout(10)));
 
-    let error = sync(&ctx, &hub, at(2 * 86_400), Delivery::All)
-        .await
-        .unwrap_err();
+    let error = sync(
+        &ctx,
+        &hub,
+        at(2 * 86_400),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(error, Error::Hub(ClientError::Timeout(10))),
         "{error:?}"
@@ -180,9 +210,25 @@ async fn a_refused_bundle_is_audited_and_the_event_reaches_the_hub() {
     let hub = FakeHub::default();
     hub.answer(bundle(2));
     hub.answer(bundle(1));
-    sync(&ctx, &hub, at(0), Delivery::All).await.unwrap();
+    sync(
+        &ctx,
+        &hub,
+        at(0),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
 
-    let error = sync(&ctx, &hub, at(10), Delivery::All).await.unwrap_err();
+    let error = sync(
+        &ctx,
+        &hub,
+        at(10),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(error, Error::Rejected(_)),
         "serial 1 after 2 is a rollback: {error:?}"
