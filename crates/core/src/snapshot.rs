@@ -166,3 +166,6 @@ async fn report_drops<C: Clock>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+//! `accept` tells the notifier and the audit log about each server a stored snapshot made
+//! worse, once, and nothing when there was no snapshot before or nothing got worse.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signer, SigningKey};
+use gatehouse_store::AuditKind;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::managed::ManagedSettings;
+use crate::ports::{RecordingNotifier, SystemClock};
+use crate::servers::{AddServer, add_server};
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[9; 32])
+}
+
+/// A signed bundle where `@acme/db` 1.0.0 scores `score` under an org minimum of 70.
+fn envelope(serial: u64, score: u8, extra: &[Value]) -> Vec<u8> {
+    let mut catalog = vec![
+        json!({"name": "@acme/db", "version": "1.0.0", "origin": "verified",
+        "cert_level": 2, "score": score, "status": "published"}),
+    ];
+    catalog.extend(extra.iter().cloned());
+    let payload = json!({
+        "schema": 1, "org": "acme", "serial": serial, "issued_at": "2026-11-20T10:00:00Z",
+        "org_policy": {"min_score": 70}, "catalog": catalog,
+    })
+    .to_string()
+    .into_bytes();
+    json!({
+        "key_id": "k1",
+        "payload": STANDARD.encode(&payload),
+        "signature": STANDARD.encode(key().sign(&payload).to_bytes()),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+async fn context(dir: &tempfile::TempDir) -> Context {
+    let ctx = Context::open(
+        dir.path().join("data"),
+        dir.path().join("config.yaml"),
+        ManagedSettings::default(),
+        SystemClock,
+    )
+    .await
+    .unwrap();
+    let pin = format!("k1:{}", STANDARD.encode(key().verifying_key().as_bytes()));
+    for (name, value) in [
+        ("hub_url", "https://hub.example".to_owned()),
+        ("organization", "acme".to_owned()),
+        ("hub_keys", json!([pin]).to_string()),
+    ] {
+        ctx.store.set_setting(name, &value).await.unwrap();
+    }
+    add_server(
+        &ctx,
+        AddServer {
+            id: "db".to_owned(),
+            name: Some("@acme/db".to_owned()),
+            version: Some("1.0.0".to_owned()),
+            env_names: Vec::new(),
+            command: "db".to_owned(),
+            args: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    ctx
+}
+
+async fn dropped(ctx: &Context) -> Vec<gatehouse_store::AuditEvent> {
+    let events = ctx.store.audit(None, 1000).await.unwrap();
+    events
+        .into_iter()
+        .filter(|event| event.kind == AuditKind::ServerDropped)
+        .collect()
+}
+
+#[tokio::test]
+async fn each_worse_server_is_told_once_and_nothing_else_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let notifier = RecordingNotifier::default();
+
+    accept(&ctx, &envelope(1, 84, &[]), None, &notifier)
+        .await
+        .unwrap();
+    assert!(
+        notifier.sent().is_empty(),
+        "no snapshot before: nothing to compare"
+    );
+
+    accept(&ctx, &envelope(2, 61, &[]), None, &notifier)
+        .await
+        .unwrap();
+    let sent = notifier.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].title, "@acme/db is now blocked");
+    assert_eq!(sent[0].server_id, "db");
+    let events = dropped(&ctx).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].server.as_deref(), Some("@acme/db"));
+    assert_eq!(events[0].verdict.as_deref(), Some("block"));
+    assert_eq!(events[0].codes, vec!["score_below_min".to_owned()]);
+    let detail = events[0].detail.clone().unwrap();
+    assert_eq!(
+        (detail["old_score"].clone(), detail["new_score"].clone()),
+        (json!(84), json!(61))
+    );
+
+    let same = accept(&ctx, &envelope(2, 61, &[]), None, &notifier)
+        .await
+        .unwrap();
+    assert!(matches!(same, Accepted::Unchanged { .. }));
+    let unrelated = json!({"name": "@other/x", "version": "1.0.0", "score": 5});
+    accept(&ctx, &envelope(3, 61, &[unrelated]), None, &notifier)
+        .await
+        .unwrap();
+    assert_eq!(notifier.sent().len(), 1, "nothing changed for the server");
+    assert_eq!(dropped(&ctx).await.len(), 1);
+}
