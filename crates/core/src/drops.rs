@@ -7,7 +7,7 @@ use gatehouse_policy::{Layer, Request, Verdict, layer_words, level_name};
 use gatehouse_store::Server;
 
 use crate::error::Result;
-use crate::evaluation::{Evaluation, PolicySources};
+use crate::evaluation::{Evaluation, Evaluator, PolicySources};
 use crate::ports::Notification;
 
 /// One server the new snapshot made worse.
@@ -38,10 +38,11 @@ pub fn drops(
     request: &Request,
 ) -> Result<Vec<Drop>> {
     let mut found = Vec::new();
+    let (mut old, mut new) = (Evaluator::new(old), Evaluator::new(new));
     for server in servers {
         let version = server.version.as_deref();
-        let before = Evaluation::new(old, &server.name, version, request)?;
-        let after = Evaluation::new(new, &server.name, version, request)?;
+        let before = old.evaluate(&server.name, version, request)?;
+        let after = new.evaluate(&server.name, version, request)?;
         found.extend(compare(server, &before, &after));
     }
     Ok(found)
@@ -188,7 +189,7 @@ mod tests {
         let decision = evaluate(&policy, &facts, &Request::default());
         Evaluation {
             facts,
-            policy,
+            policy: policy.into(),
             decision,
         }
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, PolicySources, Scope};
+use crate::evaluation::{Evaluator, PolicySources, Scope};
 use crate::naming::derive_name;
 use crate::ports::Clock;
 
@@ -148,6 +148,7 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
         )),
         ..Request::default()
     };
+    let mut evaluator = Evaluator::new(&sources);
     let views = ctx
         .store
         .servers()
@@ -155,7 +156,7 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
         .into_iter()
         .map(|server| {
             let evaluation =
-                Evaluation::new(&sources, &server.name, server.version.as_deref(), &request)?;
+                evaluator.evaluate(&server.name, server.version.as_deref(), &request)?;
             let facts = &evaluation.facts;
             Ok(ServerView {
                 origin: facts.origin.name().to_owned(),

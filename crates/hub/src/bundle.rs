@@ -202,6 +202,20 @@ impl Bundle {
             .or_else(|| device_area.filter(|area| self.areas.contains_key(*area)))
     }
 
+    /// What decides which layers a server gets beyond the shared ones: its area and whether
+    /// it has an override. Servers with equal keys get equal layers, so a caller evaluating
+    /// many servers compiles the policy once per key rather than once per server.
+    pub fn layer_key(&self, name: &str, device_area: Option<&str>) -> String {
+        let normalized = normalize_name(name);
+        let area = self.area_for(name, device_area).unwrap_or_default();
+        let own = if self.server_rules.contains_key(&normalized) {
+            normalized.as_str()
+        } else {
+            ""
+        };
+        format!("{}:{area}|{}:{own}", area.len(), own.len())
+    }
+
     /// Adds this bundle's layers for the server named `name` to `layers`.
     pub fn add_layers(&self, layers: &mut Layers, name: &str, device_area: Option<&str>) {
         if let Some(mandatory) = &self.mandatory {
