@@ -35,7 +35,7 @@ PY
 }
 
 make_bundle 1 90 "$work/one.json"
-make_bundle 2 60 "$work/two.json"
+make_bundle 2 "${SECOND_SCORE:-60}" "$work/two.json"
 "$root/target/release/examples/sign_bundle" "$work/one.json" bench-seed > "$work/one.env" 2> "$work/key.txt"
 "$root/target/release/examples/sign_bundle" "$work/two.json" bench-seed > "$work/two.env" 2>/dev/null
 "$gatehouse" config set hub-url https://hub.example

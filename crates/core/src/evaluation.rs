@@ -162,6 +162,19 @@ impl PolicySources {
     }
 }
 
+impl PolicySources {
+    /// The facts part of [`Self::server_policy`] alone, for when the layers are known.
+    fn facts_for(&self, name: &str, version: Option<&str>) -> Result<ServerFacts> {
+        match &self.hub {
+            Some(HubSnapshot {
+                bundle: Some(bundle),
+                ..
+            }) => Ok(bundle.facts_for(name, version)),
+            _ => Ok(self.server_policy(name, version)?.facts),
+        }
+    }
+}
+
 /// Reads the local layer. A missing file sets no rules; a file that cannot be read or
 /// holds an invalid block is an error (exit 3), never ignored.
 fn load_local(mcp_config: &Path) -> Result<Option<Rules>> {
@@ -268,22 +281,28 @@ impl<'a> Evaluator<'a> {
             Some(_) => return Evaluation::new(self.sources, name, version, request),
             None => String::new(),
         };
-        let ServerPolicy {
-            layers,
-            facts,
-            freshness,
-        } = self.sources.server_policy(name, version)?;
-        let policy = self.compiled.entry(key).or_insert_with(|| {
-            let policy = EffectivePolicy::compile(&layers);
-            Arc::new(match freshness {
-                Some(freshness) => policy.with_freshness(freshness),
-                None => policy,
-            })
-        });
-        let decision = evaluate(policy, &facts, request);
+        // Building the layers clones every list: only for a key not compiled yet.
+        let (policy, facts) = match self.compiled.get(&key) {
+            Some(policy) => (Arc::clone(policy), self.sources.facts_for(name, version)?),
+            None => {
+                let ServerPolicy {
+                    layers,
+                    facts,
+                    freshness,
+                } = self.sources.server_policy(name, version)?;
+                let mut policy = EffectivePolicy::compile(&layers);
+                if let Some(freshness) = freshness {
+                    policy = policy.with_freshness(freshness);
+                }
+                let policy = Arc::new(policy);
+                self.compiled.insert(key, Arc::clone(&policy));
+                (policy, facts)
+            }
+        };
+        let decision = evaluate(&policy, &facts, request);
         Ok(Evaluation {
             facts,
-            policy: Arc::clone(policy),
+            policy,
             decision,
         })
     }
