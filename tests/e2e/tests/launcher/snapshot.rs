@@ -242,3 +242,47 @@ fn a_running_server_that_a_new_snapshot_blocks_is_stopped() {
         .count();
     assert_eq!(blocked, 1, "the stop is audited: {stderr}");
 }
+
+#[test]
+fn managed_settings_lock_their_keys_and_add_their_mandatory_rules() {
+    let sandbox = Sandbox::new();
+    add_fake_server(&sandbox, "fake");
+    let managed = sandbox.path().join("managed.yaml");
+    std::fs::write(
+        &managed,
+        "organization: acme\nmandatory:\n  deny_list: ['@test/*']\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let output = sandbox
+            .gatehouse(args)
+            .env("GATEHOUSE_MANAGED_SETTINGS", &managed)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["config", "set", "organization", "other"]);
+    assert_eq!(
+        code, 5,
+        "CLI.md: a key fixed by managed settings is locked: {err}"
+    );
+    assert!(err.contains("managed settings"), "{err}");
+    let (code, err) = run(&["config", "set", "area", "prod"]);
+    assert_eq!(code, 0, "keys it does not fix stay the user's: {err}");
+    let (code, err) = run(&["check", "fake"]);
+    assert_eq!(
+        code, 4,
+        "the managed mandatory deny list blocks, with no hub at all: {err}"
+    );
+
+    std::fs::write(&managed, "organisation: acme\n").unwrap();
+    let (code, err) = run(&["check", "fake"]);
+    assert_eq!(
+        code, 3,
+        "a managed file with an unknown key is an error, never ignored: {err}"
+    );
+}
