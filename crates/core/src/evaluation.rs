@@ -71,6 +71,18 @@ pub struct ServerPolicy {
     pub freshness: Option<Freshness>,
 }
 
+impl ServerPolicy {
+    /// The effective policy of these layers, with the snapshot's freshness attached.
+    pub fn compile(self) -> (EffectivePolicy, ServerFacts) {
+        let policy = EffectivePolicy::compile(&self.layers);
+        let policy = match self.freshness {
+            Some(freshness) => policy.with_freshness(freshness),
+            None => policy,
+        };
+        (policy, self.facts)
+    }
+}
+
 impl PolicySources {
     /// Loads every layer available now: the local file and, when a hub is configured, the
     /// newest stored snapshot whose signature verifies with a pinned key (checked on every
@@ -285,15 +297,7 @@ impl<'a> Evaluator<'a> {
         let (policy, facts) = match self.compiled.get(&key) {
             Some(policy) => (Arc::clone(policy), self.sources.facts_for(name, version)?),
             None => {
-                let ServerPolicy {
-                    layers,
-                    facts,
-                    freshness,
-                } = self.sources.server_policy(name, version)?;
-                let mut policy = EffectivePolicy::compile(&layers);
-                if let Some(freshness) = freshness {
-                    policy = policy.with_freshness(freshness);
-                }
+                let (policy, facts) = self.sources.server_policy(name, version)?.compile();
                 let policy = Arc::new(policy);
                 self.compiled.insert(key, Arc::clone(&policy));
                 (policy, facts)
@@ -325,15 +329,7 @@ impl Evaluation {
         version: Option<&str>,
         request: &Request,
     ) -> Result<Evaluation> {
-        let ServerPolicy {
-            layers,
-            facts,
-            freshness,
-        } = sources.server_policy(name, version)?;
-        let mut policy = EffectivePolicy::compile(&layers);
-        if let Some(freshness) = freshness {
-            policy = policy.with_freshness(freshness);
-        }
+        let (policy, facts) = sources.server_policy(name, version)?.compile();
         let decision = evaluate(&policy, &facts, request);
         Ok(Evaluation {
             facts,

@@ -66,22 +66,9 @@ pub async fn prepare<C: Clock, P: Prompter>(
                 message,
             });
         }
-        Verdict::Allow if forced => AuditKind::LaunchForced,
         Verdict::Allow => AuditKind::LaunchAllowed,
-        Verdict::Warn if request.trust => {
-            if forced {
-                AuditKind::LaunchForced
-            } else {
-                AuditKind::LaunchTrusted
-            }
-        }
-        Verdict::Warn if confirmed => {
-            if forced {
-                AuditKind::LaunchForced
-            } else {
-                AuditKind::LaunchWarnedConfirmed
-            }
-        }
+        Verdict::Warn if request.trust => AuditKind::LaunchTrusted,
+        Verdict::Warn if confirmed => AuditKind::LaunchWarnedConfirmed,
         Verdict::Warn => {
             let ask = ConfirmRequest {
                 server_id: server.id.clone(),
@@ -135,12 +122,14 @@ pub async fn prepare<C: Clock, P: Prompter>(
                     });
                 }
             }
-            if forced {
-                AuditKind::LaunchForced
-            } else {
-                AuditKind::LaunchWarnedConfirmed
-            }
+            AuditKind::LaunchWarnedConfirmed
         }
+    };
+    // A forced run is recorded as such, whatever else let it run.
+    let kind = if forced {
+        AuditKind::LaunchForced
+    } else {
+        kind
     };
     audit_decision(ctx, &server, &evaluation, request, kind, None).await?;
     let warnings = if decision.verdict == Verdict::Warn && request.trust {
