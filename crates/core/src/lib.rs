@@ -4,6 +4,7 @@
 //! that is `gatehouse-policy`'s job; it stores nothing itself: that is `gatehouse-store`'s.
 
 pub mod config;
+pub mod confirm;
 pub mod connect;
 pub mod context;
 pub mod decide;

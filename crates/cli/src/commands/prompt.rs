@@ -5,10 +5,40 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
+use gatehouse_core::confirm::{SocketPrompter, socket_path};
+use gatehouse_core::paths::Platform;
 use gatehouse_core::ports::{ConfirmRequest, Confirmation, Prompter};
 
 /// How long an unanswered question waits before it counts as "Don't run".
 const ANSWER_WITHIN: Duration = Duration::from_secs(120);
+
+/// Asks at the terminal when `gatehouse run` was started from one, else through the tray
+/// app's confirmation window (a client app starts the launcher with pipes, not a terminal).
+#[derive(Debug)]
+pub enum LaunchPrompter {
+    Terminal(TerminalPrompter),
+    App(SocketPrompter),
+}
+
+impl LaunchPrompter {
+    /// The prompter for this process: the terminal when stdin and stderr are one.
+    pub fn for_process() -> Result<LaunchPrompter, gatehouse_core::Error> {
+        if TerminalPrompter::can_ask() {
+            return Ok(LaunchPrompter::Terminal(TerminalPrompter));
+        }
+        let path = socket_path(Platform::current(), |name| std::env::var_os(name))?;
+        Ok(LaunchPrompter::App(SocketPrompter::new(path)))
+    }
+}
+
+impl Prompter for LaunchPrompter {
+    async fn confirm(&self, request: &ConfirmRequest) -> Confirmation {
+        match self {
+            LaunchPrompter::Terminal(terminal) => terminal.confirm(request).await,
+            LaunchPrompter::App(app) => app.confirm(request).await,
+        }
+    }
+}
 
 /// Asks on stderr and reads the answer from stdin, when both are a terminal.
 #[derive(Debug, Default)]
@@ -23,10 +53,7 @@ impl TerminalPrompter {
 impl Prompter for TerminalPrompter {
     async fn confirm(&self, request: &ConfirmRequest) -> Confirmation {
         if !Self::can_ask() {
-            return Confirmation::Unavailable(
-                "it was not started from a terminal and the Gatehouse app is not running"
-                    .to_owned(),
-            );
+            return Confirmation::Unavailable("it was not started from a terminal".to_owned());
         }
         let version = request
             .version

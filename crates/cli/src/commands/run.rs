@@ -2,7 +2,7 @@
 
 use gatehouse_core::launch::{self, Prepared};
 
-use super::prompt::TerminalPrompter;
+use super::prompt::LaunchPrompter;
 use super::{fail, flags, runtime};
 use crate::cli::RunArgs;
 use crate::exit::Exit;
@@ -16,8 +16,11 @@ pub fn run(args: RunArgs) -> Exit {
         }
     };
     let exit = runtime::with_context(|ctx| async move {
-        let prepared = match launch::prepare(&ctx, &TerminalPrompter, &args.server, &request).await
-        {
+        let prompter = match LaunchPrompter::for_process() {
+            Ok(prompter) => prompter,
+            Err(error) => return fail(&error),
+        };
+        let prepared = match launch::prepare(&ctx, &prompter, &args.server, &request).await {
             Ok(prepared) => prepared,
             Err(error) => return fail(&error),
         };

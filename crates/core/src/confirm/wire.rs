@@ -1,0 +1,77 @@
+//! The two lines exchanged on the confirmation socket, as JSON.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ports::{ConfirmRequest, Confirmation};
+
+/// What the launcher sends: one JSON object on one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestLine {
+    /// The protocol version; an app that does not know it answers nothing and closes.
+    pub v: u32,
+    pub server_id: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+/// The protocol version this build speaks.
+pub const VERSION: u32 = 1;
+
+impl RequestLine {
+    pub fn from_request(request: &ConfirmRequest) -> RequestLine {
+        RequestLine {
+            v: VERSION,
+            server_id: request.server_id.clone(),
+            name: request.name.clone(),
+            version: request.version.clone(),
+            reasons: request.reasons.clone(),
+        }
+    }
+
+    pub fn into_request(self) -> ConfirmRequest {
+        ConfirmRequest {
+            server_id: self.server_id,
+            name: self.name,
+            version: self.version,
+            reasons: self.reasons,
+        }
+    }
+}
+
+/// What the app answers: one JSON object on one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "answer")]
+pub enum Answer {
+    RunOnce,
+    Always,
+    Declined,
+}
+
+impl Answer {
+    pub fn into_confirmation(self) -> Confirmation {
+        match self {
+            Answer::RunOnce => Confirmation::RunOnce,
+            Answer::Always => Confirmation::Always,
+            Answer::Declined => Confirmation::Declined,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_have_a_stable_wire_form() {
+        assert_eq!(
+            serde_json::to_string(&Answer::RunOnce).unwrap_or_default(),
+            r#"{"answer":"run_once"}"#,
+            "older launchers parse exactly this"
+        );
+        assert!(
+            serde_json::from_str::<Answer>(r#"{"answer":"yes"}"#).is_err(),
+            "an unknown answer is not read as consent"
+        );
+    }
+}
