@@ -175,6 +175,43 @@ impl PolicySources {
 }
 
 impl PolicySources {
+    /// The layers that apply to every server on this device (no per-server rules), for
+    /// showing the policy in force: the managed mandatory block, the hub's mandatory, org
+    /// and device-area layers, and the local file; with the snapshot's freshness.
+    pub fn device_policy(&self) -> (Layers, Option<Freshness>) {
+        let mut layers = Layers::new();
+        if let Some(mandatory) = &self.managed_mandatory {
+            layers.add(Layer::Mandatory, mandatory.clone());
+        }
+        let mut freshness = None;
+        if let Some(HubSnapshot {
+            bundle: Some(bundle),
+            verified_at,
+            ..
+        }) = &self.hub
+        {
+            if let Some(mandatory) = &bundle.mandatory {
+                layers.add(Layer::Mandatory, mandatory.clone());
+            }
+            if let Some(org) = &bundle.org_policy {
+                layers.add(Layer::Org, org.clone());
+            }
+            if let Some(area) = self.area.as_deref() {
+                if let Some(policy) = bundle.areas.get(area).and_then(|a| a.policy.clone()) {
+                    layers.add(Layer::Area, policy);
+                }
+                layers.set_label(Layer::Area, area);
+            }
+            freshness = bundle.freshness(*verified_at);
+        }
+        if let Some(local) = &self.local {
+            layers.insert(Layer::Local, local.clone());
+        }
+        (layers, freshness)
+    }
+}
+
+impl PolicySources {
     /// The facts part of [`Self::server_policy`] alone, for when the layers are known.
     fn facts_for(&self, name: &str, version: Option<&str>) -> Result<ServerFacts> {
         match &self.hub {

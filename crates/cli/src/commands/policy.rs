@@ -1,7 +1,8 @@
-//! `gatehouse policy …`: run conformance corpus files and explain one decision from files.
-//! Both are thin: they read files, call `gatehouse_policy`, and print.
+//! `gatehouse policy …`: show the policy in force, run conformance corpus files, explain one
+//! decision from files, import a signed bundle. Each is thin: read, call, print.
 
 pub(crate) mod explain;
+mod show;
 mod test;
 
 use clap::Subcommand;
@@ -13,6 +14,9 @@ use crate::exit::Exit;
 pub enum PolicyCommand {
     /// Run corpus files (POLICY.md section 7): one line per case, then `N passed, M failed`.
     Test(test::TestArgs),
+    /// The policy in force on this device: each rule with the layer that set it, clamp
+    /// diagnostics, and the signed snapshot it came from.
+    Show(crate::cli::JsonArgs),
     /// Evaluate one server against layers read from files, as `check` would.
     Explain(explain::ExplainArgs),
     /// Verify a signed policy bundle from a file (the hub's envelope JSON) and store it, as
@@ -26,6 +30,7 @@ pub enum PolicyCommand {
 pub fn run(cmd: PolicyCommand) -> Exit {
     match cmd {
         PolicyCommand::Test(args) => test::run(&args),
+        PolicyCommand::Show(args) => show::run(args.json),
         PolicyCommand::Explain(args) => explain::run(&args),
         PolicyCommand::Import { file } => import(&file),
     }

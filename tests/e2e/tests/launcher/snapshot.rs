@@ -286,3 +286,62 @@ fn managed_settings_lock_their_keys_and_add_their_mandatory_rules() {
         "a managed file with an unknown key is an error, never ignored: {err}"
     );
 }
+
+#[test]
+fn policy_show_names_each_rule_its_layer_and_the_snapshot() {
+    let sandbox = hub_sandbox();
+    let (code, _, err) = sandbox.run(&["policy", "show", "--json"]);
+    assert_eq!(code, 3, "no snapshot yet means no usable policy: {err}");
+    std::fs::create_dir_all(sandbox.mcp_config().parent().unwrap()).unwrap();
+    std::fs::write(
+        sandbox.mcp_config(),
+        "policy:\n  min_cert_level: 1\n  min_score: 50\n",
+    )
+    .unwrap();
+    let bundle = envelope(
+        3,
+        2,
+        json!({"max_offline_age": "7d", "stale_mode": "block"}),
+        &hub_key(),
+    );
+    assert_eq!(import(&sandbox, &bundle).0, 0);
+    let (code, out, err) = sandbox.run(&["policy", "show", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let view: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(view["snapshot"]["serial"], 3);
+    assert_eq!(view["snapshot"]["key_id"], "hub-1");
+    assert!(
+        view["snapshot"]["key_fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.len() > 32),
+        "the view shows which pinned key verified the snapshot: {view}"
+    );
+    let rule = |key: &str| {
+        view["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(rule("min_cert_level")["layer"], "org", "{view}");
+    assert_eq!(rule("min_score")["layer"], "local", "{view}");
+    assert_eq!(
+        rule("max_offline_age")["value"],
+        "up to 7 days, then nothing runs"
+    );
+    let clamp = &view["diagnostics"][0];
+    assert_eq!(
+        (clamp["layer"].as_str(), clamp["key"].as_str()),
+        (Some("local"), Some("min_cert_level")),
+        "the local level 1 is looser than the org's 2: {view}"
+    );
+    assert_eq!(view["effective"]["min_cert_level"]["value"], 2);
+    let (code, text, _) = sandbox.run(&["policy", "show"]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("serial 3") && text.contains("Lowest certification level"),
+        "{text}"
+    );
+}
