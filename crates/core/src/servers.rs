@@ -113,7 +113,9 @@ pub async fn remove_server<C: Clock>(ctx: &Context<C>, id: &str) -> Result<bool>
     event.server = Some(server.name.clone());
     event.version = server.version.clone();
     event.detail = Some(serde_json::json!({ "id": server.id }));
-    Ok(ctx.store.remove_server(id, Some(&event)).await?)
+    let removed = ctx.store.remove_server(id, Some(&event)).await?;
+    ctx.store.remove_setting(&tools_key(id)).await?;
+    Ok(removed)
 }
 
 /// One row of `gatehouse servers list`: the fields of `shared/CLI.md`.
@@ -131,6 +133,68 @@ pub struct ServerView {
     pub clients: Vec<String>,
     /// The reasons in plain words, one per violation.
     pub reasons: Vec<String>,
+    /// Each violation with the layer that set the broken rule.
+    pub violations: Vec<ReasonView>,
+    /// The command that starts it (as configured; values of its environment are never kept).
+    pub command: String,
+    pub args: Vec<String>,
+    /// Where it came from: `manual`, `client` or `registry`.
+    pub source: String,
+    /// The tools it listed at its last run, and when (RFC 3339); empty before its first run.
+    pub tools: Vec<String>,
+    pub tools_seen_at: Option<String>,
+}
+
+/// One reason for a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonView {
+    pub code: String,
+    /// `block` or `warn`.
+    pub severity: String,
+    /// The layer whose rule this is (`org`, `area`, …).
+    pub layer: String,
+    /// The area's name, for an area rule.
+    pub layer_label: Option<String>,
+    pub message: String,
+}
+
+/// The tools a server listed at its last run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LastTools {
+    pub tools: Vec<String>,
+    pub at: String,
+}
+
+fn tools_key(id: &str) -> String {
+    format!("last_tools/{id}")
+}
+
+/// Remembers the tools server `id` listed (the launcher reports them as it proxies).
+pub async fn record_tools<C: Clock>(
+    ctx: &Context<C>,
+    id: &str,
+    tools: &[String],
+    at: time::OffsetDateTime,
+) -> Result<()> {
+    let at = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let value = serde_json::to_string(&LastTools {
+        tools: tools.to_vec(),
+        at,
+    })
+    .map_err(|error| Error::Settings(error.to_string()))?;
+    ctx.store.set_setting(&tools_key(id), &value).await?;
+    Ok(())
+}
+
+/// The tools server `id` listed at its last run, if it ran.
+pub async fn last_tools<C: Clock>(ctx: &Context<C>, id: &str) -> Result<Option<LastTools>> {
+    Ok(ctx
+        .store
+        .setting(&tools_key(id))
+        .await?
+        .and_then(|text| serde_json::from_str(&text).ok()))
 }
 
 /// Every registered server with its facts and its verdict under the policy in force now.
@@ -149,12 +213,15 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
         ..Request::default()
     };
     let mut evaluator = Evaluator::new(&sources);
-    let views = ctx
-        .store
-        .servers()
-        .await?
+    let servers = ctx.store.servers().await?;
+    let mut tools = Vec::with_capacity(servers.len());
+    for server in &servers {
+        tools.push(last_tools(ctx, &server.id).await?.unwrap_or_default());
+    }
+    let views = servers
         .into_iter()
-        .map(|server| {
+        .zip(tools)
+        .map(|(server, tools)| {
             let evaluation =
                 evaluator.evaluate(&server.name, server.version.as_deref(), &request)?;
             let facts = &evaluation.facts;
@@ -176,6 +243,27 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
                     .iter()
                     .map(|v| v.message.clone())
                     .collect(),
+                violations: evaluation
+                    .decision
+                    .violations
+                    .iter()
+                    .map(|v| ReasonView {
+                        code: v.code.name().to_owned(),
+                        severity: match v.severity {
+                            gatehouse_policy::Severity::Warn => "warn",
+                            gatehouse_policy::Severity::Block => "block",
+                        }
+                        .to_owned(),
+                        layer: v.layer.name().to_owned(),
+                        layer_label: v.layer_label.clone(),
+                        message: v.message.clone(),
+                    })
+                    .collect(),
+                command: server.command.clone(),
+                args: server.args.clone(),
+                source: server.source.as_str().to_owned(),
+                tools: tools.tools,
+                tools_seen_at: (!tools.at.is_empty()).then_some(tools.at),
                 clients: server.client.iter().cloned().collect(),
                 id: server.id,
                 name: server.name,

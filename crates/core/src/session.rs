@@ -48,11 +48,26 @@ pub async fn run<C: Clock>(ctx: &Context<C>, launch: Launch) -> Result<i32> {
         Mode::Warn | Mode::Disabled => PinMode::Warn,
     };
 
-    let (changes, mut changed) = mpsc::unbounded_channel::<Vec<String>>();
+    let (changes, mut changed) = mpsc::unbounded_channel::<ToolReport>();
     let events = ToolEvents { changes };
     let pins = StorePins(&ctx.store, &ctx.clock);
     let recorder = async {
-        while let Some(tools) = changed.recv().await {
+        while let Some(report) = changed.recv().await {
+            let tools = match report {
+                ToolReport::Changed(tools) => tools,
+                ToolReport::Listed(tools) => {
+                    let at = ctx.clock.now();
+                    if let Err(error) =
+                        crate::servers::record_tools(ctx, &server.id, &tools, at).await
+                    {
+                        eprintln!(
+                            "gatehouse: could not remember the tools of `{}`: {error}",
+                            server.id
+                        );
+                    }
+                    continue;
+                }
+            };
             let mut event = server_event(ctx, &server, AuditKind::ToolsChanged);
             event.detail = Some(serde_json::json!({ "id": server.id, "tools": tools }));
             if let Err(error) = ctx.store.record(&event).await {
@@ -196,15 +211,27 @@ impl<C: Clock> PinStore for StorePins<'_, C> {
     }
 }
 
-/// Forwards `tools_changed` reports to the recorder task (the proxy's calls must not block).
+/// What the proxy reported about a server's tools.
+enum ToolReport {
+    /// Pinned tools whose definitions changed (`tools_changed`).
+    Changed(Vec<String>),
+    /// The names in a `tools/list` result (what the app shows as the tools of last run).
+    Listed(Vec<String>),
+}
+
+/// Forwards tool reports to the recorder task (the proxy's calls must not block).
 struct ToolEvents {
-    changes: mpsc::UnboundedSender<Vec<String>>,
+    changes: mpsc::UnboundedSender<ToolReport>,
 }
 
 impl SessionEvents for ToolEvents {
     fn tools_changed(&self, tools: &[String]) {
         // The recorder only stops after the session; a send cannot fail before then.
-        let _ = self.changes.send(tools.to_vec());
+        let _ = self.changes.send(ToolReport::Changed(tools.to_vec()));
+    }
+
+    fn tools_listed(&self, tools: &[String]) {
+        let _ = self.changes.send(ToolReport::Listed(tools.to_vec()));
     }
 
     fn warning(&self, warning: &gatehouse_launch::SessionWarning) {

@@ -9,6 +9,12 @@ pub trait SessionEvents {
     /// Pinned tools whose definitions differ from the approved ones (`tools_changed`).
     fn tools_changed(&self, tools: &[String]);
 
+    /// The names of the tools in a `tools/list` result, as the server sent them (one call
+    /// per result page).
+    fn tools_listed(&self, tools: &[String]) {
+        let _ = tools;
+    }
+
     /// Tools seen for the first time for this launch, now pinned.
     fn tools_pinned(&self, tools: &[String]) {
         let _ = tools;

@@ -226,6 +226,8 @@ impl<P: PinStore, E: SessionEvents> Context<'_, P, E> {
                 hashes
             }
         };
+        let names: Vec<String> = hashes.keys().cloned().collect();
+        self.events.tools_listed(&names);
         let check = match book
             .check(self.pins, &self.options.launch_key, &hashes)
             .await

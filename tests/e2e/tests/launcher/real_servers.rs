@@ -74,6 +74,14 @@ async fn everything_server_handshakes_lists_and_calls_through_gatehouse() {
         kinds.contains(&"launch_allowed".to_owned()),
         "the decision is audited: {kinds:?}"
     );
+    // The servers view shows the tools of the last run, as the proxy saw them.
+    let (_, out, _) = sandbox.run(&["servers", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let shown = list[0]["tools"].as_array().cloned().unwrap_or_default();
+    assert!(
+        shown.iter().any(|name| name == "echo") && list[0]["tools_seen_at"].is_string(),
+        "the tools listed through the proxy are remembered for the servers view: {list}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
