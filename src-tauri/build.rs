@@ -1,7 +1,24 @@
 /// Every command the webview may call, by name. Listing them here makes tauri generate an
 /// `allow-<command>` permission for each and, more importantly, switches app commands from
 /// "allowed for every window" to "allowed only where a capability grants them".
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_servers",
+    "check_server",
+    "remove_server",
+    "policy_view",
+    "activity",
+    "export_activity",
+    "status",
+    "sync_now",
+    "settings",
+    "set_setting",
+    "sign_in",
+    "sign_out",
+    "set_start_at_login",
+    "confirm_request",
+    "confirm_answer",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

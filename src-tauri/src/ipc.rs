@@ -51,7 +51,7 @@ impl From<gatehouse_core::Error> for IpcError {
             E::UnknownServer(_) => ErrorCode::NotFound,
             E::DuplicateServer(_) => ErrorCode::Conflict,
             E::Store(_) | E::Io { .. } | E::Settings(_) => ErrorCode::Storage,
-            E::Launch(_) => ErrorCode::Launch,
+            E::Launch(_) | E::Probe(_) => ErrorCode::Launch,
             E::Hub(gatehouse_core::ClientError::Unauthorized) | E::Keyring(_) => ErrorCode::SignIn,
             E::Hub(_) | E::HubNotConfigured(_) => ErrorCode::Hub,
         };
@@ -69,4 +69,107 @@ pub struct AppInfo {
     pub version: String,
     /// Where the database, backups and logs live.
     pub data_dir: String,
+}
+
+/// Which activity to show or export. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, TS)]
+pub struct ActivityQuery {
+    /// A server id or name.
+    pub server: Option<String>,
+    /// An event kind such as `launch_blocked`.
+    pub kind: Option<String>,
+    /// Only the last this many hours.
+    pub since_hours: Option<u32>,
+}
+
+/// Where an export was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ExportDone {
+    pub path: String,
+    pub count: u32,
+}
+
+/// What Sync now did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SyncDone {
+    /// One sentence for the person.
+    pub message: String,
+    /// The serial in force afterwards.
+    #[ts(type = "number | null")]
+    pub serial: Option<u64>,
+    /// Whether a new policy was stored.
+    pub stored: bool,
+}
+
+/// The settings a person can see and change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingKey {
+    HubUrl,
+    RegistryUrl,
+    Organization,
+    Area,
+    HubKey,
+}
+
+impl SettingKey {
+    pub const ALL: [SettingKey; 5] = [
+        SettingKey::HubUrl,
+        SettingKey::RegistryUrl,
+        SettingKey::Organization,
+        SettingKey::Area,
+        SettingKey::HubKey,
+    ];
+
+    pub fn config_key(self) -> gatehouse_core::config::ConfigKey {
+        use gatehouse_core::config::ConfigKey;
+        match self {
+            SettingKey::HubUrl => ConfigKey::HubUrl,
+            SettingKey::RegistryUrl => ConfigKey::RegistryUrl,
+            SettingKey::Organization => ConfigKey::Organization,
+            SettingKey::Area => ConfigKey::Area,
+            SettingKey::HubKey => ConfigKey::HubKey,
+        }
+    }
+}
+
+/// The settings view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SettingsView {
+    pub hub_url: Option<String>,
+    pub registry_url: Option<String>,
+    pub organization: Option<String>,
+    pub area: Option<String>,
+    /// Pinned signing keys, as `key_id: fingerprint` lines.
+    pub hub_keys: Vec<String>,
+    /// Settings fixed by the organization's managed settings file.
+    pub locked: Vec<SettingKey>,
+    /// Whether a hub token is stored; `null` when unknown (no hub, or no keyring).
+    pub signed_in: Option<bool>,
+    /// `GATEHOUSE_HUB_TOKEN` is set, so the keyring is not used.
+    pub token_from_environment: bool,
+    pub start_at_login: bool,
+}
+
+/// A confirmation request, as its window shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ConfirmView {
+    #[ts(type = "number")]
+    pub number: u64,
+    pub server_id: String,
+    pub name: String,
+    pub version: Option<String>,
+    /// What is wrong, one sentence each.
+    pub reasons: Vec<String>,
+    /// Seconds until the question counts as "Don't run".
+    pub seconds_left: u32,
+}
+
+/// The person's answer in a confirmation window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmAnswer {
+    RunOnce,
+    Always,
+    DontRun,
 }

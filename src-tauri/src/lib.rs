@@ -4,8 +4,12 @@
 //! function of `gatehouse-core` and convert its error into an [`ipc::IpcError`]; no decision
 //! is made here.
 
+pub mod background;
 pub mod commands;
+pub mod confirm_window;
 pub mod ipc;
+pub mod notifier;
+pub mod state;
 pub mod tray;
 
 use std::process::ExitCode;
@@ -15,24 +19,56 @@ use tauri::Manager;
 /// Registers every command the UI may call. Shared by [`run`] and the tests (which pass
 /// tauri's mock builder), so the tests exercise the command list the real app registers.
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![commands::app::app_info])
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app::app_info,
+        commands::servers::list_servers,
+        commands::servers::check_server,
+        commands::servers::remove_server,
+        commands::policy::policy_view,
+        commands::activity::activity,
+        commands::activity::export_activity,
+        commands::hub::status,
+        commands::hub::sync_now,
+        commands::settings::settings,
+        commands::settings::set_setting,
+        commands::settings::sign_in,
+        commands::settings::sign_out,
+        commands::settings::set_start_at_login,
+        commands::confirm::confirm_request,
+        commands::confirm::confirm_answer,
+    ])
 }
 
 /// Starts the tray app and blocks until it quits.
 pub fn run() -> ExitCode {
+    let ctx = match tauri::async_runtime::block_on(gatehouse_core::Context::from_process()) {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            eprintln!("gatehouse: the app could not open its data: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = with_commands(tauri::Builder::default())
+        .manage(state::AppState::new(ctx))
         .setup(|app| {
             tray::install(app.handle())?;
+            confirm_window::start(app.handle());
+            background::start(app.handle());
             Ok(())
         })
-        .on_window_event(|window, event| {
-            // Closing the window hides it: the app lives in the tray and keeps enforcing.
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+        .on_window_event(|window, event| match event {
+            // Closing the main window hides it: the app lives in the tray and keeps
+            // enforcing. A confirmation window closes for real (and answers "Don't run").
+            tauri::WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {
                 api.prevent_close();
                 if let Err(error) = window.hide() {
                     eprintln!("gatehouse: could not hide the window: {error}");
                 }
             }
+            tauri::WindowEvent::Destroyed => {
+                confirm_window::on_destroyed(window.app_handle(), window.label());
+            }
+            _ => {}
         })
         .run(tauri::generate_context!());
     match result {

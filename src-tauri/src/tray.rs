@@ -1,11 +1,16 @@
-//! The tray icon and its menu.
+//! The tray icon and its menu: the status line, the servers with their verdicts, Sync now,
+//! Open Gatehouse and Quit. The icon shows attention while a server is blocked or a
+//! confirmation waits, and offline while the policy is stale.
 
+use gatehouse_core::Verdict;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 const TRAY_ID: &str = "gatehouse";
+/// More servers than this are summarised in one line; the window lists them all.
+const SERVERS_SHOWN: usize = 12;
 
 /// The tray's look. Attention: something is blocked or waiting; offline: the policy is stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,55 +29,118 @@ impl TrayState {
         };
         Image::from_bytes(bytes)
     }
+
+    /// Stale policy wins over attention: a stale policy is what the person must fix first.
+    pub fn from(status: &TrayStatus, attention: bool) -> TrayState {
+        match status {
+            TrayStatus::Offline { stale: true, .. } => TrayState::Offline,
+            _ if attention => TrayState::Attention,
+            _ => TrayState::Normal,
+        }
+    }
+}
+
+/// The connection, as the status line says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrayStatus {
+    NotConnected,
+    Connected {
+        serial: Option<u64>,
+    },
+    /// The last sync failed or the policy is stale; `since` is the last verified time.
+    Offline {
+        since: Option<String>,
+        stale: bool,
+    },
+}
+
+impl TrayStatus {
+    pub fn line(&self) -> String {
+        match self {
+            TrayStatus::NotConnected => "Not connected to a hub".to_owned(),
+            TrayStatus::Connected { .. } => "Connected — policy up to date".to_owned(),
+            TrayStatus::Offline {
+                since: Some(since), ..
+            } => {
+                format!("Offline — enforcing policy from {}", short_time(since))
+            }
+            TrayStatus::Offline { since: None, .. } => {
+                "Offline — no policy from the hub yet".to_owned()
+            }
+        }
+    }
+}
+
+/// "2026-11-20 10:00 UTC" from an RFC 3339 time.
+fn short_time(rfc3339: &str) -> String {
+    match rfc3339.split_once('T') {
+        Some((date, time)) => format!("{date} {} UTC", time.get(..5).unwrap_or(time)),
+        None => rfc3339.to_owned(),
+    }
+}
+
+/// A server as the tray lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayServer {
+    pub id: String,
+    pub name: String,
+    pub verdict: Verdict,
+}
+
+impl TrayServer {
+    fn line(&self) -> String {
+        let verdict = match self.verdict {
+            Verdict::Allow => "✓ Allowed",
+            Verdict::Warn => "? Asks first",
+            Verdict::Block => "✕ Blocked",
+        };
+        format!("{} — {verdict}", self.id)
+    }
 }
 
 /// The menu entries, so that a click is matched by type rather than by a string literal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrayAction {
     Open,
     SyncNow,
     Quit,
+    /// Open the main window on this server.
+    Server(String),
 }
 
 impl TrayAction {
-    const ALL: [TrayAction; 3] = [TrayAction::Open, TrayAction::SyncNow, TrayAction::Quit];
+    const FIXED: [TrayAction; 3] = [TrayAction::Open, TrayAction::SyncNow, TrayAction::Quit];
+    const SERVER_PREFIX: &'static str = "server:";
 
-    fn id(self) -> &'static str {
+    fn id(&self) -> String {
         match self {
-            TrayAction::Open => "open",
-            TrayAction::SyncNow => "sync-now",
-            TrayAction::Quit => "quit",
+            TrayAction::Open => "open".to_owned(),
+            TrayAction::SyncNow => "sync-now".to_owned(),
+            TrayAction::Quit => "quit".to_owned(),
+            TrayAction::Server(id) => format!("{}{id}", Self::SERVER_PREFIX),
         }
     }
 
-    fn label(self) -> &'static str {
+    fn label(&self) -> &'static str {
         match self {
             TrayAction::Open => "Open Gatehouse",
             TrayAction::SyncNow => "Sync now",
             TrayAction::Quit => "Quit",
+            TrayAction::Server(_) => "",
         }
     }
 
     fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|action| action.id() == id)
+        if let Some(server) = id.strip_prefix(Self::SERVER_PREFIX) {
+            return Some(TrayAction::Server(server.to_owned()));
+        }
+        Self::FIXED.into_iter().find(|action| action.id() == id)
     }
 }
 
-/// Creates the tray icon with its menu.
+/// Creates the tray icon; [`update`] fills in its menu.
 pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let status = MenuItem::with_id(app, "status", "Not connected to a hub", false, None::<&str>)?;
-    let open = item(app, TrayAction::Open)?;
-    // Disabled until a hub is configured: there is nothing to sync from.
-    let sync = MenuItem::with_id(
-        app,
-        TrayAction::SyncNow.id(),
-        TrayAction::SyncNow.label(),
-        false,
-        None::<&str>,
-    )?;
-    let quit = item(app, TrayAction::Quit)?;
-    let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&status, &separator, &open, &sync, &separator, &quit])?;
+    let menu = menu(app, &TrayStatus::NotConnected, &[])?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(TrayState::Normal.icon()?)
         .tooltip("Gatehouse")
@@ -81,24 +149,84 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             |app, event| match TrayAction::from_id(event.id().as_ref()) {
                 Some(TrayAction::Open) => crate::show_main_window(app),
                 Some(TrayAction::Quit) => app.exit(0),
-                // "Sync now" stays disabled while no hub is configured; the status line is inert.
-                Some(TrayAction::SyncNow) | None => {}
+                Some(TrayAction::SyncNow) => {
+                    app.state::<crate::state::AppState>()
+                        .sync_requested
+                        .notify_one();
+                }
+                Some(TrayAction::Server(id)) => {
+                    crate::show_main_window(app);
+                    let _ = tauri::Emitter::emit(app, crate::notifier::OPEN_SERVER_EVENT, id);
+                }
+                None => {}
             },
         )
         .build(app)?;
     Ok(())
 }
 
-/// Switches the tray icon to the look of `state`.
-pub fn set_state<R: Runtime>(app: &AppHandle<R>, state: TrayState) -> tauri::Result<()> {
+/// Rebuilds the menu and sets the icon.
+pub fn update<R: Runtime>(
+    app: &AppHandle<R>,
+    status: &TrayStatus,
+    servers: &[TrayServer],
+    attention: bool,
+) -> tauri::Result<()> {
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        tray.set_icon(Some(state.icon()?))?;
+        tray.set_menu(Some(menu(app, status, servers)?))?;
+        tray.set_icon(Some(TrayState::from(status, attention).icon()?))?;
+        tray.set_tooltip(Some(format!("Gatehouse — {}", status.line())))?;
     }
     Ok(())
 }
 
-fn item<R: Runtime>(app: &AppHandle<R>, action: TrayAction) -> tauri::Result<MenuItem<R>> {
-    MenuItem::with_id(app, action.id(), action.label(), true, None::<&str>)
+fn menu<R: Runtime>(
+    app: &AppHandle<R>,
+    status: &TrayStatus,
+    servers: &[TrayServer],
+) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "status",
+        status.line(),
+        false,
+        None::<&str>,
+    )?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    for server in servers.iter().take(SERVERS_SHOWN) {
+        let action = TrayAction::Server(server.id.clone());
+        menu.append(&MenuItem::with_id(
+            app,
+            action.id(),
+            server.line(),
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    if servers.len() > SERVERS_SHOWN {
+        let more = format!("…and {} more", servers.len() - SERVERS_SHOWN);
+        menu.append(&MenuItem::with_id(app, "more", more, false, None::<&str>)?)?;
+    }
+    if !servers.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    let hub_configured = *status != TrayStatus::NotConnected;
+    for action in TrayAction::FIXED {
+        if action == TrayAction::Quit {
+            menu.append(&PredefinedMenuItem::separator(app)?)?;
+        }
+        // Nothing to sync from without a hub.
+        let enabled = action != TrayAction::SyncNow || hub_configured;
+        menu.append(&MenuItem::with_id(
+            app,
+            action.id(),
+            action.label(),
+            enabled,
+            None::<&str>,
+        )?)?;
+    }
+    Ok(menu)
 }
 
 #[cfg(test)]
@@ -107,10 +235,12 @@ mod tests {
 
     #[test]
     fn every_action_round_trips_through_its_id() {
-        for action in TrayAction::ALL {
+        let mut actions = TrayAction::FIXED.to_vec();
+        actions.push(TrayAction::Server("@acme/notes".to_owned()));
+        for action in actions {
             assert_eq!(
-                TrayAction::from_id(action.id()),
-                Some(action),
+                TrayAction::from_id(&action.id()),
+                Some(action.clone()),
                 "menu clicks are matched by id"
             );
         }
@@ -126,5 +256,21 @@ mod tests {
         for state in [TrayState::Normal, TrayState::Attention, TrayState::Offline] {
             assert!(state.icon().is_ok(), "{state:?} icon must be a valid PNG");
         }
+    }
+
+    #[test]
+    fn the_icon_follows_staleness_then_attention() {
+        let stale = TrayStatus::Offline {
+            since: Some("2026-11-20T10:00:00Z".to_owned()),
+            stale: true,
+        };
+        assert_eq!(TrayState::from(&stale, true), TrayState::Offline);
+        let fine = TrayStatus::Connected { serial: Some(3) };
+        assert_eq!(TrayState::from(&fine, true), TrayState::Attention);
+        assert_eq!(TrayState::from(&fine, false), TrayState::Normal);
+        assert_eq!(
+            stale.line(),
+            "Offline — enforcing policy from 2026-11-20 10:00 UTC"
+        );
     }
 }

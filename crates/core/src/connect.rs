@@ -39,6 +39,24 @@ pub fn timeout(value: Option<&str>) -> Result<Duration> {
     }
 }
 
+/// The client for the configured hub with the token in force (`env_token`, else the
+/// keyring's). A keyring that cannot be read does not stop the request: the hub then
+/// answers 401 if it needs a token, which asks the person to sign in.
+pub async fn configured_client<C: crate::ports::Clock>(
+    ctx: &crate::Context<C>,
+    env_token: Option<String>,
+    secrets: &impl crate::ports::SecretStore,
+    timeout: Duration,
+) -> Result<gatehouse_hub::HubClient> {
+    let settings = ctx.hub_settings().await?;
+    let token = match crate::token::resolve(env_token, &settings, secrets) {
+        Ok(token) => token,
+        Err(crate::Error::Keyring(_)) => None,
+        Err(error) => return Err(error),
+    };
+    hub_client(&settings, token, timeout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

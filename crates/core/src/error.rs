@@ -66,6 +66,9 @@ pub enum Error {
     /// The OS keyring cannot be used (none running, locked, or it refused).
     #[error("the OS keyring is unavailable: {0}")]
     Keyring(String),
+    /// "Check now" could not complete the MCP handshake through the launcher.
+    #[error("{0}")]
+    Probe(String),
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -103,6 +106,7 @@ impl Error {
             | Error::Hub(_)
             | Error::HubNotConfigured(_)
             | Error::Keyring(_)
+            | Error::Probe(_)
             | Error::Io { .. } => 1,
         }
     }

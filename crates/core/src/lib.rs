@@ -3,6 +3,8 @@
 //! fakes. This crate must not depend on tauri, and it decides nothing about policy itself:
 //! that is `gatehouse-policy`'s job; it stores nothing itself: that is `gatehouse-store`'s.
 
+pub mod activity;
+pub mod autostart;
 pub mod config;
 pub mod confirm;
 pub mod connect;
@@ -21,6 +23,7 @@ pub mod naming;
 pub mod paths;
 pub mod policy_view;
 pub mod ports;
+pub mod probe;
 pub mod servers;
 mod session;
 pub mod snapshot;
@@ -31,3 +34,4 @@ pub mod token;
 pub use context::Context;
 pub use error::{Error, Result};
 pub use gatehouse_hub::{ClientError, HubClient, Sensitive};
+pub use gatehouse_policy::Verdict;

@@ -18,6 +18,7 @@ use crate::ports::Clock;
 
 /// Everything the policy view shows.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PolicyView {
     /// The signed snapshot the hub layers come from; `None` without a hub.
     pub snapshot: Option<SnapshotView>,
@@ -28,18 +29,23 @@ pub struct PolicyView {
     /// Looser values a layer asked for and that were ignored.
     pub diagnostics: Vec<ClampLine>,
     /// The whole effective policy in its machine form (provenance included).
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub effective: EffectivePolicy,
 }
 
 /// The hub snapshot in force.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SnapshotView {
     pub org: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub serial: u64,
     /// When it was last confirmed by the hub (RFC 3339).
     pub verified_at: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub age_secs: i64,
     /// How long it may be used offline, when the bundle says.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub max_offline_age_secs: Option<i64>,
     pub stale: bool,
     pub key_id: String,
@@ -49,6 +55,7 @@ pub struct SnapshotView {
 
 /// One effective rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RuleLine {
     /// The canonical policy key.
     pub key: String,
@@ -57,6 +64,7 @@ pub struct RuleLine {
     /// Its value in words, e.g. "2 — Security Certified".
     pub value: String,
     /// The layer that set it (`platform` for Gatehouse's default).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub layer: Layer,
     /// Who set it, in words, e.g. "your area (production-services)".
     pub set_by: String,
@@ -64,10 +72,14 @@ pub struct RuleLine {
 
 /// A clamp: a layer asked for something looser than what stays in force.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClampLine {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub layer: Layer,
     pub key: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub asked: serde_json::Value,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub kept: serde_json::Value,
     /// The same in one sentence.
     pub text: String,

@@ -120,6 +120,7 @@ pub async fn remove_server<C: Clock>(ctx: &Context<C>, id: &str) -> Result<bool>
 
 /// One row of `gatehouse servers list`: the fields of `shared/CLI.md`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServerView {
     pub id: String,
     pub name: String,
@@ -128,6 +129,7 @@ pub struct ServerView {
     pub cert_level: Option<u8>,
     pub score: Option<u8>,
     pub status: String,
+    #[cfg_attr(feature = "ts", ts(type = "\"allow\" | \"warn\" | \"block\""))]
     pub verdict: Verdict,
     pub codes: Vec<String>,
     pub clients: Vec<String>,
@@ -147,6 +149,7 @@ pub struct ServerView {
 
 /// One reason for a verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReasonView {
     pub code: String,
     /// `block` or `warn`.

@@ -14,17 +14,20 @@ use crate::sync::{self, key};
 
 /// The status of this device, in the field names of CLI.md.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Status {
     pub hub_url: Option<String>,
     pub organization: Option<String>,
     pub area: Option<String>,
     /// The serial of the newest stored snapshot.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub serial: Option<u64>,
     /// When that snapshot was first stored.
     pub fetched_at: Option<String>,
     /// The last verified answer for it (a 200 or 304); staleness counts from here.
     pub verified_at: Option<String>,
     /// Seconds since `verified_at`.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub age_secs: Option<i64>,
     pub last_attempt_at: Option<String>,
     pub last_success_at: Option<String>,
@@ -38,6 +41,7 @@ pub struct Status {
     /// Registered servers.
     pub servers: usize,
     /// Audit events the hub has not acknowledged yet.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub pending_audit: u64,
     /// Things to fix that do not stop enforcement, one sentence each (HUB_API.md B1: a
     /// configured area the bundle does not define).

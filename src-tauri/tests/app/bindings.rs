@@ -4,7 +4,15 @@
 
 use std::path::PathBuf;
 
-use gatehouse_app::ipc::{AppInfo, ErrorCode, IpcError};
+use gatehouse_app::ipc::{
+    ActivityQuery, AppInfo, ConfirmAnswer, ConfirmView, ErrorCode, ExportDone, IpcError,
+    SettingKey, SettingsView, SyncDone,
+};
+use gatehouse_core::activity::ActivityRow;
+use gatehouse_core::policy_view::{ClampLine, PolicyView, RuleLine, SnapshotView};
+use gatehouse_core::probe::ProbeOutcome;
+use gatehouse_core::servers::{ReasonView, ServerView};
+use gatehouse_core::status::Status;
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {
@@ -22,6 +30,22 @@ fn generated() -> Vec<(String, String)> {
         one::<AppInfo>(&cfg),
         one::<ErrorCode>(&cfg),
         one::<IpcError>(&cfg),
+        one::<ActivityQuery>(&cfg),
+        one::<ExportDone>(&cfg),
+        one::<SyncDone>(&cfg),
+        one::<SettingKey>(&cfg),
+        one::<SettingsView>(&cfg),
+        one::<ConfirmView>(&cfg),
+        one::<ConfirmAnswer>(&cfg),
+        one::<ServerView>(&cfg),
+        one::<ReasonView>(&cfg),
+        one::<PolicyView>(&cfg),
+        one::<SnapshotView>(&cfg),
+        one::<RuleLine>(&cfg),
+        one::<ClampLine>(&cfg),
+        one::<Status>(&cfg),
+        one::<ActivityRow>(&cfg),
+        one::<ProbeOutcome>(&cfg),
     ]
 }
 

@@ -41,10 +41,20 @@ async fn main_window_shows_app_details_from_rust() {
         .unwrap();
     assert_eq!(heading, "Gatehouse");
 
+    // The details live in Settings.
     client
-        .find(Locator::Css("#show-app-info"))
+        .find(Locator::Css("#nav-settings"))
         .await
         .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#show-app-info"))
+        .await
+        .expect("the settings view shows the About card")
         .click()
         .await
         .unwrap();

@@ -1,11 +1,48 @@
 // The only module that talks to the Rust side. Every command has a typed wrapper here, and
 // every failure arrives as an IpcError whose `code` the UI branches on.
 import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { ActivityQuery } from "./bindings/ActivityQuery";
+import type { ActivityRow } from "./bindings/ActivityRow";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { ClampLine } from "./bindings/ClampLine";
+import type { ConfirmAnswer } from "./bindings/ConfirmAnswer";
+import type { ConfirmView } from "./bindings/ConfirmView";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { ExportDone } from "./bindings/ExportDone";
 import type { IpcError } from "./bindings/IpcError";
+import type { PolicyView } from "./bindings/PolicyView";
+import type { ProbeOutcome } from "./bindings/ProbeOutcome";
+import type { ReasonView } from "./bindings/ReasonView";
+import type { RuleLine } from "./bindings/RuleLine";
+import type { ServerView } from "./bindings/ServerView";
+import type { SettingKey } from "./bindings/SettingKey";
+import type { SettingsView } from "./bindings/SettingsView";
+import type { SnapshotView } from "./bindings/SnapshotView";
+import type { Status } from "./bindings/Status";
+import type { SyncDone } from "./bindings/SyncDone";
 
-export type { AppInfo, ErrorCode, IpcError };
+export type {
+  ActivityQuery,
+  ActivityRow,
+  AppInfo,
+  ClampLine,
+  ConfirmAnswer,
+  ConfirmView,
+  ErrorCode,
+  ExportDone,
+  IpcError,
+  PolicyView,
+  ProbeOutcome,
+  ReasonView,
+  RuleLine,
+  ServerView,
+  SettingKey,
+  SettingsView,
+  SnapshotView,
+  Status,
+  SyncDone,
+};
 
 function isIpcError(value: unknown): value is IpcError {
   return (
@@ -32,6 +69,36 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 /** An IpcError from a command, or a failure of the IPC layer itself. */
 export type UiError = IpcError | { code: "ipc"; message: string };
 
+/** Turns whatever was thrown into a UiError. */
+export function asUiError(error: unknown): UiError {
+  if (isIpcError(error)) return error;
+  return { code: "ipc", message: String(error) };
+}
+
 export const ipc = {
   appInfo: () => call<AppInfo>("app_info"),
+  listServers: () => call<ServerView[]>("list_servers"),
+  checkServer: (id: string) => call<ProbeOutcome>("check_server", { id }),
+  removeServer: (id: string) => call<boolean>("remove_server", { id }),
+  policyView: () => call<PolicyView>("policy_view"),
+  activity: (query: ActivityQuery) => call<ActivityRow[]>("activity", { query }),
+  exportActivity: (query: ActivityQuery) => call<ExportDone>("export_activity", { query }),
+  status: () => call<Status>("status"),
+  syncNow: () => call<SyncDone>("sync_now"),
+  settings: () => call<SettingsView>("settings"),
+  setSetting: (key: SettingKey, value: string) => call<void>("set_setting", { key, value }),
+  signIn: (token: string) => call<void>("sign_in", { token }),
+  signOut: () => call<void>("sign_out"),
+  setStartAtLogin: (enabled: boolean) => call<void>("set_start_at_login", { enabled }),
+  confirmRequest: (num: number) => call<ConfirmView>("confirm_request", { number: num }),
+  confirmAnswer: (num: number, answer: ConfirmAnswer) =>
+    call<void>("confirm_answer", { number: num, answer }),
+};
+
+/** The app's events: something shown may have changed; show this server. */
+export const events = {
+  onChanged: (handler: () => void): Promise<UnlistenFn> =>
+    listen("gatehouse://changed", () => handler()),
+  onOpenServer: (handler: (id: string) => void): Promise<UnlistenFn> =>
+    listen<string>("gatehouse://open-server", (event) => handler(event.payload)),
 };

@@ -1,0 +1,166 @@
+//! The activity view: the audit log, newest first, filtered by server, kind and time, each
+//! event with one sentence a person can read; and its export as JSON Lines (the same lines
+//! `gatehouse audit export` prints and the hub receives).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use gatehouse_store::{AuditEvent, AuditKind};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::ports::Clock;
+
+/// Which events to show. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityFilter {
+    /// A server id or policy name.
+    pub server: Option<String>,
+    pub kind: Option<AuditKind>,
+    pub since: Option<OffsetDateTime>,
+}
+
+impl ActivityFilter {
+    fn keeps(&self, event: &AuditEvent) -> bool {
+        let kind = self.kind.is_none_or(|kind| kind == event.kind);
+        let server = self.server.as_deref().is_none_or(|wanted| {
+            event.server.as_deref() == Some(wanted)
+                || event
+                    .detail
+                    .as_ref()
+                    .and_then(|detail| detail.get("id"))
+                    .and_then(|id| id.as_str())
+                    == Some(wanted)
+        });
+        kind && server
+    }
+}
+
+/// One row of the activity view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ActivityRow {
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    /// The event kind's wire name, e.g. `launch_blocked`.
+    pub kind: String,
+    pub server: Option<String>,
+    pub version: Option<String>,
+    pub verdict: Option<String>,
+    pub codes: Vec<String>,
+    /// What happened, in one sentence.
+    pub summary: String,
+}
+
+/// Events matching `filter`, newest first, at most `limit`.
+pub async fn activity<C: Clock>(
+    ctx: &Context<C>,
+    filter: &ActivityFilter,
+    limit: usize,
+) -> Result<Vec<ActivityRow>> {
+    let events = ctx.store.audit(filter.since, u32::MAX).await?;
+    Ok(events
+        .iter()
+        .rev()
+        .filter(|event| filter.keeps(event))
+        .take(limit)
+        .map(row)
+        .collect())
+}
+
+/// Writes the events matching `filter`, oldest first, as JSON Lines to a new file in `dir`
+/// (the person's Downloads folder). The file appears whole or not at all. Returns its path
+/// and how many events it holds.
+pub async fn export_activity<C: Clock>(
+    ctx: &Context<C>,
+    filter: &ActivityFilter,
+    dir: &Path,
+) -> Result<(PathBuf, usize)> {
+    let events = ctx.store.audit(filter.since, u32::MAX).await?;
+    let kept: Vec<&AuditEvent> = events.iter().filter(|e| filter.keeps(e)).collect();
+    let stamp = ctx
+        .clock
+        .now()
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .unwrap_or_default();
+    let path = dir.join(format!("gatehouse-activity-{stamp}.jsonl"));
+    let io = |source| Error::Io {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let temp = dir.join(format!(".gatehouse-activity-{stamp}.jsonl.part"));
+    let written = (|| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temp)?);
+        for event in &kept {
+            serde_json::to_writer(&mut out, event)?;
+            out.write_all(b"\n")?;
+        }
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, &path)
+    })();
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(io(error));
+    }
+    Ok((path, kept.len()))
+}
+
+/// Where exports go: `~/Downloads` when it exists, else the home folder.
+pub fn export_dir(home: Option<&Path>, data_dir: &Path) -> PathBuf {
+    match home {
+        Some(home) if home.join("Downloads").is_dir() => home.join("Downloads"),
+        Some(home) => home.to_owned(),
+        None => data_dir.join("exports"),
+    }
+}
+
+fn row(event: &AuditEvent) -> ActivityRow {
+    ActivityRow {
+        id: event.id.to_string(),
+        time: event.time.format(&Rfc3339).unwrap_or_default(),
+        kind: event.kind.as_str().to_owned(),
+        server: event.server.clone(),
+        version: event.version.clone(),
+        verdict: event.verdict.clone(),
+        codes: event.codes.clone(),
+        summary: summary(event),
+    }
+}
+
+/// One sentence per event kind.
+pub fn summary(event: &AuditEvent) -> String {
+    let server = event.server.as_deref().unwrap_or("a server");
+    match event.kind {
+        AuditKind::LaunchAllowed => format!("{server} was started: policy allows it."),
+        AuditKind::LaunchWarnedConfirmed => {
+            format!("{server} was started after you confirmed it.")
+        }
+        AuditKind::LaunchTrusted => {
+            format!("{server} was started with its warnings passed to the client app.")
+        }
+        AuditKind::LaunchBlocked => format!("{server} was blocked by policy."),
+        AuditKind::LaunchForced => format!("{server} was started anyway (--force)."),
+        AuditKind::LaunchEnded => format!("{server} stopped."),
+        AuditKind::ConfirmDeclined => format!("You chose not to run {server}."),
+        AuditKind::ConfirmUnavailable => {
+            format!("{server} needed a confirmation, but nobody could be asked.")
+        }
+        AuditKind::PolicySynced => "A new policy from your organization is in force.".to_owned(),
+        AuditKind::PolicyRejected => {
+            "A policy from the hub was refused; the previous one stays in force.".to_owned()
+        }
+        AuditKind::ServerInstalled => format!("{server} was added."),
+        AuditKind::ServerRemoved => format!("{server} was removed."),
+        AuditKind::ServerDropped => format!("{server} no longer meets the policy."),
+        AuditKind::ClientConfigChanged => "A client app's server list changed.".to_owned(),
+        AuditKind::ToolsChanged => format!("{server} changed its tools since they were approved."),
+    }
+}

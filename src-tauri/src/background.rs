@@ -1,0 +1,149 @@
+//! The app's background work: syncing the policy on a schedule (with backoff after
+//! failures) and keeping the tray's status, server list and icon current. The UI is told
+//! when what it shows may have changed.
+
+use std::time::Duration;
+
+use gatehouse_core::Verdict;
+use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
+use gatehouse_core::keyring::OsKeyring;
+use gatehouse_core::ports::Clock;
+use gatehouse_core::servers::list_servers;
+use gatehouse_core::status::status;
+use gatehouse_core::sync::{self, Delivery, PolicyOutcome, SyncOutcome};
+use gatehouse_core::token::TOKEN_VARIABLE;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::notifier::AppNotifier;
+use crate::state::AppState;
+use crate::tray::{self, TrayServer, TrayStatus};
+
+/// The event the UI listens to for "reload what you show".
+pub const CHANGED_EVENT: &str = "gatehouse://changed";
+
+/// How often the policy is fetched when all is well (the hub answers 304 when unchanged).
+const SYNC_EVERY: Duration = Duration::from_secs(15 * 60);
+/// How often the tray is refreshed (staleness, servers added from the command line).
+const REFRESH_EVERY: Duration = Duration::from_secs(20);
+
+/// Runs the schedule until the app quits.
+pub fn start<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut failures: u32 = 0;
+        let mut next_sync = tokio::time::Instant::now();
+        loop {
+            let state = app.state::<AppState>();
+            if tokio::time::Instant::now() >= next_sync {
+                next_sync = tokio::time::Instant::now()
+                    + match sync_once(&app, Delivery::Due).await {
+                        Ok(Some(_)) | Ok(None) => {
+                            failures = 0;
+                            SYNC_EVERY
+                        }
+                        Err(_) => {
+                            failures = failures.saturating_add(1);
+                            let seed = u64::from(failures).wrapping_mul(0x9E37_79B9);
+                            backoff(failures, seed)
+                        }
+                    };
+            }
+            refresh(&app).await;
+            tokio::select! {
+                () = tokio::time::sleep(REFRESH_EVERY) => {}
+                () = state.sync_requested.notified() => {
+                    next_sync = tokio::time::Instant::now();
+                }
+            }
+        }
+    });
+}
+
+fn backoff(failures: u32, seed: u64) -> Duration {
+    let wait = sync::backoff(failures, seed);
+    Duration::from_secs(u64::try_from(wait.whole_seconds()).unwrap_or(60).max(5))
+}
+
+/// One sync, if a hub is configured (`Ok(None)` when none is). Notifies the person of
+/// servers the new policy made worse, and refreshes the tray and the UI.
+pub async fn sync_once<R: Runtime>(
+    app: &AppHandle<R>,
+    delivery: Delivery,
+) -> gatehouse_core::Result<Option<SyncOutcome>> {
+    let state = app.state::<AppState>();
+    let ctx = &state.ctx;
+    if !ctx.hub_settings().await?.hub_configured() {
+        return Ok(None);
+    }
+    let _one_at_a_time = state.syncing.lock().await;
+    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
+    let hub =
+        connect::configured_client(ctx, std::env::var(TOKEN_VARIABLE).ok(), &OsKeyring, timeout)
+            .await?;
+    let notifier = AppNotifier::new(app.clone());
+    let outcome = sync::sync(ctx, &hub, ctx.clock.now(), delivery, &notifier).await;
+    refresh(app).await;
+    outcome.map(Some)
+}
+
+/// Re-reads the status and the servers, and updates the tray and the UI.
+pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let ctx = &state.ctx;
+    let tray_status = match status(ctx, ctx.clock.now()).await {
+        Ok(status) if status.hub_url.is_none() => TrayStatus::NotConnected,
+        Ok(status) if status.online && !status.stale => TrayStatus::Connected {
+            serial: status.serial,
+        },
+        Ok(status) => TrayStatus::Offline {
+            since: status.verified_at.clone(),
+            stale: status.stale,
+        },
+        Err(_) => TrayStatus::NotConnected,
+    };
+    let servers: Vec<TrayServer> = match list_servers(ctx).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|view| TrayServer {
+                id: view.id,
+                name: view.name,
+                verdict: view.verdict,
+            })
+            .collect(),
+        // No usable policy: the tray says so through the status; no verdicts to show.
+        Err(_) => Vec::new(),
+    };
+    let attention = state.waiting() > 0 || servers.iter().any(|s| s.verdict == Verdict::Block);
+    if let Err(error) = tray::update(app, &tray_status, &servers, attention) {
+        eprintln!("gatehouse: could not update the tray: {error}");
+    }
+    let _ = app.emit(CHANGED_EVENT, ());
+}
+
+/// Refreshes without waiting (after a confirmation opened or closed).
+pub fn refresh_soon<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { refresh(&app).await });
+}
+
+/// What a finished sync did, in one sentence for the person.
+pub fn outcome_words(outcome: &SyncOutcome) -> String {
+    let policy = match outcome.policy {
+        PolicyOutcome::Stored { serial } => {
+            format!("A new policy (serial {serial}) is now in force.")
+        }
+        PolicyOutcome::Unchanged {
+            serial: Some(serial),
+        } => {
+            format!("The policy (serial {serial}) is up to date.")
+        }
+        PolicyOutcome::Unchanged { serial: None } => "The policy is up to date.".to_owned(),
+    };
+    match &outcome.audit.error {
+        Some(_) => format!(
+            "{policy} {} activity records will be sent later.",
+            outcome.audit.pending
+        ),
+        None => policy,
+    }
+}

@@ -1,0 +1,56 @@
+//! The activity view: the audit log, filtered, and its export.
+
+use gatehouse_core::activity::{self, ActivityFilter, ActivityRow};
+use gatehouse_core::ports::Clock;
+use gatehouse_store::AuditKind;
+use tauri::State;
+
+use crate::ipc::{ActivityQuery, ErrorCode, ExportDone, IpcError};
+use crate::state::AppState;
+
+/// At most this many rows are shown; the export has them all.
+const SHOWN: usize = 500;
+
+/// The events matching `query`, newest first.
+#[tauri::command]
+pub async fn activity(
+    state: State<'_, AppState>,
+    query: ActivityQuery,
+) -> Result<Vec<ActivityRow>, IpcError> {
+    let filter = filter(&state, &query)?;
+    Ok(activity::activity(&state.ctx, &filter, SHOWN).await?)
+}
+
+/// Writes the events matching `query` as JSON Lines into the Downloads folder.
+#[tauri::command]
+pub async fn export_activity(
+    state: State<'_, AppState>,
+    query: ActivityQuery,
+) -> Result<ExportDone, IpcError> {
+    let filter = filter(&state, &query)?;
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let dir = activity::export_dir(home.as_deref(), &state.ctx.data_dir);
+    let (path, count) = activity::export_activity(&state.ctx, &filter, &dir).await?;
+    Ok(ExportDone {
+        path: path.display().to_string(),
+        count: u32::try_from(count).unwrap_or(u32::MAX),
+    })
+}
+
+fn filter(state: &AppState, query: &ActivityQuery) -> Result<ActivityFilter, IpcError> {
+    let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
+        None => None,
+        Some(name) => Some(AuditKind::from_name(name).ok_or_else(|| IpcError {
+            code: ErrorCode::InvalidInput,
+            message: format!("`{name}` is not a kind of activity"),
+        })?),
+    };
+    let since = query
+        .since_hours
+        .map(|hours| state.ctx.clock.now() - time::Duration::hours(i64::from(hours)));
+    Ok(ActivityFilter {
+        server: query.server.clone().filter(|s| !s.is_empty()),
+        kind,
+        since,
+    })
+}

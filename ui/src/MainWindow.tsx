@@ -1,0 +1,118 @@
+import { useEffect, useState } from "react";
+import { Icon, type IconName } from "./components/Icon";
+import { asUiError, events, ipc, type Status, type UiError } from "./lib/ipc";
+import { ageWords } from "./lib/time";
+import { useLoad } from "./lib/useLoad";
+import { ActivityView } from "./views/ActivityView";
+import { PolicyView } from "./views/PolicyView";
+import { ServersView } from "./views/ServersView";
+import { SettingsView } from "./views/SettingsView";
+
+type ViewName = "servers" | "policy" | "activity" | "settings";
+
+const VIEWS: [ViewName, string, IconName][] = [
+  ["servers", "Servers", "server"],
+  ["policy", "Policy", "policy"],
+  ["activity", "Activity", "activity"],
+  ["settings", "Settings", "settings"],
+];
+
+export function MainWindow() {
+  const [view, setView] = useState<ViewName>("servers");
+  const [focus, setFocus] = useState<string | null>(null);
+
+  useEffect(() => {
+    let unlisten: (() => void) | undefined;
+    let gone = false;
+    events
+      .onOpenServer((id) => {
+        setView("servers");
+        setFocus(id);
+      })
+      .then((stop) => (gone ? stop() : (unlisten = stop)))
+      .catch(() => undefined);
+    return () => {
+      gone = true;
+      unlisten?.();
+    };
+  }, []);
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <img src="./icon.png" alt="" className="logo" />
+        <div className="brand">
+          <h1>Gatehouse</h1>
+          <p className="tagline">Decides which MCP servers may run on this computer.</p>
+        </div>
+        <Connection />
+      </header>
+      <div className="body">
+        <nav className="sidebar" aria-label="Sections">
+          {VIEWS.map(([name, label, icon]) => (
+            <button
+              key={name}
+              type="button"
+              id={`nav-${name}`}
+              className={view === name ? "nav current" : "nav"}
+              aria-current={view === name ? "page" : undefined}
+              onClick={() => setView(name)}
+            >
+              <Icon name={icon} size={16} /> {label}
+            </button>
+          ))}
+        </nav>
+        <main className="content">
+          {view === "servers" && <ServersView focus={focus} />}
+          {view === "policy" && <PolicyView />}
+          {view === "activity" && <ActivityView />}
+          {view === "settings" && <SettingsView />}
+        </main>
+      </div>
+    </div>
+  );
+}
+
+/** The connection line and Sync now, always in view. */
+function Connection() {
+  const { load, reload } = useLoad(ipc.status);
+  const [sync, setSync] = useState<{ busy?: boolean; message?: string; error?: UiError }>({});
+
+  async function syncNow() {
+    setSync({ busy: true });
+    try {
+      const done = await ipc.syncNow();
+      setSync({ message: done.message });
+    } catch (error) {
+      setSync({ error: asUiError(error) });
+    }
+    void reload();
+  }
+
+  const status = load.state === "ready" ? load.value : null;
+  const configured = status?.hub_url != null;
+  return (
+    <div className="connection">
+      <div className="connection-line" id="connection-status" role="status">
+        {status ? connectionWords(status) : load.state === "failed" ? "Status unavailable" : "…"}
+      </div>
+      {sync.message && <div className="connection-note" id="sync-result">{sync.message}</div>}
+      {sync.error && (
+        <div className="connection-note error" id="sync-error" role="alert">
+          Sync failed: {sync.error.message}
+        </div>
+      )}
+      <button type="button" id="sync-now" className="light" onClick={syncNow} disabled={!configured || sync.busy}>
+        <Icon name="sync" /> {sync.busy ? "Syncing…" : "Sync now"}
+      </button>
+    </div>
+  );
+}
+
+function connectionWords(status: Status): string {
+  if (!status.hub_url) return "Not connected to a hub";
+  if (status.serial === null) return "Connected — no policy received yet";
+  if (status.online && !status.stale) return `Connected — policy serial ${status.serial}`;
+  const since = status.age_secs !== null ? `${ageWords(status.age_secs)} ago` : "earlier";
+  return `${status.stale ? "Out of date" : "Offline"} — enforcing policy from ${since}`;
+}

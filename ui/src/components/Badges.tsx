@@ -1,0 +1,97 @@
+import { Icon, type IconName } from "./Icon";
+
+function Badge({
+  icon,
+  tone,
+  kind,
+  children,
+  title,
+}: {
+  icon: IconName;
+  tone: "good" | "warn" | "bad" | "neutral";
+  kind: string;
+  children: React.ReactNode;
+  title?: string;
+}) {
+  return (
+    <span className={`badge badge-${tone} badge-${kind}`} title={title}>
+      <Icon name={icon} />
+      <span>{children}</span>
+    </span>
+  );
+}
+
+const LEVEL_NAMES = ["Integrity Verified", "Static Verified", "Security Certified", "Runtime Certified"];
+
+export function levelName(level: number): string {
+  return LEVEL_NAMES[level] ?? `Level ${level}`;
+}
+
+export function LevelBadge({ level }: { level: number | null }) {
+  if (level === null) {
+    return (
+      <Badge icon="shield" tone="neutral" kind="level" title="The organization's catalog has no certification for this exact version">
+        Not certified
+      </Badge>
+    );
+  }
+  const tone = level >= 2 ? "good" : level === 1 ? "warn" : "neutral";
+  return (
+    <Badge icon="shield" tone={tone} kind="level" title="Certification level (0-3)">
+      Level {level} · {levelName(level)}
+    </Badge>
+  );
+}
+
+export function ScoreBadge({ score }: { score: number | null }) {
+  if (score === null) {
+    return (
+      <Badge icon="gauge" tone="neutral" kind="score" title="No security score is known for this version">
+        No score
+      </Badge>
+    );
+  }
+  const tone = score >= 80 ? "good" : score >= 50 ? "warn" : "bad";
+  return (
+    <Badge icon="gauge" tone={tone} kind="score" title="Security score (0-100)">
+      Score {score}/100
+    </Badge>
+  );
+}
+
+export function OriginBadge({ origin }: { origin: string }) {
+  const known: Record<string, [IconName, string, "good" | "neutral"]> = {
+    official: ["building", "Official", "good"],
+    verified: ["badge", "Verified", "good"],
+    community: ["people", "Community", "neutral"],
+  };
+  const [icon, label, tone] = known[origin] ?? ["people", origin, "neutral"];
+  return (
+    <Badge icon={icon} tone={tone} kind="origin" title="Who publishes it">
+      {label}
+    </Badge>
+  );
+}
+
+export function VerdictBadge({ verdict }: { verdict: "allow" | "warn" | "block" }) {
+  switch (verdict) {
+    case "allow":
+      return (
+        <Badge icon="check" tone="good" kind="verdict">
+          Allowed
+        </Badge>
+      );
+    case "warn":
+      return (
+        <Badge icon="question" tone="warn" kind="verdict">
+          Asks first
+        </Badge>
+      );
+    case "block":
+      return (
+        <Badge icon="cross" tone="bad" kind="verdict">
+          Blocked
+        </Badge>
+      );
+  }
+}

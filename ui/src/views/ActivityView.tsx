@@ -1,0 +1,132 @@
+import { useState } from "react";
+import { ErrorNotice, Loading } from "../components/Notice";
+import { asUiError, ipc, type ActivityQuery, type ExportDone, type UiError } from "../lib/ipc";
+import { localTime } from "../lib/time";
+import { useLoad } from "../lib/useLoad";
+
+const KINDS: [string, string][] = [
+  ["", "Everything"],
+  ["launch_allowed", "Started"],
+  ["launch_warned_confirmed", "Started after you confirmed"],
+  ["launch_trusted", "Started with warnings"],
+  ["launch_blocked", "Blocked"],
+  ["launch_forced", "Started anyway (--force)"],
+  ["launch_ended", "Stopped"],
+  ["confirm_declined", "You chose not to run"],
+  ["confirm_unavailable", "Nobody could be asked"],
+  ["policy_synced", "New policy"],
+  ["policy_rejected", "Policy refused"],
+  ["server_installed", "Added"],
+  ["server_removed", "Removed"],
+  ["server_dropped", "Fell below policy"],
+  ["client_config_changed", "App settings changed"],
+  ["tools_changed", "Tools changed"],
+];
+
+const PERIODS: [string, string][] = [
+  ["", "Any time"],
+  ["1", "Last hour"],
+  ["24", "Last 24 hours"],
+  ["168", "Last 7 days"],
+  ["720", "Last 30 days"],
+];
+
+export function ActivityView() {
+  const [server, setServer] = useState("");
+  const [kind, setKind] = useState("");
+  const [period, setPeriod] = useState("");
+  const query: ActivityQuery = {
+    server: server.trim() || null,
+    kind: kind || null,
+    since_hours: period ? Number(period) : null,
+  };
+  const { load } = useLoad(() => ipc.activity(query), [server, kind, period]);
+  const [exported, setExported] = useState<{ done?: ExportDone; error?: UiError; busy?: boolean }>({});
+
+  async function exportLog() {
+    setExported({ busy: true });
+    try {
+      setExported({ done: await ipc.exportActivity(query) });
+    } catch (error) {
+      setExported({ error: asUiError(error) });
+    }
+  }
+
+  return (
+    <section aria-labelledby="activity-title">
+      <div className="view-head">
+        <h2 id="activity-title">Activity</h2>
+        <p>What Gatehouse decided and did, newest first. Your organization receives the same record.</p>
+      </div>
+      <form className="filters" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Server
+          <input id="activity-server" value={server} placeholder="any server" onChange={(e) => setServer(e.target.value)} />
+        </label>
+        <label>
+          What happened
+          <select id="activity-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+            {KINDS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          When
+          <select id="activity-period" value={period} onChange={(e) => setPeriod(e.target.value)}>
+            {PERIODS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" id="export-activity" className="secondary" onClick={exportLog} disabled={exported.busy}>
+          {exported.busy ? "Exporting…" : "Export as JSON Lines"}
+        </button>
+      </form>
+      {exported.done && (
+        <div className="notice notice-ok" role="status" id="export-done">
+          Saved {exported.done.count} record{exported.done.count === 1 ? "" : "s"} to <code>{exported.done.path}</code>
+        </div>
+      )}
+      {exported.error && <ErrorNotice error={exported.error} doing="export the activity" />}
+      {load.state === "loading" && <Loading what="activity" />}
+      {load.state === "failed" && <ErrorNotice error={load.error} doing="read the activity" />}
+      {load.state === "ready" && load.value.length === 0 && (
+        <div className="empty">
+          <h3>Nothing here</h3>
+          <p>No activity matches these filters.</p>
+        </div>
+      )}
+      {load.state === "ready" && load.value.length > 0 && (
+        <table className="activity" aria-label="Activity">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">What happened</th>
+              <th scope="col">Server</th>
+            </tr>
+          </thead>
+          <tbody>
+            {load.value.map((row) => (
+              <tr key={row.id} data-kind={row.kind}>
+                <td className="when">{localTime(row.time)}</td>
+                <td>
+                  {row.summary}
+                  {row.codes.length > 0 && <div className="codes">{row.codes.join(", ")}</div>}
+                </td>
+                <td>
+                  {row.server ?? "—"}
+                  {row.version && <span className="muted"> {row.version}</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
