@@ -65,7 +65,7 @@ pub(crate) struct Splice {
 /// `text` with every splice applied. The ranges come from one parse of `text` and do not
 /// overlap; applying them from the end keeps the earlier ranges valid.
 pub(crate) fn apply(text: &str, mut splices: Vec<Splice>) -> String {
-    splices.sort_by(|a, b| b.range.start.cmp(&a.range.start));
+    splices.sort_by_key(|s| std::cmp::Reverse(s.range.start));
     let mut out = text.to_owned();
     for splice in splices {
         out.replace_range(splice.range, &splice.text);
