@@ -1,4 +1,10 @@
 //! Reading, wiring and unwiring realistic config files of every client app.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 mod roundtrip;
 
