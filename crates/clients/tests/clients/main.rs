@@ -109,6 +109,9 @@ fn kinds(app: ClientApp, text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// An app, its fixture, and each entry's path with its kind.
+type Expected = (ClientApp, &'static str, Vec<(String, String)>);
+
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()
         .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
@@ -117,7 +120,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[test]
 fn every_apps_entries_are_listed_with_their_transport_and_unknown_types_kept() {
-    let expected: [(ClientApp, &str, Vec<(String, String)>); 7] = [
+    let expected: [Expected; 7] = [
         (
             ClientApp::ClaudeDesktop,
             "claude_desktop_config.json",
