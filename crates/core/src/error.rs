@@ -66,6 +66,12 @@ pub enum Error {
     /// The OS keyring cannot be used (none running, locked, or it refused).
     #[error("the OS keyring is unavailable: {0}")]
     Keyring(String),
+    /// A client app's config file could not be read or changed safely; it was left untouched.
+    #[error(transparent)]
+    ClientConfig(#[from] gatehouse_clients::Error),
+    /// A server's client app entries could not all be restored, so it stays registered.
+    #[error("`{id}` is still used by a client app and was not removed: {reason}")]
+    StillWired { id: String, reason: String },
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -103,6 +109,8 @@ impl Error {
             | Error::Hub(_)
             | Error::HubNotConfigured(_)
             | Error::Keyring(_)
+            | Error::ClientConfig(_)
+            | Error::StillWired { .. }
             | Error::Io { .. } => 1,
         }
     }

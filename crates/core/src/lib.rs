@@ -3,6 +3,7 @@
 //! fakes. This crate must not depend on tauri, and it decides nothing about policy itself:
 //! that is `gatehouse-policy`'s job; it stores nothing itself: that is `gatehouse-store`'s.
 
+pub mod clients;
 pub mod config;
 pub mod connect;
 pub mod context;
@@ -28,4 +29,5 @@ pub mod token;
 
 pub use context::Context;
 pub use error::{Error, Result};
+pub use gatehouse_clients::ClientApp;
 pub use gatehouse_hub::{ClientError, HubClient, Sensitive};
