@@ -4,6 +4,7 @@
 //! that is `gatehouse-policy`'s job; it stores nothing itself: that is `gatehouse-store`'s.
 
 pub mod clients;
+pub mod clients_watch;
 pub mod config;
 pub mod connect;
 pub mod context;
