@@ -1,6 +1,12 @@
 //! `gatehouse clients list|wire|unwire` on a temporary home holding the configs of all seven
 //! client apps: every local entry ends up running `gatehouse run <id>`, a wired entry really
 //! runs its MCP server through Gatehouse, and unwiring gives every file back byte for byte.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::path::{Path, PathBuf};
 
