@@ -25,6 +25,9 @@ pub enum Command {
     /// Managed servers: list, add, remove.
     #[command(subcommand)]
     Servers(ServersCommand),
+    /// MCP client apps: list their servers, route them through Gatehouse, restore them.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -135,6 +138,37 @@ pub struct AddArgs {
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, num_args = 1.., value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Client apps found, their config files, each entry and whether it runs through Gatehouse.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Route every local server entry through `gatehouse run` (exit 1 when a file could not be
+    /// changed safely; it is then left untouched). Secret env values move to the OS keyring.
+    Wire(ClientsArgs),
+    /// Put back the entries `wire` changed, byte for byte (secrets back from the keyring).
+    Unwire(ClientsArgs),
+    /// Delete a remote (http/sse) entry from a client app's config, e.g. one policy denies.
+    /// Remote servers cannot be checked at launch; this is how to drop one.
+    RemoveRemote {
+        /// The client app: claude-desktop, claude-code, cursor, vscode, windsurf, zed, cline.
+        client: String,
+        /// The entry's name in that app.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ClientsArgs {
+    /// Only this client app (repeatable): claude-desktop, claude-code, cursor, vscode,
+    /// windsurf, zed, cline. Default: all.
+    #[arg(long = "client", value_name = "C")]
+    pub clients: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

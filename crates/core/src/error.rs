@@ -69,6 +69,12 @@ pub enum Error {
     /// "Check now" could not complete the MCP handshake through the launcher.
     #[error("{0}")]
     Probe(String),
+    /// A client app's config file could not be read or changed safely; it was left untouched.
+    #[error(transparent)]
+    ClientConfig(#[from] gatehouse_clients::Error),
+    /// A server's client app entries could not all be restored, so it stays registered.
+    #[error("`{id}` is still used by a client app and was not removed: {reason}")]
+    StillWired { id: String, reason: String },
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -107,6 +113,8 @@ impl Error {
             | Error::HubNotConfigured(_)
             | Error::Keyring(_)
             | Error::Probe(_)
+            | Error::ClientConfig(_)
+            | Error::StillWired { .. }
             | Error::Io { .. } => 1,
         }
     }

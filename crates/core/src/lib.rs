@@ -5,6 +5,8 @@
 
 pub mod activity;
 pub mod autostart;
+pub mod clients;
+pub mod clients_watch;
 pub mod config;
 pub mod confirm;
 pub mod connect;
@@ -33,5 +35,6 @@ pub mod token;
 
 pub use context::Context;
 pub use error::{Error, Result};
+pub use gatehouse_clients::ClientApp;
 pub use gatehouse_hub::{ClientError, HubClient, Sensitive};
 pub use gatehouse_policy::Verdict;

@@ -4,11 +4,12 @@ use gatehouse_policy::{Request, Verdict};
 use gatehouse_store::{AuditKind, Server, ServerSource};
 use serde::Serialize;
 
+use crate::clients::wire::unwire_clients;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::evaluation::{Evaluator, PolicySources, Scope};
 use crate::naming::derive_name;
-use crate::ports::Clock;
+use crate::ports::{Clock, SecretStore};
 
 /// A server to register by hand (`gatehouse servers add`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,17 +105,34 @@ pub async fn add_server<C: Clock>(ctx: &Context<C>, add: AddServer) -> Result<Se
     Ok(server)
 }
 
-/// Unregisters server `id`. `false` when there was none.
-pub async fn remove_server<C: Clock>(ctx: &Context<C>, id: &str) -> Result<bool> {
-    let Some(server) = ctx.store.server(id).await? else {
+/// Unregisters server `id`, first restoring the client app entries that run it (so no app
+/// is left calling an id that no longer exists). `false` when there was none. When an entry
+/// cannot be restored safely, nothing is unregistered and the error says which file.
+pub async fn remove_server<C: Clock, S: SecretStore>(
+    ctx: &Context<C>,
+    secrets: &S,
+    id: &str,
+) -> Result<bool> {
+    if ctx.store.server(id).await?.is_none() {
         return Ok(false);
+    }
+    let outcomes = unwire_clients(ctx, secrets, &[], Some(id)).await?;
+    if let Some(error) = outcomes.iter().flat_map(|o| o.errors.iter()).next() {
+        return Err(Error::StillWired {
+            id: id.to_owned(),
+            reason: error.clone(),
+        });
+    }
+    ctx.store.remove_setting(&tools_key(id)).await?;
+    // Unwiring its last entry already removed a server that came from a client app.
+    let Some(server) = ctx.store.server(id).await? else {
+        return Ok(true);
     };
     let mut event = ctx.event(AuditKind::ServerRemoved);
     event.server = Some(server.name.clone());
     event.version = server.version.clone();
     event.detail = Some(serde_json::json!({ "id": server.id }));
     let removed = ctx.store.remove_server(id, Some(&event)).await?;
-    ctx.store.remove_setting(&tools_key(id)).await?;
     Ok(removed)
 }
 

@@ -13,11 +13,12 @@ use gatehouse_policy::{Mode, Request, Verdict};
 use gatehouse_store::{AuditKind, Server, Store};
 use tokio::sync::mpsc;
 
+use crate::clients::wire::secret_account;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::evaluation::{Evaluation, PolicySources, Scope};
 use crate::launch::{Launch, server_event};
-use crate::ports::Clock;
+use crate::ports::{Clock, SecretStore};
 
 /// How often a running launcher looks for a new policy (DESIGN.md: "within seconds").
 const RECHECK_EVERY: Duration = Duration::from_secs(2);
@@ -25,7 +26,14 @@ const RECHECK_EVERY: Duration = Duration::from_secs(2);
 /// Runs an allowed launch: spawns the server with a filtered environment, proxies this
 /// process's stdio, re-checks the policy when it changes, and records `launch_ended`.
 /// Returns the exit code to leave with (the server's own).
-pub async fn run<C: Clock>(ctx: &Context<C>, launch: Launch) -> Result<i32> {
+///
+/// A server wired from a client app whose entry held secrets gets them from `secrets` (the
+/// OS keyring); other servers never touch it.
+pub async fn run<C: Clock, S: SecretStore>(
+    ctx: &Context<C>,
+    secrets: &S,
+    launch: Launch,
+) -> Result<i32> {
     let Launch {
         server,
         evaluation,
@@ -37,7 +45,21 @@ pub async fn run<C: Clock>(ctx: &Context<C>, launch: Launch) -> Result<i32> {
         OsString::from(&server.command),
         server.args.iter().map(OsString::from).collect(),
     );
-    spec.env = filtered_env(&server.env_names, &BTreeMap::new(), env_lookup);
+    let mut from_keyring = BTreeMap::new();
+    for name in ctx.store.secret_env(&server.id).await? {
+        let account = secret_account(&server.id, &name);
+        let literal = secrets.get(&account)?.ok_or_else(|| {
+            Error::Keyring(format!(
+                "the value of `{name}` for `{}` is missing from the keyring; run `gatehouse clients unwire` and wire again",
+                server.id
+            ))
+        })?;
+        from_keyring.insert(
+            OsString::from(&name),
+            OsString::from(decode_literal(literal.expose())?),
+        );
+    }
+    spec.env = filtered_env(&server.env_names, &from_keyring, env_lookup);
     spec.stderr_log = Some(ctx.server_log(&server.id)?);
     let mut options = ProxyOptions::new(launch_key(&server.name, server.version.as_deref(), &spec));
     options.warnings = warnings;
@@ -184,6 +206,13 @@ async fn watch_policy<C: Clock>(
             }
         }
     }
+}
+
+/// The value of a JSON string literal as the keyring keeps it (the exact text the client
+/// app's file had, so that unwiring restores it byte for byte).
+fn decode_literal(literal: &str) -> Result<String> {
+    serde_json::from_str(literal)
+        .map_err(|_| Error::Keyring("a stored env value is not a JSON string".to_owned()))
 }
 
 /// Tool pins kept in the store.

@@ -1,6 +1,7 @@
 //! The Gatehouse store: the one crate that touches SQL. It owns the local SQLite database
-//! (`gatehouse.db`) and its schema: signed policy snapshots, installed servers, remembered
-//! confirmations, tool pins, the audit log with its outbox to the hub, and settings.
+//! (`gatehouse.db`) and its schema: signed policy snapshots, installed servers, client app
+//! entries routed through Gatehouse, remembered confirmations, tool pins, the audit log with
+//! its outbox to the hub, and settings.
 //!
 //! It stores; it never decides. Whether a snapshot is valid, a server may run or a tool
 //! change matters is for `policy`, `hub` and `core`; this crate only keeps what they give it,
@@ -22,6 +23,7 @@ mod servers;
 mod settings;
 mod snapshots;
 mod time_text;
+mod wirings;
 
 pub use audit::{AuditEvent, AuditKind};
 pub use confirmations::ConfirmationKey;
@@ -29,3 +31,4 @@ pub use error::{Error, Result};
 pub use open::Store;
 pub use servers::{Server, ServerSource};
 pub use snapshots::{NewSnapshot, Snapshot};
+pub use wirings::Wiring;

@@ -1,6 +1,7 @@
 //! Installed and wired servers: how to launch each one, as the client config had it.
 
 use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
@@ -78,34 +79,8 @@ impl Store {
     ///
     /// An id already stored gives [`Error::DuplicateServer`]; nothing is stored then.
     pub async fn add_server(&self, server: &Server, event: Option<&AuditEvent>) -> Result<()> {
-        let args = serde_json::to_string(&server.args)?;
-        let env_names = serde_json::to_string(&server.env_names)?;
-        let created_at = to_text(server.created_at)?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO servers \
-             (id, name, version, command, args, env_names, source, client, bundle_digest, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&server.id)
-        .bind(&server.name)
-        .bind(&server.version)
-        .bind(&server.command)
-        .bind(args)
-        .bind(env_names)
-        .bind(server.source.as_str())
-        .bind(&server.client)
-        .bind(&server.bundle_digest)
-        .bind(created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                Error::DuplicateServer(server.id.clone())
-            } else {
-                Error::from(error)
-            }
-        })?;
+        insert_server(&mut tx, server).await?;
         if let Some(event) = event {
             insert_event(&mut tx, event).await?;
         }
@@ -173,6 +148,39 @@ impl Store {
             .await?;
         u64::try_from(count).map_err(|_| invalid(format!("negative count {count}")))
     }
+}
+
+/// Inserts `server` in the transaction of `conn`; an id already stored gives
+/// [`Error::DuplicateServer`].
+pub(crate) async fn insert_server(conn: &mut SqliteConnection, server: &Server) -> Result<()> {
+    let args = serde_json::to_string(&server.args)?;
+    let env_names = serde_json::to_string(&server.env_names)?;
+    let created_at = to_text(server.created_at)?;
+    sqlx::query(
+        "INSERT INTO servers \
+         (id, name, version, command, args, env_names, source, client, bundle_digest, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&server.id)
+    .bind(&server.name)
+    .bind(&server.version)
+    .bind(&server.command)
+    .bind(args)
+    .bind(env_names)
+    .bind(server.source.as_str())
+    .bind(&server.client)
+    .bind(&server.bundle_digest)
+    .bind(created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            Error::DuplicateServer(server.id.clone())
+        } else {
+            Error::from(error)
+        }
+    })?;
+    Ok(())
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -1,5 +1,6 @@
 //! The servers view: list, check now (a real launch through the policy check), remove.
 
+use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::probe::{ProbeOutcome, probe};
 use gatehouse_core::servers::{self, ServerView};
 use tauri::{AppHandle, Runtime, State};
@@ -33,7 +34,7 @@ pub async fn remove_server<R: Runtime>(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<bool, IpcError> {
-    let removed = servers::remove_server(&state.ctx, &id).await?;
+    let removed = servers::remove_server(&state.ctx, &OsKeyring, &id).await?;
     crate::background::refresh(&app).await;
     Ok(removed)
 }

@@ -3,6 +3,7 @@
 mod approve;
 mod audit;
 mod check;
+mod clients;
 mod config;
 mod flags;
 mod hub;
@@ -22,6 +23,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Approve(args) => approve::run(args),
         Command::Config(command) => config::run(command),
         Command::Servers(command) => servers::run(command),
+        Command::Clients(command) => clients::run(command),
         Command::Audit(command) => audit::run(command),
         Command::Policy(command) => policy::run(command),
         Command::Sync(args) => hub::sync(args.json),

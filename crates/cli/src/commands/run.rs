@@ -1,5 +1,6 @@
 //! `gatehouse run <server>`: what client app configs call for every managed server.
 
+use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::launch::{self, Prepared};
 
 use super::prompt::LaunchPrompter;
@@ -29,7 +30,7 @@ pub fn run(args: RunArgs) -> Exit {
                 eprintln!("{}", message.trim_end());
                 Exit::Code(exit_code)
             }
-            Prepared::Run(launch) => match launch::run(&ctx, *launch).await {
+            Prepared::Run(launch) => match launch::run(&ctx, &OsKeyring, *launch).await {
                 Ok(code) => Exit::Code(u8::try_from(code.clamp(0, 255)).unwrap_or(1)),
                 Err(error) => {
                     eprintln!("gatehouse: {error}");

@@ -1,5 +1,6 @@
 //! `gatehouse servers list|add|remove`.
 
+use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::servers::{self, AddServer, ServerView};
 
 use super::policy::explain::print;
@@ -53,17 +54,19 @@ pub fn run(command: ServersCommand) -> Exit {
                     Err(error) => fail(&error),
                 }
             }
-            ServersCommand::Remove { id } => match servers::remove_server(&ctx, &id).await {
-                Ok(true) => {
-                    print(&format!("Removed `{id}`."));
-                    Exit::Ok
+            ServersCommand::Remove { id } => {
+                match servers::remove_server(&ctx, &OsKeyring, &id).await {
+                    Ok(true) => {
+                        print(&format!("Removed `{id}`."));
+                        Exit::Ok
+                    }
+                    Ok(false) => {
+                        eprintln!("gatehouse: no server `{id}` is registered");
+                        Exit::Failure
+                    }
+                    Err(error) => fail(&error),
                 }
-                Ok(false) => {
-                    eprintln!("gatehouse: no server `{id}` is registered");
-                    Exit::Failure
-                }
-                Err(error) => fail(&error),
-            },
+            }
         }
     })
 }

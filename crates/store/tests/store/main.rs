@@ -15,3 +15,4 @@ mod pins;
 mod servers;
 mod settings;
 mod snapshots;
+mod wirings;

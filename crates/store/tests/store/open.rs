@@ -32,20 +32,21 @@ async fn a_new_file_gets_the_whole_schema() {
             "_sqlx_migrations",
             "audit_events",
             "audit_outbox",
+            "client_wirings",
             "confirmations",
             "servers",
             "settings",
             "snapshots",
             "tool_pins"
         ],
-        "the first migration creates every table"
+        "the migrations create every table"
     );
     let version: i64 = sqlx::query_scalar("PRAGMA user_version")
         .fetch_one(&mut conn)
         .await
         .unwrap();
     assert_eq!(
-        version, 1,
+        version, 2,
         "user_version records the applied schema for the fast path"
     );
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
@@ -93,7 +94,7 @@ async fn reopening_keeps_data_and_skips_the_migrator() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(applied, 1, "no migration was applied twice");
+    assert_eq!(applied, 2, "no migration was applied twice");
 }
 
 #[tokio::test]
@@ -133,7 +134,7 @@ async fn a_database_from_a_newer_gatehouse_is_refused() {
     match Store::open(&path).await {
         Err(Error::SchemaTooNew {
             found, supported, ..
-        }) => assert_eq!((found, supported), (99, 1)),
+        }) => assert_eq!((found, supported), (99, 2)),
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }

@@ -1,0 +1,167 @@
+//! `gatehouse clients list|wire|unwire|remove-remote`.
+
+use gatehouse_core::ClientApp;
+use gatehouse_core::clients::wire::{self, FileOutcome};
+use gatehouse_core::clients::{self, ClientFileView, ClientsEnv};
+use gatehouse_core::keyring::OsKeyring;
+
+use super::policy::explain::print;
+use super::{fail, runtime};
+use crate::cli::ClientsCommand;
+use crate::exit::Exit;
+
+pub fn run(command: ClientsCommand) -> Exit {
+    let env = ClientsEnv::from_process();
+    runtime::with_context(|ctx| async move {
+        match command {
+            ClientsCommand::List { json } => match clients::list_clients(&ctx, &env, &[]).await {
+                Ok(list) if json => match serde_json::to_string_pretty(&list) {
+                    Ok(text) => {
+                        print(&text);
+                        Exit::Ok
+                    }
+                    Err(error) => {
+                        eprintln!("gatehouse: {error}");
+                        Exit::Failure
+                    }
+                },
+                Ok(list) => {
+                    print(&table(&list));
+                    Exit::Ok
+                }
+                Err(error) => fail(&error),
+            },
+            ClientsCommand::Wire(args) => {
+                let apps = match apps(&args.clients) {
+                    Ok(apps) => apps,
+                    Err(exit) => return exit,
+                };
+                let gatehouse = match gatehouse_path() {
+                    Ok(path) => path,
+                    Err(message) => {
+                        eprintln!("gatehouse: {message}");
+                        return Exit::Failure;
+                    }
+                };
+                match wire::wire_clients(&ctx, &OsKeyring, &env, &gatehouse, &apps).await {
+                    Ok(outcomes) => report(&outcomes, "Routed"),
+                    Err(error) => fail(&error),
+                }
+            }
+            ClientsCommand::Unwire(args) => {
+                let apps = match apps(&args.clients) {
+                    Ok(apps) => apps,
+                    Err(exit) => return exit,
+                };
+                match wire::unwire_clients(&ctx, &OsKeyring, &apps, None).await {
+                    Ok(outcomes) => report(&outcomes, "Restored"),
+                    Err(error) => fail(&error),
+                }
+            }
+            ClientsCommand::RemoveRemote { client, name } => {
+                let app = match apps(std::slice::from_ref(&client)) {
+                    Ok(apps) => apps.into_iter().next(),
+                    Err(exit) => return exit,
+                };
+                let Some(app) = app else {
+                    return Exit::Usage;
+                };
+                match wire::remove_remote(&ctx, &env, app, &name).await {
+                    Ok(paths) if paths.is_empty() => {
+                        eprintln!("gatehouse: {} has no remote entry `{name}`", app.label());
+                        Exit::Failure
+                    }
+                    Ok(paths) => {
+                        for path in paths {
+                            print(&format!("Removed `{name}` from {}.", path.display()));
+                        }
+                        Exit::Ok
+                    }
+                    Err(error) => fail(&error),
+                }
+            }
+        }
+    })
+}
+
+/// The client apps named on the command line; all when none is.
+fn apps(names: &[String]) -> Result<Vec<ClientApp>, Exit> {
+    names
+        .iter()
+        .map(|name| {
+            ClientApp::from_name(name).ok_or_else(|| {
+                let known: Vec<&str> = ClientApp::ALL.iter().map(|a| a.name()).collect();
+                eprintln!(
+                    "gatehouse: unknown client app `{name}`; one of: {}",
+                    known.join(", ")
+                );
+                Exit::Usage
+            })
+        })
+        .collect()
+}
+
+/// The absolute path of the running `gatehouse` binary, which wired entries call.
+fn gatehouse_path() -> Result<String, String> {
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| format!("cannot find the gatehouse binary's own path: {e}"))?;
+    exe.into_os_string()
+        .into_string()
+        .map_err(|_| "the gatehouse binary's path is not valid text".to_owned())
+}
+
+/// One line per changed entry and per problem; exit 1 when a file was left untouched.
+fn report(outcomes: &[FileOutcome], verb: &str) -> Exit {
+    let mut failed = false;
+    let mut text = String::new();
+    for outcome in outcomes {
+        for (entry, id) in &outcome.changed {
+            text.push_str(&format!(
+                "{verb} {} `{entry}` (server `{id}`) in {}\n",
+                outcome.client.label(),
+                outcome.path.display()
+            ));
+        }
+        for error in &outcome.errors {
+            failed = true;
+            eprintln!("gatehouse: {error}");
+        }
+    }
+    if text.is_empty() {
+        text.push_str("Nothing to change.\n");
+    }
+    print(text.trim_end());
+    if failed { Exit::Failure } else { Exit::Ok }
+}
+
+fn table(list: &[ClientFileView]) -> String {
+    if list.is_empty() {
+        return "No MCP client app configuration was found.".to_owned();
+    }
+    let mut text = String::new();
+    for file in list {
+        text.push_str(&format!("{} ({})\n", file.label, file.path.display()));
+        if let Some(error) = &file.error {
+            text.push_str(&format!("    cannot be read: {error}\n"));
+        }
+        for entry in &file.entries {
+            let place = entry
+                .project
+                .as_ref()
+                .map(|p| format!(" [project {p}]"))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "  {}{place}  {}  {}\n",
+                entry.name, entry.kind, entry.status
+            ));
+            for violation in &entry.violations {
+                text.push_str(&format!(
+                    "    - {}: {}\n",
+                    violation.code, violation.message
+                ));
+            }
+        }
+    }
+    text
+}

@@ -1,0 +1,99 @@
+//! The client apps Gatehouse knows, by the names the command line uses (`shared/CLI.md`).
+
+use serde::Serialize;
+
+/// An MCP client app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientApp {
+    ClaudeDesktop,
+    ClaudeCode,
+    Cursor,
+    VsCode,
+    Windsurf,
+    Zed,
+    Cline,
+}
+
+impl ClientApp {
+    /// Every app, in the order they are listed.
+    pub const ALL: [ClientApp; 7] = [
+        ClientApp::ClaudeDesktop,
+        ClientApp::ClaudeCode,
+        ClientApp::Cursor,
+        ClientApp::VsCode,
+        ClientApp::Windsurf,
+        ClientApp::Zed,
+        ClientApp::Cline,
+    ];
+
+    /// The name `--client` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientApp::ClaudeDesktop => "claude-desktop",
+            ClientApp::ClaudeCode => "claude-code",
+            ClientApp::Cursor => "cursor",
+            ClientApp::VsCode => "vscode",
+            ClientApp::Windsurf => "windsurf",
+            ClientApp::Zed => "zed",
+            ClientApp::Cline => "cline",
+        }
+    }
+
+    /// The app's own name, for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ClientApp::ClaudeDesktop => "Claude Desktop",
+            ClientApp::ClaudeCode => "Claude Code",
+            ClientApp::Cursor => "Cursor",
+            ClientApp::VsCode => "VS Code",
+            ClientApp::Windsurf => "Windsurf",
+            ClientApp::Zed => "Zed",
+            ClientApp::Cline => "Cline",
+        }
+    }
+
+    /// The app named `name` (as `--client` takes it).
+    pub fn from_name(name: &str) -> Option<ClientApp> {
+        ClientApp::ALL.into_iter().find(|app| app.name() == name)
+    }
+
+    /// The key of the object that maps entry names to servers, at the top of the file (and,
+    /// for Claude Code, in each `projects.<path>` object too).
+    pub fn servers_key(self) -> &'static str {
+        match self {
+            ClientApp::VsCode => "servers",
+            ClientApp::Zed => "context_servers",
+            _ => "mcpServers",
+        }
+    }
+
+    /// Whether the app's file is JSON with comments and trailing commas (VS Code, Zed), so
+    /// an edit may keep them; the others are strict JSON and are checked as such.
+    pub fn allows_jsonc(self) -> bool {
+        matches!(self, ClientApp::VsCode | ClientApp::Zed)
+    }
+}
+
+impl std::fmt::Display for ClientApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_app_is_found_by_its_command_line_name() {
+        for app in ClientApp::ALL {
+            assert_eq!(ClientApp::from_name(app.name()), Some(app));
+        }
+        assert_eq!(
+            ClientApp::from_name("vs-code"),
+            None,
+            "CLI.md spells it `vscode`"
+        );
+    }
+}

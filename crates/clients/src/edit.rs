@@ -1,0 +1,285 @@
+//! The edits Gatehouse makes to a client app's file: route an entry through `gatehouse run`
+//! ([`wire`]), put it back ([`unwire`]), and delete a remote entry ([`remove_entry`]).
+//!
+//! Each edit is a few splices at the byte ranges of the nodes it changes (the command, the
+//! args, secret env values): nothing else in the file moves. [`wire`] returns the original
+//! text of every node it replaced, so [`unwire`] puts back the very same bytes and a
+//! wire + unwire round trip gives the original file, while edits the user made elsewhere in
+//! the file (or to other keys of the entry) meanwhile are kept.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jsonc_parser::ast::{Object, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::apps::ClientApp;
+use crate::error::{Error, Result};
+use crate::read::{Local, launch_holder, routed_id};
+use crate::syntax::{Splice, apply, object_at, parse, prop, property_removal, quote, span};
+
+/// How to route one entry.
+#[derive(Debug, Clone)]
+pub struct WirePlan<'p> {
+    /// The absolute path of the `gatehouse` binary the entry will call.
+    pub gatehouse: &'p str,
+    /// The server id it runs.
+    pub id: &'p str,
+    /// Env names whose values leave the file, each with the reference written instead.
+    pub secrets: &'p [(String, String)],
+}
+
+/// What [`unwire`] needs to put an entry back, without any secret: those are returned apart
+/// in [`Wired::secret_literals`] for the keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restore {
+    /// The keys from the top of the file to the object holding the launch (the entry, or
+    /// Zed's nested `command` object).
+    pub holder: Vec<String>,
+    /// `command`, or `path` in Zed's nested form.
+    pub command_key: String,
+    /// The original text of the command's value.
+    pub command: String,
+    /// The original text of the `args` value; `None` when the entry had none.
+    pub args: Option<String>,
+    /// The text inserted after the command when the entry had no `args`.
+    pub inserted_args: Option<String>,
+    /// Env names whose original value texts are kept in the keyring.
+    pub secret_env: Vec<String>,
+}
+
+/// A wired file.
+#[derive(Debug, Clone)]
+pub struct Wired {
+    pub text: String,
+    pub restore: Restore,
+    /// Each secret env name with the exact text of its original value (a JSON string
+    /// literal, quotes and escapes included), for the keyring. Never stored elsewhere.
+    pub secret_literals: Vec<(String, String)>,
+}
+
+/// Routes the local entry at `entry_path` of `text` through `gatehouse run <id>`.
+pub fn wire(
+    app: ClientApp,
+    path: &Path,
+    text: &str,
+    entry_path: &[String],
+    plan: &WirePlan<'_>,
+) -> Result<Wired> {
+    let moved = |reason: &str| moved(path, entry_path, reason);
+    let root = parse_root(app, path, text)?;
+    let entry = object_at(&root, entry_path).ok_or_else(|| moved("is no longer there"))?;
+    let (holder, command_key) = launch_holder(entry);
+    let mut holder_path = entry_path.to_vec();
+    if command_key == "path" {
+        holder_path.push("command".to_owned());
+    }
+    let command = prop(holder, command_key)
+        .filter(|p| matches!(p.value, Value::StringLit(_)))
+        .ok_or_else(|| moved("has no command"))?;
+    let command_span = span(&command.value);
+    let run_args = format!("[\"run\", {}]", quote(plan.id));
+    let mut splices = vec![Splice {
+        range: command_span.clone(),
+        text: quote(plan.gatehouse),
+    }];
+    let (args, inserted_args) = match prop(holder, "args") {
+        Some(args) => {
+            let range = span(&args.value);
+            splices.push(Splice {
+                range: range.clone(),
+                text: run_args,
+            });
+            (Some(text[range].to_owned()), None)
+        }
+        None => {
+            let inserted = format!(", \"args\": {run_args}");
+            splices.push(Splice {
+                range: command_span.end..command_span.end,
+                text: inserted.clone(),
+            });
+            (None, Some(inserted))
+        }
+    };
+    let mut secret_literals = Vec::new();
+    let mut secret_env = Vec::new();
+    for (name, reference) in plan.secrets {
+        let value = env_value(holder, name).ok_or_else(|| moved("lost an env value"))?;
+        let range = span(value);
+        secret_literals.push((name.clone(), text[range.clone()].to_owned()));
+        secret_env.push(name.clone());
+        splices.push(Splice {
+            range,
+            text: quote(reference),
+        });
+    }
+    let restore = Restore {
+        holder: holder_path,
+        command_key: command_key.to_owned(),
+        command: text[command_span].to_owned(),
+        args,
+        inserted_args,
+        secret_env,
+    };
+    Ok(Wired {
+        text: apply(text, splices),
+        restore,
+        secret_literals,
+    })
+}
+
+/// Puts back the entry `restore` describes, with the original value texts of its secret env
+/// values from `secret_literals`. The entry must still run `gatehouse run <id>`; anything
+/// else means the user (or another tool) rewired it, and it is left alone.
+pub fn unwire(
+    app: ClientApp,
+    path: &Path,
+    text: &str,
+    id: &str,
+    restore: &Restore,
+    secret_literals: &BTreeMap<String, String>,
+) -> Result<String> {
+    let entry_name = restore.holder.join(".");
+    let moved = |reason: &str| Error::EntryMoved {
+        path: path.to_owned(),
+        entry: entry_name.clone(),
+        reason: reason.to_owned(),
+    };
+    let root = parse_root(app, path, text)?;
+    let holder = object_at(&root, &restore.holder).ok_or_else(|| moved("is no longer there"))?;
+    let command = prop(holder, &restore.command_key).ok_or_else(|| moved("has no command"))?;
+    let args = prop(holder, "args").ok_or_else(|| moved("has no args"))?;
+    let launch = launch_of(holder, &restore.command_key);
+    if launch.as_ref().and_then(routed_id) != Some(id) {
+        return Err(moved(&format!(
+            "no longer runs `gatehouse run {id}` (it was changed after wiring)"
+        )));
+    }
+    let command_span = span(&command.value);
+    let mut splices = vec![Splice {
+        range: command_span.clone(),
+        text: restore.command.clone(),
+    }];
+    match (&restore.args, &restore.inserted_args) {
+        (Some(original), _) => splices.push(Splice {
+            range: span(&args.value),
+            text: original.clone(),
+        }),
+        (None, inserted) => {
+            let after = command_span.end;
+            let exact = inserted
+                .as_deref()
+                .filter(|inserted| text[after..].starts_with(inserted));
+            let range = match exact {
+                Some(inserted) => after..after + inserted.len(),
+                // Reformatted by someone else: remove the property however it looks now.
+                None => {
+                    let index = holder
+                        .properties
+                        .iter()
+                        .rposition(|p| p.name.as_str() == "args")
+                        .ok_or_else(|| moved("has no args"))?;
+                    property_removal(holder, index)
+                }
+            };
+            splices.push(Splice {
+                range,
+                text: String::new(),
+            });
+        }
+    }
+    for name in &restore.secret_env {
+        // A secret the user deleted from the entry meanwhile stays deleted.
+        let Some(value) = env_value(holder, name) else {
+            continue;
+        };
+        let literal = secret_literals
+            .get(name)
+            .ok_or_else(|| moved(&format!("needs the value of `{name}`, which is missing")))?;
+        splices.push(Splice {
+            range: span(value),
+            text: literal.clone(),
+        });
+    }
+    Ok(apply(text, splices))
+}
+
+/// `text` without the entry at `entry_path` (a remote entry the user asked to remove).
+pub fn remove_entry(
+    app: ClientApp,
+    path: &Path,
+    text: &str,
+    entry_path: &[String],
+) -> Result<String> {
+    let Some((name, scope)) = entry_path.split_last() else {
+        return Err(moved(path, entry_path, "is no longer there"));
+    };
+    let root = parse_root(app, path, text)?;
+    let servers = object_at(&root, scope).ok_or_else(|| moved(path, entry_path, "is gone"))?;
+    let index = servers
+        .properties
+        .iter()
+        .rposition(|p| p.name.as_str() == name)
+        .ok_or_else(|| moved(path, entry_path, "is no longer there"))?;
+    Ok(apply(
+        text,
+        vec![Splice {
+            range: property_removal(servers, index),
+            text: String::new(),
+        }],
+    ))
+}
+
+/// Whether `text` still parses for `app` (checked on every edit before it is written).
+pub fn parses(app: ClientApp, text: &str) -> bool {
+    parse(text, app.allows_jsonc()).is_ok()
+}
+
+fn parse_root<'t>(app: ClientApp, path: &Path, text: &'t str) -> Result<Value<'t>> {
+    match parse(text, app.allows_jsonc()) {
+        Ok(Some(root)) => Ok(root),
+        Ok(None) => Err(Error::Unparsable {
+            path: path.to_owned(),
+            reason: "it is empty".to_owned(),
+        }),
+        Err(reason) => Err(Error::Unparsable {
+            path: path.to_owned(),
+            reason,
+        }),
+    }
+}
+
+fn launch_of(holder: &Object<'_>, command_key: &str) -> Option<Local> {
+    let string = |value: &Value<'_>| match value {
+        Value::StringLit(s) => Some(s.value.to_string()),
+        _ => None,
+    };
+    let command = string(&prop(holder, command_key)?.value)?;
+    let Value::Array(args) = &prop(holder, "args")?.value else {
+        return None;
+    };
+    let args = args.elements.iter().map(string).collect::<Option<_>>()?;
+    Some(Local {
+        command,
+        args,
+        env: Vec::new(),
+        nested: command_key == "path",
+    })
+}
+
+fn env_value<'o, 'a>(holder: &'o Object<'a>, name: &str) -> Option<&'o Value<'a>> {
+    let Value::Object(env) = &prop(holder, "env")?.value else {
+        return None;
+    };
+    prop(env, name)
+        .map(|p| &p.value)
+        .filter(|v| matches!(v, Value::StringLit(_)))
+}
+
+fn moved(path: &Path, entry_path: &[String], reason: &str) -> Error {
+    Error::EntryMoved {
+        path: path.to_owned(),
+        entry: entry_path.join("."),
+        reason: reason.to_owned(),
+    }
+}

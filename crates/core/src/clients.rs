@@ -1,0 +1,211 @@
+//! The MCP client apps on this machine: their config files, the entries in them, and
+//! whether each runs through Gatehouse (`gatehouse clients list`). Wiring and unwiring are
+//! in [`wire`]; watching the files for entries added later is in [`crate::clients_watch`].
+
+pub mod wire;
+
+use std::path::{Path, PathBuf};
+
+use gatehouse_clients::paths::config_paths;
+use gatehouse_clients::read::read_config;
+use gatehouse_clients::{ClientApp, ConfigEnv, ConfigFile, Entry, Os, Transport};
+use gatehouse_policy::{Code, Request};
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::evaluation::{Evaluator, PolicySources, Scope};
+use crate::ports::Clock;
+
+/// Where the client apps' files are: the OS and the variables their paths come from.
+#[derive(Debug, Clone)]
+pub struct ClientsEnv {
+    pub os: Os,
+    pub env: ConfigEnv,
+}
+
+impl ClientsEnv {
+    /// This process's OS and environment (`HOME`, `APPDATA`, `XDG_CONFIG_HOME`, …).
+    pub fn from_process() -> ClientsEnv {
+        let os = Os::current();
+        ClientsEnv {
+            os,
+            env: ConfigEnv::from_process(os),
+        }
+    }
+
+    /// The config files of `apps` (every app when empty) that exist, in app order.
+    pub fn files(&self, apps: &[ClientApp]) -> Vec<(ClientApp, PathBuf)> {
+        ClientApp::ALL
+            .into_iter()
+            .filter(|app| apps.is_empty() || apps.contains(app))
+            .flat_map(|app| {
+                config_paths(app, self.os, &self.env)
+                    .into_iter()
+                    .map(move |path| (app, path))
+            })
+            .filter(|(_, path)| path.is_file())
+            .collect()
+    }
+}
+
+/// One client app config file as `clients list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientFileView {
+    pub client: ClientApp,
+    pub label: &'static str,
+    pub path: PathBuf,
+    /// Why the file cannot be read; it is then left alone by every command.
+    pub error: Option<String>,
+    pub entries: Vec<EntryView>,
+}
+
+/// One entry of a client app's config.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    pub name: String,
+    /// For a Claude Code per-project entry, the project's path.
+    pub project: Option<String>,
+    /// `local`, `remote` or `unknown`.
+    pub kind: &'static str,
+    /// The entry's `type` (`stdio`, `http`, `sse`, `streamableHttp`, an unknown one, …).
+    pub transport: Option<String>,
+    pub url: Option<String>,
+    pub command: Option<String>,
+    pub routed: bool,
+    /// The Gatehouse server id the entry runs, when routed.
+    pub server_id: Option<String>,
+    /// In plain words: `routed through gatehouse`, `not routed`, `remote, not checked`, …
+    pub status: String,
+    /// Problems with the entry under the policy in force (`deny_listed` for a remote
+    /// entry whose name is denied, `unmanaged` when managed settings forbid unrouted ones).
+    pub violations: Vec<EntryViolation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntryViolation {
+    pub code: String,
+    pub message: String,
+}
+
+/// Every client app config file of `apps` (all when empty) with its entries, checked
+/// against the policy in force.
+pub async fn list_clients<C: Clock>(
+    ctx: &Context<C>,
+    env: &ClientsEnv,
+    apps: &[ClientApp],
+) -> Result<Vec<ClientFileView>> {
+    let sources = PolicySources::load(
+        &ctx.store,
+        &ctx.mcp_config,
+        &ctx.managed,
+        Scope::ManyServers,
+    )
+    .await?;
+    let mut evaluator = Evaluator::new(&sources);
+    let request = Request {
+        now: Some(gatehouse_policy::Timestamp(
+            ctx.clock.now().unix_timestamp(),
+        )),
+        ..Request::default()
+    };
+    let mut views = Vec::new();
+    for (app, path) in env.files(apps) {
+        let mut view = ClientFileView {
+            client: app,
+            label: app.label(),
+            path: path.clone(),
+            error: None,
+            entries: Vec::new(),
+        };
+        match read_file(app, &path) {
+            Ok(file) => {
+                for entry in &file.entries {
+                    let mut entry_view = entry_view(entry);
+                    if let Transport::Remote { .. } = entry.transport {
+                        let evaluation = evaluator.evaluate(&entry.name, None, &request)?;
+                        entry_view.violations.extend(
+                            evaluation
+                                .decision
+                                .violations
+                                .iter()
+                                .filter(|v| v.code == Code::DenyListed)
+                                .map(|v| EntryViolation {
+                                    code: v.code.name().to_owned(),
+                                    message: v.message.clone(),
+                                }),
+                        );
+                    }
+                    if ctx.managed.forbid_unmanaged
+                        && matches!(entry.transport, Transport::Local(_))
+                        && !entry_view.routed
+                    {
+                        entry_view.violations.push(EntryViolation {
+                            code: "unmanaged".to_owned(),
+                            message: format!(
+                                "`{}` does not run through Gatehouse, which your organization requires; run `gatehouse clients wire --client {app}`",
+                                entry.name
+                            ),
+                        });
+                    }
+                    view.entries.push(entry_view);
+                }
+            }
+            Err(error) => view.error = Some(error.to_string()),
+        }
+        views.push(view);
+    }
+    Ok(views)
+}
+
+/// Reads one file: `Ok` with its entries, or why it cannot be used.
+pub(crate) fn read_file(app: ClientApp, path: &Path) -> Result<ConfigFile> {
+    match read_config(app, path)? {
+        Some(file) => Ok(file),
+        None => Err(gatehouse_clients::Error::Io {
+            path: path.to_owned(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        }
+        .into()),
+    }
+}
+
+fn entry_view(entry: &Entry) -> EntryView {
+    let mut view = EntryView {
+        name: entry.name.clone(),
+        project: entry.project().map(str::to_owned),
+        kind: "local",
+        transport: None,
+        url: None,
+        command: None,
+        routed: false,
+        server_id: None,
+        status: String::new(),
+        violations: Vec::new(),
+    };
+    match &entry.transport {
+        Transport::Local(local) => {
+            view.transport = Some("stdio".to_owned());
+            view.command = Some(local.command.clone());
+            view.server_id = entry.routed_id().map(str::to_owned);
+            view.routed = view.server_id.is_some();
+            view.status = if view.routed {
+                "routed through gatehouse".to_owned()
+            } else {
+                "not routed".to_owned()
+            };
+        }
+        Transport::Remote { kind, url } => {
+            view.kind = "remote";
+            view.transport = Some(kind.clone());
+            view.url = url.clone();
+            view.status = "remote, not checked".to_owned();
+        }
+        Transport::Unknown { kind } => {
+            view.kind = "unknown";
+            view.transport = Some(kind.clone());
+            view.status = format!("unknown type `{kind}`, left alone");
+        }
+    }
+    view
+}

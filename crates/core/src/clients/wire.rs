@@ -1,0 +1,506 @@
+//! Routing client app entries through `gatehouse run` and back.
+//!
+//! Order of effects when wiring a file: secrets into the keyring, then the file (atomic,
+//! only if unchanged since it was read), then the store. A failure before the file is
+//! written leaves the file as it was; a store failure after it puts the file back.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use gatehouse_clients::edit::{self, Restore, WirePlan};
+use gatehouse_clients::read::parse_entries;
+use gatehouse_clients::secrets::looks_secret;
+use gatehouse_clients::{ClientApp, Entry, Transport, write};
+use gatehouse_hub::Sensitive;
+use gatehouse_store::{AuditKind, Server, ServerSource, Wiring};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{ClientsEnv, read_file};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::naming::derive_name;
+use crate::ports::{Clock, SecretStore};
+use crate::servers::validate_id;
+
+/// What wiring or unwiring did to one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileOutcome {
+    pub client: ClientApp,
+    pub path: PathBuf,
+    /// Entries changed, each with the server id it runs.
+    pub changed: Vec<(String, String)>,
+    /// Entries that needed nothing (already routed, or already restored).
+    pub unchanged: usize,
+    /// Why the file (or an entry of it) was left untouched.
+    pub errors: Vec<String>,
+}
+
+impl FileOutcome {
+    fn new(client: ClientApp, path: &Path) -> FileOutcome {
+        FileOutcome {
+            client,
+            path: path.to_owned(),
+            changed: Vec::new(),
+            unchanged: 0,
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// The keyring account of env variable `name` of server `id`.
+pub fn secret_account(id: &str, name: &str) -> String {
+    format!("client-env/{id}/{name}")
+}
+
+/// The text written in the file in place of a secret value.
+fn secret_reference(id: &str, name: &str) -> String {
+    format!("gatehouse:keyring:{}", secret_account(id, name))
+}
+
+/// Routes every local entry of `apps` (all when empty) through `gatehouse run`, with
+/// `gatehouse` as the command. Entries already routed are left as they are.
+pub async fn wire_clients<C: Clock, S: SecretStore>(
+    ctx: &Context<C>,
+    secrets: &S,
+    env: &ClientsEnv,
+    gatehouse: &str,
+    apps: &[ClientApp],
+) -> Result<Vec<FileOutcome>> {
+    let mut outcomes = Vec::new();
+    // Servers made earlier in this run, so that one key in two files is matched too.
+    let mut made: HashMap<String, String> = HashMap::new();
+    for (app, path) in env.files(apps) {
+        let mut outcome = FileOutcome::new(app, &path);
+        if let Err(error) =
+            wire_file(ctx, secrets, app, &path, gatehouse, &mut made, &mut outcome).await
+        {
+            outcome.errors.push(error.to_string());
+        }
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+/// One entry's wiring, before anything is written.
+struct Pending {
+    wiring: Wiring,
+    server: Option<Server>,
+    secrets: Vec<(String, String)>,
+}
+
+async fn wire_file<C: Clock, S: SecretStore>(
+    ctx: &Context<C>,
+    secrets: &S,
+    app: ClientApp,
+    path: &Path,
+    gatehouse: &str,
+    made: &mut HashMap<String, String>,
+    outcome: &mut FileOutcome,
+) -> Result<()> {
+    let file = read_file(app, path)?;
+    let mut text = file.text.clone();
+    let mut pending = Vec::new();
+    for entry in &file.entries {
+        let Transport::Local(local) = &entry.transport else {
+            continue;
+        };
+        if entry.routed_id().is_some() {
+            outcome.unchanged += 1;
+            continue;
+        }
+        let secret_names: Vec<String> = local
+            .env
+            .iter()
+            .filter(|(name, value)| looks_secret(name, value))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let digest = launch_digest(&local.command, &local.args, &local.env, &secret_names);
+        let literals_of = |text: &str| secret_literals(app, path, text, entry, &secret_names);
+        let literals = literals_of(&text)?;
+        let (id, is_new) = choose_id(ctx, secrets, app, entry, &digest, &literals, made).await?;
+        let plan_secrets: Vec<(String, String)> = secret_names
+            .iter()
+            .map(|name| (name.clone(), secret_reference(&id, name)))
+            .collect();
+        let plan = WirePlan {
+            gatehouse,
+            id: &id,
+            secrets: &plan_secrets,
+        };
+        let wired = edit::wire(app, path, &text, &entry.path(), &plan)?;
+        let server = is_new.then(|| {
+            let derived = derive_name(&local.command, &local.args);
+            Server {
+                id: id.clone(),
+                name: derived
+                    .as_ref()
+                    .map_or_else(|| id.clone(), |d| d.name.clone()),
+                version: derived.and_then(|d| d.version),
+                command: local.command.clone(),
+                args: local.args.clone(),
+                // The entry keeps its other env values and the app passes them to
+                // `gatehouse run`; secrets come from the keyring instead.
+                env_names: local
+                    .env
+                    .iter()
+                    .map(|(name, _)| name.clone())
+                    .filter(|name| !secret_names.contains(name))
+                    .collect(),
+                source: ServerSource::Client,
+                client: Some(app.name().to_owned()),
+                bundle_digest: None,
+                created_at: ctx.clock.now(),
+            }
+        });
+        if is_new {
+            made.insert(id.clone(), digest.clone());
+        }
+        pending.push(Pending {
+            wiring: Wiring {
+                client: app.name().to_owned(),
+                config_path: path.to_string_lossy().into_owned(),
+                entry_path: entry.path(),
+                server_id: id.clone(),
+                restore: serde_json::to_string(&wired.restore).map_err(store_json)?,
+                secret_env: wired.restore.secret_env.clone(),
+                launch_digest: digest,
+                wired_at: ctx.clock.now(),
+            },
+            server,
+            secrets: wired.secret_literals,
+        });
+        outcome.changed.push((entry.name.clone(), id));
+        text = wired.text;
+    }
+    if pending.is_empty() {
+        return Ok(());
+    }
+    if !edit::parses(app, &text) {
+        outcome.changed.clear();
+        return Err(gatehouse_clients::Error::Unparsable {
+            path: path.to_owned(),
+            reason: "wiring it would not give valid JSON".to_owned(),
+        }
+        .into());
+    }
+    for item in &pending {
+        for (name, literal) in &item.secrets {
+            let account = secret_account(&item.wiring.server_id, name);
+            secrets.set(&account, &Sensitive::new(literal.clone()))?;
+        }
+    }
+    if let Err(error) = write::replace(path, &file.text, &text, &backup_path(ctx, app, path)) {
+        outcome.changed.clear();
+        return Err(error.into());
+    }
+    for item in &pending {
+        let mut event = ctx.event(AuditKind::ClientConfigChanged);
+        event.server = item.server.as_ref().map(|s| s.name.clone());
+        event.detail = Some(serde_json::json!({
+            "id": item.wiring.server_id,
+            "client": app.name(),
+            "path": item.wiring.config_path,
+            "entry": item.wiring.entry_path,
+            "action": "wired",
+        }));
+        if let Err(error) = ctx
+            .store
+            .add_wiring(&item.wiring, item.server.as_ref(), Some(&event))
+            .await
+        {
+            // Without its record the entry could never be unwired: put the file back.
+            let _ = write::replace(path, &text, &file.text, &backup_path(ctx, app, path));
+            outcome.changed.clear();
+            return Err(error.into());
+        }
+    }
+    Ok(())
+}
+
+/// The exact texts of the secret env values of `entry` in `text`.
+fn secret_literals(
+    app: ClientApp,
+    path: &Path,
+    text: &str,
+    entry: &Entry,
+    names: &[String],
+) -> Result<Vec<(String, String)>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    // A dry run of the edit yields the literals without touching anything.
+    let refs: Vec<(String, String)> = names.iter().map(|n| (n.clone(), String::new())).collect();
+    let plan = WirePlan {
+        gatehouse: "",
+        id: "",
+        secrets: &refs,
+    };
+    Ok(edit::wire(app, path, text, &entry.path(), &plan)?.secret_literals)
+}
+
+/// The server id of an entry (DESIGN.md): its key; the same key with a different launch in
+/// another app becomes `<key>-<client>` (then `-2`, `-3`, … should that be taken too).
+async fn choose_id<C: Clock, S: SecretStore>(
+    ctx: &Context<C>,
+    secrets: &S,
+    app: ClientApp,
+    entry: &Entry,
+    digest: &str,
+    literals: &[(String, String)],
+    made: &HashMap<String, String>,
+) -> Result<(String, bool)> {
+    let base = safe_id(&entry.name);
+    let wirings = ctx.store.wirings().await?;
+    let mut candidates = vec![base.clone(), format!("{base}-{}", app.name())];
+    candidates.extend((2..100).map(|n| format!("{base}-{}-{n}", app.name())));
+    for id in candidates {
+        validate_id(&id)?;
+        if let Some(existing) = made.get(&id) {
+            if existing == digest && same_secrets(secrets, &id, literals)? {
+                return Ok((id, false));
+            }
+            continue;
+        }
+        let Some(server) = ctx.store.server(&id).await? else {
+            return Ok((id, true));
+        };
+        let same = match wirings.iter().find(|w| w.server_id == id) {
+            Some(wiring) => wiring.launch_digest == digest,
+            // A server registered by hand or installed: the same when it launches the same.
+            None => match &entry.transport {
+                Transport::Local(local) => {
+                    server.command == local.command && server.args == local.args
+                }
+                _ => false,
+            },
+        };
+        if same && same_secrets(secrets, &id, literals)? {
+            return Ok((id, false));
+        }
+    }
+    Err(Error::InvalidId {
+        id: base,
+        reason: "too many different servers share this name",
+    })
+}
+
+fn same_secrets<S: SecretStore>(
+    secrets: &S,
+    id: &str,
+    literals: &[(String, String)],
+) -> Result<bool> {
+    for (name, literal) in literals {
+        match secrets.get(&secret_account(id, name))? {
+            Some(stored) if stored.expose() == literal => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// The entry's key made into a valid id: characters an id may not hold become `-`.
+fn safe_id(name: &str) -> String {
+    let id: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '@' | '/' | '.' | '_' | '-' | ':') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let id = id.trim_start_matches('-').to_owned();
+    if id.is_empty() {
+        "server".to_owned()
+    } else {
+        id
+    }
+}
+
+/// A hash of what makes two entries the same server: command, args, env names, and the
+/// values of the env variables that are not secrets (secret values are compared through
+/// the keyring, never hashed into the store).
+fn launch_digest(
+    command: &str,
+    args: &[String],
+    env: &[(String, String)],
+    secret_names: &[String],
+) -> String {
+    let mut env: Vec<(&str, Option<&str>)> = env
+        .iter()
+        .map(|(name, value)| {
+            let value = (!secret_names.contains(name)).then_some(value.as_str());
+            (name.as_str(), value)
+        })
+        .collect();
+    env.sort();
+    let canonical = serde_json::json!([command, args, env]).to_string();
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    )
+}
+
+/// `<data>/backups/<client>/<hash of the path>-<file name>`: one backup per file, kept
+/// from before the first change.
+fn backup_path<C: Clock>(ctx: &Context<C>, app: ClientApp, path: &Path) -> PathBuf {
+    let hash = hex::encode(Sha256::digest(path.to_string_lossy().as_bytes()));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    ctx.data_dir
+        .join("backups")
+        .join(app.name())
+        .join(format!("{}-{name}", &hash[..12]))
+}
+
+fn store_json(error: serde_json::Error) -> Error {
+    Error::Usage(format!("cannot record the wiring: {error}"))
+}
+
+/// Restores the entries of `apps` (all when empty) wired by Gatehouse; with `server`, only
+/// the entries of that server.
+pub async fn unwire_clients<C: Clock, S: SecretStore>(
+    ctx: &Context<C>,
+    secrets: &S,
+    apps: &[ClientApp],
+    server: Option<&str>,
+) -> Result<Vec<FileOutcome>> {
+    let mut files: BTreeMap<(String, String), Vec<Wiring>> = BTreeMap::new();
+    for wiring in ctx.store.wirings().await? {
+        let Some(app) = ClientApp::from_name(&wiring.client) else {
+            continue;
+        };
+        if (apps.is_empty() || apps.contains(&app))
+            && server.is_none_or(|id| wiring.server_id == id)
+        {
+            files
+                .entry((wiring.client.clone(), wiring.config_path.clone()))
+                .or_default()
+                .push(wiring);
+        }
+    }
+    let mut outcomes = Vec::new();
+    for ((client, config_path), wirings) in files {
+        let Some(app) = ClientApp::from_name(&client) else {
+            continue;
+        };
+        let path = PathBuf::from(config_path);
+        let mut outcome = FileOutcome::new(app, &path);
+        if let Err(error) = unwire_file(ctx, secrets, app, &path, &wirings, &mut outcome).await {
+            outcome.changed.clear();
+            outcome.errors.push(error.to_string());
+        }
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+async fn unwire_file<C: Clock, S: SecretStore>(
+    ctx: &Context<C>,
+    secrets: &S,
+    app: ClientApp,
+    path: &Path,
+    wirings: &[Wiring],
+    outcome: &mut FileOutcome,
+) -> Result<()> {
+    let original = read_file(app, path)?.text;
+    let mut text = original.clone();
+    let mut done = Vec::new();
+    let mut gone = Vec::new();
+    // Last wired first: each restore then finds the text exactly as its wiring left it.
+    for wiring in wirings.iter().rev() {
+        let present = parse_entries(app, &text)
+            .map_err(|reason| gatehouse_clients::Error::Unparsable {
+                path: path.to_owned(),
+                reason,
+            })?
+            .iter()
+            .any(|entry| entry.path() == wiring.entry_path);
+        if !present {
+            // The user deleted the entry: there is nothing left to put back.
+            gone.push(wiring);
+            continue;
+        }
+        let restore: Restore = serde_json::from_str(&wiring.restore).map_err(store_json)?;
+        let mut literals = BTreeMap::new();
+        for name in &restore.secret_env {
+            if let Some(value) = secrets.get(&secret_account(&wiring.server_id, name))? {
+                literals.insert(name.clone(), value.expose().to_owned());
+            }
+        }
+        match edit::unwire(app, path, &text, &wiring.server_id, &restore, &literals) {
+            Ok(restored) => {
+                text = restored;
+                done.push(wiring);
+                outcome.changed.push((
+                    wiring.entry_path.last().cloned().unwrap_or_default(),
+                    wiring.server_id.clone(),
+                ));
+            }
+            Err(error) => outcome.errors.push(error.to_string()),
+        }
+    }
+    if !done.is_empty() {
+        write::replace(path, &original, &text, &backup_path(ctx, app, path))?;
+    }
+    for wiring in done.into_iter().chain(gone) {
+        let mut event = ctx.event(AuditKind::ClientConfigChanged);
+        event.detail = Some(serde_json::json!({
+            "id": wiring.server_id,
+            "client": app.name(),
+            "path": wiring.config_path,
+            "entry": wiring.entry_path,
+            "action": "unwired",
+        }));
+        let server_removed = ctx.store.remove_wiring(wiring, Some(&event)).await?;
+        if server_removed {
+            for name in &wiring.secret_env {
+                secrets.delete(&secret_account(&wiring.server_id, name))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the remote entry `name` from `app`'s config files (a remote server cannot be
+/// checked at launch, so the user may choose to drop one policy denies). Returns the files
+/// changed; none when no remote entry has that name.
+pub async fn remove_remote<C: Clock>(
+    ctx: &Context<C>,
+    env: &ClientsEnv,
+    app: ClientApp,
+    name: &str,
+) -> Result<Vec<PathBuf>> {
+    let mut changed = Vec::new();
+    for (_, path) in env.files(&[app]) {
+        let file = read_file(app, &path)?;
+        let mut text = file.text.clone();
+        let mut removed = Vec::new();
+        // From the last: each removal leaves the earlier entries where they were.
+        for entry in file.entries.iter().rev() {
+            if entry.name == name && matches!(entry.transport, Transport::Remote { .. }) {
+                text = edit::remove_entry(app, &path, &text, &entry.path())?;
+                removed.push(entry.path());
+            }
+        }
+        if removed.is_empty() {
+            continue;
+        }
+        write::replace(&path, &file.text, &text, &backup_path(ctx, app, &path))?;
+        let mut event = ctx.event(AuditKind::ClientConfigChanged);
+        event.server = Some(name.to_owned());
+        event.detail = Some(serde_json::json!({
+            "client": app.name(),
+            "path": path.to_string_lossy(),
+            "entries": removed,
+            "action": "remote_removed",
+        }));
+        ctx.store.record(&event).await?;
+        changed.push(path);
+    }
+    Ok(changed)
+}

@@ -1,0 +1,79 @@
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gatehouse_clients::{ConfigEnv, Os};
+use gatehouse_store::AuditKind;
+
+use super::*;
+use crate::managed::ManagedSettings;
+use crate::ports::{RecordingNotifier, SystemClock};
+
+const BEFORE: &str = r#"{
+  "mcpServers": {
+    "everything": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-everything"]}
+  }
+}
+"#;
+
+const AFTER: &str = r#"{
+  "mcpServers": {
+    "everything": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-everything"]},
+    "time": {"command": "uvx", "args": ["mcp-server-time"]},
+    "docs": {"url": "https://docs.example.com/mcp"}
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_another_tool_adds_is_recorded_and_offered_for_routing() {
+    let home = tempfile::tempdir().unwrap();
+    let cursor = home.path().join(".cursor");
+    std::fs::create_dir_all(&cursor).unwrap();
+    std::fs::write(cursor.join("mcp.json"), BEFORE).unwrap();
+    let ctx = Arc::new(
+        Context::open(
+            home.path().join("data"),
+            home.path().join("config.yaml"),
+            ManagedSettings::default(),
+            SystemClock,
+        )
+        .await
+        .unwrap(),
+    );
+    let notifier = Arc::new(RecordingNotifier::default());
+    let env = ClientsEnv {
+        os: Os::Linux,
+        env: ConfigEnv {
+            home: Some(home.path().to_owned()),
+            ..ConfigEnv::default()
+        },
+    };
+    let watch = watch_clients(ctx.clone(), notifier.clone(), &env).unwrap();
+
+    std::fs::write(cursor.join("mcp.json"), AFTER).unwrap();
+
+    // Polls until the watcher has reacted (no timing is asserted; the deadline only stops
+    // a broken watcher from hanging the test).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while notifier.sent().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sent = notifier.sent();
+    assert_eq!(
+        sent.len(),
+        1,
+        "one offer, for the new local entry only: {sent:?}"
+    );
+    assert_eq!(sent[0].server_id, "time");
+    assert!(sent[0].title.contains("Cursor"));
+    let events = ctx.store.audit(None, 10).await.unwrap();
+    let changed: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == AuditKind::ClientConfigChanged)
+        .collect();
+    assert_eq!(changed.len(), 1, "{events:?}");
+    let detail = changed[0].detail.clone().unwrap_or_default();
+    assert_eq!(detail["entry"], serde_json::json!(["mcpServers", "time"]));
+    assert_eq!(detail["client"], "cursor");
+    drop(watch);
+}
