@@ -1,6 +1,7 @@
 //! Installed and wired servers: how to launch each one, as the client config had it.
 
 use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
@@ -73,44 +74,89 @@ pub struct Server {
     pub created_at: OffsetDateTime,
 }
 
+/// What an install from the registry brought with a server (stored beside it, removed
+/// with it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Install {
+    pub manifest_digest: String,
+    pub bundle_digest: String,
+    /// The manifest's `permissions` / `permissions_requested`, as declared (`null` when none).
+    pub permissions: serde_json::Value,
+    /// What the registry stated at install time (origin, certification level, status).
+    /// For display and audit only: decisions take facts from the signed catalog alone.
+    pub registry_facts: serde_json::Value,
+    pub installed_at: OffsetDateTime,
+}
+
 impl Store {
     /// Adds `server`, and `event` (e.g. `server_installed`) in the same transaction.
     ///
     /// An id already stored gives [`Error::DuplicateServer`]; nothing is stored then.
     pub async fn add_server(&self, server: &Server, event: Option<&AuditEvent>) -> Result<()> {
-        let args = serde_json::to_string(&server.args)?;
-        let env_names = serde_json::to_string(&server.env_names)?;
-        let created_at = to_text(server.created_at)?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO servers \
-             (id, name, version, command, args, env_names, source, client, bundle_digest, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&server.id)
-        .bind(&server.name)
-        .bind(&server.version)
-        .bind(&server.command)
-        .bind(args)
-        .bind(env_names)
-        .bind(server.source.as_str())
-        .bind(&server.client)
-        .bind(&server.bundle_digest)
-        .bind(created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                Error::DuplicateServer(server.id.clone())
-            } else {
-                Error::from(error)
-            }
-        })?;
+        insert_server(&mut tx, server).await?;
         if let Some(event) = event {
             insert_event(&mut tx, event).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Adds `server` with what its install from the registry brought, and `event`, in one
+    /// transaction: either all of it is stored or none.
+    pub async fn add_installed_server(
+        &self,
+        server: &Server,
+        install: &Install,
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_server(&mut tx, server).await?;
+        sqlx::query(
+            "INSERT INTO installs \
+             (server_id, manifest_digest, bundle_digest, permissions, registry_facts, installed_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&server.id)
+        .bind(&install.manifest_digest)
+        .bind(&install.bundle_digest)
+        .bind(install.permissions.to_string())
+        .bind(install.registry_facts.to_string())
+        .bind(to_text(install.installed_at)?)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(event) = event {
+            insert_event(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What the install of server `id` brought, if it was installed from the registry.
+    pub async fn install(&self, id: &str) -> Result<Option<Install>> {
+        let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT manifest_digest, bundle_digest, permissions, registry_facts, installed_at \
+             FROM installs WHERE server_id = ?",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|(manifest_digest, bundle_digest, permissions, facts, at)| {
+            let json = |text: &str| {
+                serde_json::from_str(text).map_err(|e| Error::InvalidRow {
+                    table: "installs",
+                    detail: format!("json `{text}`: {e}"),
+                })
+            };
+            Ok(Install {
+                manifest_digest,
+                bundle_digest,
+                permissions: json(&permissions)?,
+                registry_facts: json(&facts)?,
+                installed_at: from_text("installs", &at)?,
+            })
+        })
+        .transpose()
     }
 
     /// Removes server `id` with its remembered confirmations, and records `event` (e.g.
@@ -219,4 +265,35 @@ fn invalid(detail: String) -> Error {
         table: TABLE,
         detail,
     }
+}
+
+async fn insert_server(conn: &mut SqliteConnection, server: &Server) -> Result<()> {
+    let args = serde_json::to_string(&server.args)?;
+    let env_names = serde_json::to_string(&server.env_names)?;
+    let created_at = to_text(server.created_at)?;
+    sqlx::query(
+        "INSERT INTO servers \
+         (id, name, version, command, args, env_names, source, client, bundle_digest, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&server.id)
+    .bind(&server.name)
+    .bind(&server.version)
+    .bind(&server.command)
+    .bind(args)
+    .bind(env_names)
+    .bind(server.source.as_str())
+    .bind(&server.client)
+    .bind(&server.bundle_digest)
+    .bind(created_at)
+    .execute(conn)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            Error::DuplicateServer(server.id.clone())
+        } else {
+            Error::from(error)
+        }
+    })?;
+    Ok(())
 }
