@@ -66,6 +66,9 @@ pub enum Error {
     /// The OS keyring cannot be used (none running, locked, or it refused).
     #[error("the OS keyring is unavailable: {0}")]
     Keyring(String),
+    /// An install from the registry was refused or failed; nothing was left behind.
+    #[error(transparent)]
+    Install(#[from] crate::install::InstallError),
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -103,6 +106,7 @@ impl Error {
             | Error::Hub(_)
             | Error::HubNotConfigured(_)
             | Error::Keyring(_)
+            | Error::Install(_)
             | Error::Io { .. } => 1,
         }
     }

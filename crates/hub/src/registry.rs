@@ -154,7 +154,7 @@ impl HubClient {
         &self,
         org: &str,
         digest: &ArtifactDigest,
-        out: &mut dyn std::io::Write,
+        out: &mut (dyn std::io::Write + Send),
     ) -> Result<Downloaded> {
         let url = self.url_of(["v1", "org", org, "artifacts", digest.as_str(), "bundle"]);
         let mut response = self.send(self.http().get(url)).await?;
