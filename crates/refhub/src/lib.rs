@@ -139,6 +139,7 @@ mod http;
 mod hub;
 mod org_dir;
 mod published;
+pub mod registry;
 mod signer;
 mod state;
 
