@@ -54,6 +54,10 @@ impl From<gatehouse_core::Error> for IpcError {
             E::Launch(_) | E::Probe(_) => ErrorCode::Launch,
             E::Hub(gatehouse_core::ClientError::Unauthorized) | E::Keyring(_) => ErrorCode::SignIn,
             E::Hub(_) | E::HubNotConfigured(_) => ErrorCode::Hub,
+            E::Install(gatehouse_core::install::InstallError::AlreadyInstalled(_)) => {
+                ErrorCode::Conflict
+            }
+            E::Install(_) => ErrorCode::Hub,
         };
         IpcError {
             code,

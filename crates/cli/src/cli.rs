@@ -38,6 +38,8 @@ pub enum Command {
     Sync(JsonArgs),
     /// The hub, the policy snapshot in force, the last sync and what is waiting.
     Status(JsonArgs),
+    /// Install a server from the organization's registry and register it.
+    Install(InstallArgs),
     /// Store the hub token in the OS keyring.
     Login(LoginArgs),
     /// Remove the hub token from the OS keyring.
@@ -50,6 +52,15 @@ pub struct JsonArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// `@org/name[@version]` (`latest` when no version is given; `sha256:<hex>` pins a digest).
+    pub package: String,
+    /// A client app to wire it into (repeatable).
+    #[arg(long = "client", value_name = "C")]
+    pub clients: Vec<String>,
 }
 
 #[derive(Debug, Args)]

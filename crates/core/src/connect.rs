@@ -25,6 +25,21 @@ pub fn hub_client(
     Ok(HubClient::with_timeout(url, token, timeout)?)
 }
 
+/// A client for the configured registry (HUB_API.md section A): `registry-url`, else the
+/// hub URL. The token goes to that host only; package references never name a host.
+pub fn registry_client(
+    settings: &HubSettings,
+    token: Option<Sensitive<String>>,
+    timeout: Duration,
+) -> Result<HubClient> {
+    let url = settings
+        .registry_url
+        .as_deref()
+        .or(settings.hub_url.as_deref())
+        .ok_or(Error::HubNotConfigured("registry-url"))?;
+    Ok(HubClient::with_timeout(url, token, timeout)?)
+}
+
 /// The time limit from the variable's value: the default when unset, an error when it is
 /// not a positive number of milliseconds.
 pub fn timeout(value: Option<&str>) -> Result<Duration> {

@@ -75,6 +75,9 @@ pub enum Error {
     /// A server's client app entries could not all be restored, so it stays registered.
     #[error("`{id}` is still used by a client app and was not removed: {reason}")]
     StillWired { id: String, reason: String },
+    /// An install from the registry was refused or failed; nothing was left behind.
+    #[error(transparent)]
+    Install(#[from] crate::install::InstallError),
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -115,6 +118,7 @@ impl Error {
             | Error::Probe(_)
             | Error::ClientConfig(_)
             | Error::StillWired { .. }
+            | Error::Install(_)
             | Error::Io { .. } => 1,
         }
     }

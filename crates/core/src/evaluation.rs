@@ -212,6 +212,18 @@ impl PolicySources {
 }
 
 impl PolicySources {
+    /// Whether the signed catalog lists `name` at exactly `version`. Needs the bundle
+    /// parsed ([`Scope::ManyServers`]); `false` without a hub.
+    pub fn catalog_lists(&self, name: &str, version: &str) -> bool {
+        match &self.hub {
+            Some(HubSnapshot {
+                bundle: Some(bundle),
+                ..
+            }) => bundle.catalog_versions(name).contains(&version),
+            _ => false,
+        }
+    }
+
     /// The facts part of [`Self::server_policy`] alone, for when the layers are known.
     fn facts_for(&self, name: &str, version: Option<&str>) -> Result<ServerFacts> {
         match &self.hub {

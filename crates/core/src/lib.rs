@@ -18,6 +18,7 @@ pub mod error;
 pub mod evaluation;
 pub mod first_key;
 pub mod hub_settings;
+pub mod install;
 pub mod keyring;
 pub mod launch;
 pub mod managed;

@@ -4,7 +4,9 @@
 
 use std::future::Future;
 
-use gatehouse_hub::{AuditAck, ClientError, Fetch, HubClient, Sensitive};
+use gatehouse_hub::{
+    ArtifactDigest, AuditAck, ClientError, Downloaded, Fetch, HubClient, Resolved, Sensitive,
+};
 use time::OffsetDateTime;
 
 /// The current time. Policy never reads a clock; use cases take it from here.
@@ -85,6 +87,57 @@ impl HubPort for HubClient {
         events: &[serde_json::Value],
     ) -> Result<AuditAck, ClientError> {
         HubClient::post_audit(self, org, events).await
+    }
+}
+
+/// The registry, as install needs it (HUB_API.md section A). The real one is
+/// [`gatehouse_hub::HubClient`] pointed at the registry URL; digests are checked on its side.
+pub trait RegistryPort: Send + Sync {
+    /// Resolves `reference` (semver, `latest` or `sha256:<hex>`) of `org`'s package `name`.
+    fn resolve(
+        &self,
+        org: &str,
+        name: &str,
+        reference: &str,
+    ) -> impl Future<Output = Result<Resolved, ClientError>> + Send;
+
+    /// The manifest bytes, whose SHA-256 is `digest`.
+    fn manifest(
+        &self,
+        org: &str,
+        digest: &ArtifactDigest,
+    ) -> impl Future<Output = Result<Vec<u8>, ClientError>> + Send;
+
+    /// Streams the bundle into `out`; its SHA-256 is `digest`.
+    fn download_bundle(
+        &self,
+        org: &str,
+        digest: &ArtifactDigest,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> impl Future<Output = Result<Downloaded, ClientError>> + Send;
+}
+
+impl RegistryPort for HubClient {
+    async fn resolve(
+        &self,
+        org: &str,
+        name: &str,
+        reference: &str,
+    ) -> Result<Resolved, ClientError> {
+        HubClient::resolve(self, org, name, reference).await
+    }
+
+    async fn manifest(&self, org: &str, digest: &ArtifactDigest) -> Result<Vec<u8>, ClientError> {
+        HubClient::manifest(self, org, digest).await
+    }
+
+    async fn download_bundle(
+        &self,
+        org: &str,
+        digest: &ArtifactDigest,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> Result<Downloaded, ClientError> {
+        HubClient::download_bundle(self, org, digest, out).await
     }
 }
 

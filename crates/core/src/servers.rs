@@ -132,8 +132,29 @@ pub async fn remove_server<C: Clock, S: SecretStore>(
     event.server = Some(server.name.clone());
     event.version = server.version.clone();
     event.detail = Some(serde_json::json!({ "id": server.id }));
-    let removed = ctx.store.remove_server(id, Some(&event)).await?;
-    Ok(removed)
+    if !ctx.store.remove_server(id, Some(&event)).await? {
+        return Ok(false);
+    }
+    remove_unused_bundle(ctx, &server).await?;
+    Ok(true)
+}
+
+/// Deletes the installed bundle of `server` when no other server uses it any more.
+async fn remove_unused_bundle<C: Clock>(ctx: &Context<C>, server: &Server) -> Result<()> {
+    let Some(digest) = server.bundle_digest.as_deref() else {
+        return Ok(());
+    };
+    let Some(dir) = crate::install::bundle_dir(&ctx.data_dir, digest) else {
+        return Ok(());
+    };
+    if ctx.store.servers_using_bundle(digest).await? > 0 {
+        return Ok(());
+    }
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Io { path: dir, source }),
+    }
 }
 
 /// One row of `gatehouse servers list`: the fields of `shared/CLI.md`.

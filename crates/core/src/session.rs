@@ -10,7 +10,7 @@ use gatehouse_launch::{
     filtered_env, launch_key, run_session,
 };
 use gatehouse_policy::{Mode, Request, Verdict};
-use gatehouse_store::{AuditKind, Server, Store};
+use gatehouse_store::{AuditKind, Server, ServerSource, Store};
 use tokio::sync::mpsc;
 
 use crate::clients::wire::secret_account;
@@ -61,6 +61,14 @@ pub async fn run<C: Clock, S: SecretStore>(
     }
     spec.env = filtered_env(&server.env_names, &from_keyring, env_lookup);
     spec.stderr_log = Some(ctx.server_log(&server.id)?);
+    // An installed server runs in its bundle's folder: its manifest's arguments (`server.js`)
+    // are relative to it.
+    if server.source == ServerSource::Registry {
+        spec.cwd = server
+            .bundle_digest
+            .as_deref()
+            .and_then(|digest| crate::install::bundle_dir(&ctx.data_dir, digest));
+    }
     let mut options = ProxyOptions::new(launch_key(&server.name, server.version.as_deref(), &spec));
     options.warnings = warnings;
     // A server under strict rules is cut when its tools change behind the approval; a

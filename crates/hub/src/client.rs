@@ -151,16 +151,10 @@ impl HubClient {
     }
 
     fn url(&self, org: &str, last: &str) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments
-                .pop_if_empty()
-                .extend(["api", "v1", "orgs", org, last]);
-        }
-        url
+        self.url_of(["api", "v1", "orgs", org, last])
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Response> {
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<Response> {
         let mut request = request.header(USER_AGENT, user_agent());
         if let Some(token) = &self.token {
             let mut value =
@@ -175,24 +169,33 @@ impl HubClient {
     }
 
     /// The body of a 2xx answer, bounded; any other status becomes its typed error.
-    async fn read_ok(&self, mut response: Response) -> Result<Vec<u8>> {
+    async fn read_ok(&self, response: Response) -> Result<Vec<u8>> {
+        self.read_ok_bounded(response, MAX_BODY).await
+    }
+
+    /// [`Self::read_ok`] with a bound of `limit` bytes.
+    pub(crate) async fn read_ok_bounded(
+        &self,
+        mut response: Response,
+        limit: usize,
+    ) -> Result<Vec<u8>> {
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED {
             return Err(ClientError::Unauthorized);
         }
         let too_large =
-            || ClientError::Malformed(format!("the answer is larger than {MAX_BODY} bytes"));
+            || ClientError::Malformed(format!("the answer is larger than {limit} bytes"));
         // A declared length over the bound is refused before reading; a body without one
         // (chunked) is counted as it arrives.
         if response
             .content_length()
-            .is_some_and(|length| length > MAX_BODY as u64)
+            .is_some_and(|length| length > limit as u64)
         {
             return Err(too_large());
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(&e))? {
-            if body.len() + chunk.len() > MAX_BODY {
+            if body.len() + chunk.len() > limit {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);
@@ -200,24 +203,10 @@ impl HubClient {
         if status.is_success() {
             return Ok(body);
         }
-        let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
-        let (code, message) = match parsed {
-            Some(ErrorBody { error, message }) => (error, message),
-            None => (None, None),
-        };
-        Err(ClientError::Http {
-            status: status.as_u16(),
-            code,
-            message: message.unwrap_or_else(|| {
-                status
-                    .canonical_reason()
-                    .unwrap_or("no reason given")
-                    .to_lowercase()
-            }),
-        })
+        Err(error_of(status, &body))
     }
 
-    fn transport(&self, error: &reqwest::Error) -> ClientError {
+    pub(crate) fn transport(&self, error: &reqwest::Error) -> ClientError {
         if error.is_timeout() {
             ClientError::Timeout(self.timeout.as_millis())
         } else if error.is_decode() {
@@ -225,6 +214,41 @@ impl HubClient {
         } else {
             ClientError::Network(chain(error))
         }
+    }
+
+    /// The base URL with `segments` appended (each percent-encoded as one segment).
+    pub(crate) fn url_of<'a>(&self, segments: impl IntoIterator<Item = &'a str>) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+/// The typed error of a non-success `status` with its (bounded) `body`.
+pub(crate) fn error_of(status: StatusCode, body: &[u8]) -> ClientError {
+    if status == StatusCode::UNAUTHORIZED {
+        return ClientError::Unauthorized;
+    }
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    let (code, message) = match parsed {
+        Some(ErrorBody { error, message }) => (error, message),
+        None => (None, None),
+    };
+    ClientError::Http {
+        status: status.as_u16(),
+        code,
+        message: message.unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("no reason given")
+                .to_lowercase()
+        }),
     }
 }
 

@@ -56,4 +56,13 @@ pub enum ClientError {
     /// An answer that is not what HUB_API.md says.
     #[error("the hub's answer is malformed: {0}")]
     Malformed(String),
+    /// A downloaded artifact whose SHA-256 is not the one the registry published for it.
+    #[error(
+        "the downloaded {what} does not match its published digest `{expected}` (it is `{actual}`)"
+    )]
+    DigestMismatch {
+        what: &'static str,
+        expected: String,
+        actual: String,
+    },
 }

@@ -1,5 +1,6 @@
 //! The hub side of Gatehouse: the signed policy bundle of `HUB_API.md` B1 (its envelope,
-//! signature check against pinned keys, and the layers and facts it gives each server).
+//! signature check against pinned keys, and the layers and facts it gives each server), and
+//! the registry of section A (resolve, manifest, streamed bundle, each digest checked).
 //!
 //! Verification and parsing are pure and fast enough for the launch path, which re-checks
 //! the stored bundle's signature on every launch and never touches the network. Only this
@@ -10,6 +11,7 @@ mod client;
 mod envelope;
 mod error;
 mod keys;
+mod registry;
 mod sensitive;
 mod view;
 
@@ -21,5 +23,6 @@ pub use client::{
 pub use envelope::{Envelope, verify_signature};
 pub use error::{ClientError, Error, Result};
 pub use keys::{PinnedKey, TrustedKeys, fingerprint};
+pub use registry::{ArtifactDigest, Downloaded, MAX_BUNDLE, MAX_MANIFEST, Resolved};
 pub use sensitive::Sensitive;
 pub use view::{ServerView, server_view};

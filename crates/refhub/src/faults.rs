@@ -25,6 +25,12 @@ pub enum Target {
     Audit,
     Servers,
     Keys,
+    /// The registry's resolve (section A).
+    Resolve,
+    /// The registry's manifest download.
+    Manifest,
+    /// The registry's bundle download.
+    Bundle,
 }
 
 /// One wrong answer.
@@ -58,16 +64,22 @@ pub enum Fault {
     /// A correctly signed bundle, serial + 1, for another org (`org`, default
     /// `<org>-other`).
     OtherOrg { org: Option<String> },
+    /// `200` with the artifact's bytes changed by one appended byte, so they no longer
+    /// match the digest the resolve answer published (`manifest` and `bundle` only).
+    WrongDigest,
 }
 
 impl Fault {
     /// Whether the fault makes sense for `target`: the ones about bundle contents only for
     /// the bundle.
     fn fits(&self, target: Target) -> bool {
-        matches!(
-            self,
-            Fault::Error { .. } | Fault::Hang { .. } | Fault::Malformed { .. }
-        ) || target == Target::PolicyBundle
+        let artifact = matches!(target, Target::Manifest | Target::Bundle);
+        match self {
+            Fault::Error { .. } | Fault::Hang { .. } | Fault::Malformed { .. } => true,
+            Fault::StallBody { .. } => artifact || target == Target::PolicyBundle,
+            Fault::WrongDigest => artifact,
+            _ => target == Target::PolicyBundle,
+        }
     }
 }
 
@@ -151,11 +163,12 @@ impl FaultRequest {
             ),
             "same_serial" => (Fault::SameSerial, &[]),
             "other_org" => (Fault::OtherOrg { org: self.org }, &["org"]),
+            "wrong_digest" => (Fault::WrongDigest, &[]),
             other => {
                 return Err(format!(
                     "mode `{other}` is not one of error, hang, stall_body, malformed, \
                      malformed_payload, invalid_policy, bad_signature, unknown_key, \
-                     lower_serial, same_serial, other_org"
+                     lower_serial, same_serial, other_org, wrong_digest"
                 ));
             }
         };
@@ -169,8 +182,8 @@ impl FaultRequest {
         }
         if !fault.fits(self.target) {
             return Err(format!(
-                "mode `{}` applies to the policy bundle only",
-                self.mode
+                "mode `{}` does not apply to target `{:?}`",
+                self.mode, self.target
             ));
         }
         Ok(QueuedFault {

@@ -44,6 +44,8 @@ struct Inner {
     state: Mutex<StateDb>,
     current: Mutex<Current>,
     faults: Faults,
+    /// Registry requests per path, so a test can prove a request never came.
+    requests: Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 #[derive(Debug)]
@@ -84,6 +86,7 @@ impl Hub {
                     last_error: None,
                 }),
                 faults: Faults::default(),
+                requests: Mutex::default(),
             }),
         })
     }
@@ -104,6 +107,18 @@ impl Hub {
     /// The fault queue; it is used whether or not the HTTP endpoints for it are served.
     pub fn faults(&self) -> &Faults {
         &self.inner.faults
+    }
+
+    /// Counts one request for `path`.
+    pub fn count_request(&self, path: &str) {
+        *lock(&self.inner.requests)
+            .entry(path.to_owned())
+            .or_insert(0) += 1;
+    }
+
+    /// Registry requests received per path.
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        lock(&self.inner.requests).clone()
     }
 
     /// The current reading, without reading the directory again.

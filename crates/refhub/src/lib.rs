@@ -6,8 +6,14 @@
 //! It owns the org directory's format, its validation, the bundle's serial and signing key,
 //! and its own state file. It must never serve a bundle the app would refuse: every policy
 //! object is validated with the app's own rules (`gatehouse_policy`) and an invalid directory
-//! keeps the last good bundle in force. It does not decide anything about servers, is not
-//! the app's HTTP client (`gatehouse-hub` is), and does not serve the registry (section A).
+//! keeps the last good bundle in force. It does not decide anything about servers and is not
+//! the app's HTTP client (`gatehouse-hub` is). It also serves the registry (section A) from
+//! `<dir>/registry/` (see [`registry`]): `GET /v1/org/{org}/mcps/{name}/resolve?ref=…`,
+//! `GET /v1/org/{org}/artifacts/{digest}/manifest` and `…/bundle`, with the same token and
+//! org checks, fault targets `resolve`, `manifest` and `bundle` (`wrong_digest` appends one
+//! byte to the artifact so it no longer matches its digest; `stall_body` sends half of it
+//! and cuts the connection), and `GET /__requests` (with `--faults`): registry requests per
+//! path.
 //!
 //! # The org directory
 //!
@@ -139,6 +145,7 @@ mod http;
 mod hub;
 mod org_dir;
 mod published;
+pub mod registry;
 mod signer;
 mod state;
 

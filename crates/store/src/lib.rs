@@ -29,6 +29,6 @@ pub use audit::{AuditEvent, AuditKind};
 pub use confirmations::ConfirmationKey;
 pub use error::{Error, Result};
 pub use open::Store;
-pub use servers::{Server, ServerSource};
+pub use servers::{Install, Server, ServerSource};
 pub use snapshots::{NewSnapshot, Snapshot};
 pub use wirings::Wiring;

@@ -74,6 +74,20 @@ pub struct Server {
     pub created_at: OffsetDateTime,
 }
 
+/// What an install from the registry brought with a server (stored beside it, removed
+/// with it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Install {
+    pub manifest_digest: String,
+    pub bundle_digest: String,
+    /// The manifest's `permissions` / `permissions_requested`, as declared (`null` when none).
+    pub permissions: serde_json::Value,
+    /// What the registry stated at install time (origin, certification level, status).
+    /// For display and audit only: decisions take facts from the signed catalog alone.
+    pub registry_facts: serde_json::Value,
+    pub installed_at: OffsetDateTime,
+}
+
 impl Store {
     /// Adds `server`, and `event` (e.g. `server_installed`) in the same transaction.
     ///
@@ -86,6 +100,63 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Adds `server` with what its install from the registry brought, and `event`, in one
+    /// transaction: either all of it is stored or none.
+    pub async fn add_installed_server(
+        &self,
+        server: &Server,
+        install: &Install,
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_server(&mut tx, server).await?;
+        sqlx::query(
+            "INSERT INTO installs \
+             (server_id, manifest_digest, bundle_digest, permissions, registry_facts, installed_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&server.id)
+        .bind(&install.manifest_digest)
+        .bind(&install.bundle_digest)
+        .bind(install.permissions.to_string())
+        .bind(install.registry_facts.to_string())
+        .bind(to_text(install.installed_at)?)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(event) = event {
+            insert_event(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What the install of server `id` brought, if it was installed from the registry.
+    pub async fn install(&self, id: &str) -> Result<Option<Install>> {
+        let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT manifest_digest, bundle_digest, permissions, registry_facts, installed_at \
+             FROM installs WHERE server_id = ?",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|(manifest_digest, bundle_digest, permissions, facts, at)| {
+            let json = |text: &str| {
+                serde_json::from_str(text).map_err(|e| Error::InvalidRow {
+                    table: "installs",
+                    detail: format!("json `{text}`: {e}"),
+                })
+            };
+            Ok(Install {
+                manifest_digest,
+                bundle_digest,
+                permissions: json(&permissions)?,
+                registry_facts: json(&facts)?,
+                installed_at: from_text("installs", &at)?,
+            })
+        })
+        .transpose()
     }
 
     /// Removes server `id` with its remembered confirmations, and records `event` (e.g.

@@ -7,6 +7,7 @@ mod clients;
 mod config;
 mod flags;
 mod hub;
+mod install;
 pub mod policy;
 mod prompt;
 mod run;
@@ -28,6 +29,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Policy(command) => policy::run(command),
         Command::Sync(args) => hub::sync(args.json),
         Command::Status(args) => hub::status(args.json),
+        Command::Install(args) => install::run(args),
         Command::Login(args) => hub::login(args.token),
         Command::Logout => hub::logout(),
     }

@@ -35,3 +35,7 @@ pub(crate) async fn audit_events(State(hub): State<Hub>) -> Result<Response, Api
         .map_err(|e| ApiError::internal(e.chain()))?;
     Ok(Json(json!({"events": events})).into_response())
 }
+
+pub(crate) async fn request_counts(State(hub): State<Hub>) -> Response {
+    Json(json!({"requests": hub.request_counts()})).into_response()
+}

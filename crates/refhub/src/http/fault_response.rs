@@ -84,6 +84,11 @@ pub(crate) async fn render(fault: Fault, hub: &Hub, view: &View) -> Response {
             let other_time = Timestamp(issued.0.saturating_add(1)).to_string();
             faulty(signer.envelope(&payload(body, published.serial, &other_time)))
         }
+        // Only registry artifacts take it (`Fault::fits`); they render it themselves.
+        Fault::WrongDigest => injected(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "injected fault: wrong_digest applies to registry artifacts".to_owned(),
+        ),
         Fault::OtherOrg { org } => {
             let org = org.unwrap_or_else(|| format!("{}-other", view.content.org));
             let mut body: Map<String, Value> = body.clone();
@@ -103,7 +108,7 @@ fn faulty(envelope: Vec<u8>) -> Response {
 
 /// Sends the first half of `body`, waits, then fails the stream, which cuts the connection:
 /// the client sees a 200 whose body never completes.
-fn stalled(body: Vec<u8>, seconds: u64) -> Response {
+pub(crate) fn stalled(body: Vec<u8>, seconds: u64) -> Response {
     let half = body.len() / 2;
     let first = Bytes::from(body).slice(..half);
     let stream =

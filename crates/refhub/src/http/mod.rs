@@ -9,6 +9,7 @@ mod bundle;
 mod error;
 mod fault_response;
 mod keys;
+mod registry;
 mod servers;
 
 use axum::Router;
@@ -33,7 +34,12 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/orgs/{org}/keys", get(keys::keys))
         .route("/api/v1/orgs/{org}/policy-bundle", get(bundle::bundle))
         .route("/api/v1/orgs/{org}/audit", post(audit::audit))
-        .route("/api/v1/orgs/{org}/servers", get(servers::servers));
+        .route("/api/v1/orgs/{org}/servers", get(servers::servers))
+        .route("/v1/org/{org}/mcps/{name}/resolve", get(registry::resolve))
+        .route(
+            "/v1/org/{org}/artifacts/{digest}/{kind}",
+            get(registry::artifact),
+        );
     if hub.config().faults {
         routes = routes
             .route(
@@ -42,7 +48,8 @@ pub fn router(hub: Hub) -> Router {
                     .post(admin::push_fault)
                     .delete(admin::clear_faults),
             )
-            .route("/__audit", get(admin::audit_events));
+            .route("/__audit", get(admin::audit_events))
+            .route("/__requests", get(admin::request_counts));
     }
     routes
         .fallback(error::not_found)
@@ -94,6 +101,30 @@ pub(crate) async fn admit(
         }
         None => Ok(Admitted::Normal(view)),
     }
+}
+
+/// The same checks as [`admit`], giving the queued fault itself rather than its rendering
+/// (registry artifacts render some faults from their own bytes).
+pub(crate) async fn admit_raw(
+    hub: &Hub,
+    org: &str,
+    headers: &HeaderMap,
+    target: Target,
+) -> Result<(View, Option<crate::faults::Fault>), ApiError> {
+    let view = blocking({
+        let hub = hub.clone();
+        move || hub.refresh()
+    })
+    .await?;
+    auth::authorize(headers, &view.tokens)?;
+    if org != view.content.org {
+        return Err(ApiError::unknown_org(org));
+    }
+    let fault = hub.faults().take(target);
+    if let Some(fault) = &fault {
+        eprintln!("refhub: answering {target:?} with the injected fault {fault:?}");
+    }
+    Ok((view, fault))
 }
 
 /// Runs file or database work off the async threads.

@@ -13,6 +13,17 @@ async fn raw(store: &Store) -> SqliteConnection {
     SqliteConnection::connect(&url).await.unwrap()
 }
 
+/// The versions of the migration files (`0003_install.sql` → 3).
+fn migration_versions() -> Vec<i64> {
+    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .map(|entry| {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            name.split('_').next().unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
 async fn table_names(conn: &mut SqliteConnection) -> Vec<String> {
     sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -34,6 +45,7 @@ async fn a_new_file_gets_the_whole_schema() {
             "audit_outbox",
             "client_wirings",
             "confirmations",
+            "installs",
             "servers",
             "settings",
             "snapshots",
@@ -46,7 +58,8 @@ async fn a_new_file_gets_the_whole_schema() {
         .await
         .unwrap();
     assert_eq!(
-        version, 2,
+        version,
+        migration_versions().into_iter().max().unwrap(),
         "user_version records the applied schema for the fast path"
     );
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
@@ -94,7 +107,11 @@ async fn reopening_keeps_data_and_skips_the_migrator() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(applied, 2, "no migration was applied twice");
+    assert_eq!(
+        applied,
+        migration_versions().len() as i64,
+        "no migration was applied twice"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +151,10 @@ async fn a_database_from_a_newer_gatehouse_is_refused() {
     match Store::open(&path).await {
         Err(Error::SchemaTooNew {
             found, supported, ..
-        }) => assert_eq!((found, supported), (99, 2)),
+        }) => assert_eq!(
+            (found, supported),
+            (99, migration_versions().into_iter().max().unwrap())
+        ),
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }

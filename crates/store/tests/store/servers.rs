@@ -122,3 +122,50 @@ async fn bundle_users_are_counted() {
     store.remove_server("a", None).await.unwrap();
     assert_eq!(store.servers_using_bundle("sha256:1").await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn an_install_is_stored_with_its_server_and_removed_with_it() {
+    let (_dir, store) = new_store().await;
+    let mut installed = server("@acme/tool");
+    installed.source = ServerSource::Registry;
+    installed.bundle_digest = Some("sha256:bb".into());
+    let install = gatehouse_store::Install {
+        manifest_digest: "sha256:mm".into(),
+        bundle_digest: "sha256:bb".into(),
+        permissions: serde_json::json!({"network": ["api.acme.test"]}),
+        registry_facts: serde_json::json!({"origin": "verified", "certification_level": 2}),
+        installed_at: T0,
+    };
+    store
+        .add_installed_server(
+            &installed,
+            &install,
+            Some(&event(AuditKind::ServerInstalled, T0)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.install("@acme/tool").await.unwrap(),
+        Some(install.clone())
+    );
+    assert_eq!(store.servers_using_bundle("sha256:bb").await.unwrap(), 1);
+
+    // A second install under the same id stores nothing: neither row nor event.
+    let again = store
+        .add_installed_server(
+            &installed,
+            &install,
+            Some(&event(AuditKind::ServerInstalled, T0)),
+        )
+        .await;
+    assert!(matches!(again, Err(Error::DuplicateServer(_))), "{again:?}");
+    assert_eq!(store.audit(None, 10).await.unwrap().len(), 1);
+
+    assert!(store.remove_server("@acme/tool", None).await.unwrap());
+    assert_eq!(
+        store.install("@acme/tool").await.unwrap(),
+        None,
+        "the install row goes with its server"
+    );
+    assert_eq!(store.servers_using_bundle("sha256:bb").await.unwrap(), 0);
+}

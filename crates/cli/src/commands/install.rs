@@ -1,0 +1,97 @@
+//! `gatehouse install <name>[@ref] [--client C]...`: install from the organization's
+//! registry and register. Exit 0 installed; 1 failed (nothing left behind); 4 refused by
+//! policy or by the version's status, before anything was downloaded.
+
+use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
+use gatehouse_core::install::{self, InstallOutcome, InstallRequest};
+use gatehouse_core::keyring::OsKeyring;
+use gatehouse_core::token::{self, TOKEN_VARIABLE};
+use gatehouse_core::{Context, Error};
+use gatehouse_policy::{Verdict, level_name};
+
+use super::policy::explain::print;
+use super::{fail, runtime};
+use crate::cli::InstallArgs;
+use crate::exit::Exit;
+
+pub fn run(args: InstallArgs) -> Exit {
+    if !args.clients.is_empty() {
+        eprintln!(
+            "gatehouse: `--client` is not available in this build yet; install without it and \
+             add the server to the client app by hand (`gatehouse run <id>`)"
+        );
+        return Exit::Usage;
+    }
+    runtime::with_context(|ctx| async move {
+        let registry = match registry(&ctx).await {
+            Ok(registry) => registry,
+            Err(error) => return fail(&error),
+        };
+        let request = InstallRequest {
+            package: args.package.clone(),
+        };
+        match install::install(&ctx, &registry, &request).await {
+            Ok(InstallOutcome::Installed(installed)) => {
+                let facts = &installed.facts;
+                let level = facts.cert_level.map_or_else(
+                    || "certification unknown".to_owned(),
+                    |level| format!("level {level} {}", level_name(level)),
+                );
+                let score = facts
+                    .score
+                    .map_or_else(|| "score unknown".to_owned(), |s| format!("score {s}"));
+                let server = &installed.server;
+                print(&format!(
+                    "Installed `{}` {} ({}, {level}, {score}).",
+                    server.id,
+                    server.version.as_deref().unwrap_or("?"),
+                    facts.origin.name(),
+                ));
+                print(&format!("Files: {}", installed.bundle_dir.display()));
+                print(&format!(
+                    "Client apps start it with: gatehouse run {}",
+                    server.id
+                ));
+                if installed.verdict == Verdict::Warn {
+                    eprintln!(
+                        "gatehouse: policy asks for confirmation before its first run because:"
+                    );
+                    for warning in &installed.warnings {
+                        eprintln!("  - {warning}");
+                    }
+                }
+                Exit::Ok
+            }
+            Ok(InstallOutcome::Blocked { message }) => {
+                eprintln!("{message}");
+                Exit::Blocked
+            }
+            Err(error) => {
+                eprintln!(
+                    "gatehouse: install of `{}` failed, nothing was installed: {error}",
+                    args.package
+                );
+                match error.exit_code() {
+                    // Usage and policy problems keep their own codes; anything else failed.
+                    code @ (2 | 3 | 5) => Exit::Code(code),
+                    _ => Exit::Failure,
+                }
+            }
+        }
+    })
+}
+
+/// The client for the configured registry with the hub token in force.
+async fn registry(ctx: &Context) -> Result<gatehouse_core::HubClient, Error> {
+    let settings = ctx.hub_settings().await?;
+    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
+    let token = match token::resolve(std::env::var(TOKEN_VARIABLE).ok(), &settings, &OsKeyring) {
+        Ok(token) => token,
+        Err(error @ Error::Keyring(_)) => {
+            eprintln!("gatehouse: {error}; asking the registry without a token");
+            None
+        }
+        Err(error) => return Err(error),
+    };
+    connect::registry_client(&settings, token, timeout)
+}
