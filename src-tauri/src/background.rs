@@ -86,6 +86,30 @@ pub async fn sync_once<R: Runtime>(
     outcome.map(Some)
 }
 
+/// Watches the client apps' config files: an entry another tool adds is recorded and the
+/// person is offered to route it through Gatehouse (DESIGN.md, client apps). The watcher
+/// has its own connection to the store, as every Gatehouse process does.
+pub fn watch_client_configs<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let ctx = match gatehouse_core::Context::from_process().await {
+            Ok(ctx) => ctx,
+            Err(error) => {
+                eprintln!("gatehouse: cannot watch client app settings: {error}");
+                return;
+            }
+        };
+        let notifier = std::sync::Arc::new(AppNotifier::new(app.clone()));
+        let env = gatehouse_core::clients::ClientsEnv::from_process();
+        match gatehouse_core::clients_watch::watch_clients(std::sync::Arc::new(ctx), notifier, &env)
+        {
+            // Watching lasts as long as the app: the handle stops it when dropped.
+            Ok(_watch) => std::future::pending::<()>().await,
+            Err(error) => eprintln!("gatehouse: cannot watch client app settings: {error}"),
+        }
+    });
+}
+
 /// Re-reads the status and the servers, and updates the tray and the UI.
 pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();

@@ -54,6 +54,7 @@ pub fn run() -> ExitCode {
             tray::install(app.handle())?;
             confirm_window::start(app.handle());
             background::start(app.handle());
+            background::watch_client_configs(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -217,7 +217,7 @@ pub fn rule_lines(policy: &EffectivePolicy) -> Vec<RuleLine> {
         ));
         // The deny list is a union of every layer's entries; it has no single author.
         if let Some(last) = lines.last_mut() {
-            last.set_by = "every layer that lists some".to_owned();
+            last.set_by = "each layer that lists one".to_owned();
         }
     }
     let cert = policy.cert_mode();

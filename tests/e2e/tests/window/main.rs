@@ -9,6 +9,7 @@
 )]
 
 mod driver;
+mod flows;
 
 use std::time::Duration;
 
