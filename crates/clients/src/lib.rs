@@ -9,6 +9,7 @@
 //! was. A file that does not parse is never edited. The crate decides nothing about policy,
 //! stores nothing and touches no keyring: `gatehouse-core` does that with what it returns.
 
+pub mod add;
 pub mod apps;
 pub mod edit;
 mod error;

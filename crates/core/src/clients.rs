@@ -2,6 +2,7 @@
 //! whether each runs through Gatehouse (`gatehouse clients list`). Wiring and unwiring are
 //! in [`wire`]; watching the files for entries added later is in [`crate::clients_watch`].
 
+pub mod add;
 pub mod wire;
 
 use std::path::{Path, PathBuf};

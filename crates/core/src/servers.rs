@@ -123,6 +123,13 @@ pub async fn remove_server<C: Clock, S: SecretStore>(
             reason: error.clone(),
         });
     }
+    // Entries added for it (`install --client`) go too: no app is left calling it.
+    crate::clients::add::remove_from_clients(ctx, &crate::clients::ClientsEnv::from_process(), id)
+        .await
+        .map_err(|error| Error::StillWired {
+            id: id.to_owned(),
+            reason: error.to_string(),
+        })?;
     ctx.store.remove_setting(&tools_key(id)).await?;
     // Unwiring its last entry already removed a server that came from a client app.
     let Some(server) = ctx.store.server(id).await? else {

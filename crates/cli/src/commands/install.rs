@@ -6,7 +6,7 @@ use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
 use gatehouse_core::install::{self, InstallOutcome, InstallRequest};
 use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::token::{self, TOKEN_VARIABLE};
-use gatehouse_core::{Context, Error};
+use gatehouse_core::{ClientApp, Context, Error};
 use gatehouse_policy::{Verdict, level_name};
 
 use super::policy::explain::print;
@@ -15,12 +15,19 @@ use crate::cli::InstallArgs;
 use crate::exit::Exit;
 
 pub fn run(args: InstallArgs) -> Exit {
-    if !args.clients.is_empty() {
-        eprintln!(
-            "gatehouse: `--client` is not available in this build yet; install without it and \
-             add the server to the client app by hand (`gatehouse run <id>`)"
-        );
-        return Exit::Usage;
+    // Checked before anything is fetched: a typo must not cost a download.
+    let mut apps = Vec::new();
+    for name in &args.clients {
+        match ClientApp::from_name(name) {
+            Some(app) => apps.push(app),
+            None => {
+                eprintln!(
+                    "gatehouse: `{name}` is not a client app; use claude-desktop, claude-code, \
+                     cursor, vscode, windsurf, zed or cline"
+                );
+                return Exit::Usage;
+            }
+        }
     }
     runtime::with_context(|ctx| async move {
         let registry = match registry(&ctx).await {
@@ -52,6 +59,11 @@ pub fn run(args: InstallArgs) -> Exit {
                     "Client apps start it with: gatehouse run {}",
                     server.id
                 ));
+                if !apps.is_empty()
+                    && let Err(exit) = add_to_apps(&ctx, &apps, &server.id).await
+                {
+                    return exit;
+                }
                 if installed.verdict == Verdict::Warn {
                     eprintln!(
                         "gatehouse: policy asks for confirmation before its first run because:"
@@ -79,6 +91,41 @@ pub fn run(args: InstallArgs) -> Exit {
             }
         }
     })
+}
+
+/// Gives each app an entry that runs the new server through `gatehouse run`. When one
+/// cannot be changed safely, the install is undone (entries already added go with it), so
+/// a failed command leaves nothing behind.
+async fn add_to_apps(ctx: &Context, apps: &[ClientApp], id: &str) -> Result<(), Exit> {
+    let gatehouse = match std::env::current_exe().and_then(|p| p.canonicalize()) {
+        Ok(path) => path.display().to_string(),
+        Err(error) => {
+            eprintln!("gatehouse: cannot tell where this program is installed: {error}");
+            return Err(undo(ctx, id).await);
+        }
+    };
+    let env = gatehouse_core::clients::ClientsEnv::from_process();
+    match gatehouse_core::clients::add::add_to_clients(ctx, &env, &gatehouse, apps, id).await {
+        Ok(changed) => {
+            for (app, path) in changed {
+                print(&format!("Added to {}: {}", app.label(), path.display()));
+            }
+            Ok(())
+        }
+        Err(error) => {
+            eprintln!(
+                "gatehouse: could not add `{id}` to the client apps, so it was not installed: {error}"
+            );
+            Err(undo(ctx, id).await)
+        }
+    }
+}
+
+async fn undo(ctx: &Context, id: &str) -> Exit {
+    if let Err(error) = gatehouse_core::servers::remove_server(ctx, &OsKeyring, id).await {
+        eprintln!("gatehouse: undoing the install of `{id}` failed too: {error}");
+    }
+    Exit::Failure
 }
 
 /// The client for the configured registry with the hub token in force.

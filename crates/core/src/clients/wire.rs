@@ -345,7 +345,7 @@ fn launch_digest(
 
 /// `<data>/backups/<client>/<hash of the path>-<file name>`: one backup per file, kept
 /// from before the first change.
-fn backup_path<C: Clock>(ctx: &Context<C>, app: ClientApp, path: &Path) -> PathBuf {
+pub(crate) fn backup_path<C: Clock>(ctx: &Context<C>, app: ClientApp, path: &Path) -> PathBuf {
     let hash = hex::encode(Sha256::digest(path.to_string_lossy().as_bytes()));
     let name = path
         .file_name()

@@ -279,3 +279,77 @@ fn a_policy_blocked_package_is_refused_before_any_download() {
         "no manifest or bundle request reached the hub"
     );
 }
+
+#[test]
+fn install_with_clients_adds_routed_entries_and_remove_takes_them_out() {
+    let hub = RefHub::start();
+    let sandbox = hub.sandbox();
+    let synced = sandbox
+        .gatehouse(&["sync"])
+        .env("GATEHOUSE_HUB_TOKEN", hub::TOKEN)
+        .output()
+        .unwrap();
+    assert!(synced.status.success(), "{synced:?}");
+    // VS Code already has a settings file of its own (JSONC); Cursor has none yet.
+    let home = sandbox.path().join("home");
+    let vscode = home.join(".config/Code/User/mcp.json");
+    std::fs::create_dir_all(vscode.parent().unwrap()).unwrap();
+    let original = "{\n  // my servers\n  \"servers\": {\n    \"docs\": {\"type\": \"http\", \"url\": \"https://docs.example/mcp\"},\n  },\n}\n";
+    std::fs::write(&vscode, original).unwrap();
+
+    let refused = sandbox
+        .gatehouse(&["install", EXAMPLE, "--client", "notepad"])
+        .env("GATEHOUSE_HUB_TOKEN", hub::TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "an unknown app is a usage error"
+    );
+    assert_eq!(
+        hub.artifact_requests(),
+        0,
+        "checked before anything is fetched"
+    );
+
+    let output = sandbox
+        .gatehouse(&[
+            "install", EXAMPLE, "--client", "vscode", "--client", "cursor",
+        ])
+        .env("GATEHOUSE_HUB_TOKEN", hub::TOKEN)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let gatehouse = gatehouse_e2e::binary("gatehouse").canonicalize().unwrap();
+    let cursor = home.join(".cursor/mcp.json");
+    let created: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
+    assert_eq!(
+        created["mcpServers"][EXAMPLE],
+        serde_json::json!({"command": gatehouse.to_str().unwrap(), "args": ["run", EXAMPLE]}),
+        "Cursor gets a file with the routed entry"
+    );
+    let edited = std::fs::read_to_string(&vscode).unwrap();
+    assert!(
+        edited.starts_with("{\n  // my servers\n  \"servers\": {\n    \"docs\": {\"type\": \"http\", \"url\": \"https://docs.example/mcp\"},\n"),
+        "the rest of the VS Code file is untouched: {edited}"
+    );
+    let (_, listed, _) = sandbox.run(&["clients", "list", "--json"]);
+    assert!(
+        listed.matches(&format!("\"{EXAMPLE}\"")).count() >= 2,
+        "both apps list the routed entry: {listed}"
+    );
+
+    let (code, _, err) = sandbox.run(&["servers", "remove", EXAMPLE]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&vscode).unwrap(),
+        original,
+        "removing the server takes its entry out and gives back the file as it was"
+    );
+    let after: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
+    assert_eq!(after["mcpServers"], serde_json::json!({}));
+    assert_nothing_left(&sandbox, "after remove");
+}
