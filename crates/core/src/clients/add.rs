@@ -52,7 +52,8 @@ pub async fn add_to_clients<C: Clock>(
 }
 
 /// Removes every entry that runs `gatehouse run <id>` from the client apps' files, for a
-/// server that is being removed. Files that cannot be changed safely are reported.
+/// server that is being removed. A file with such an entry that cannot be changed safely is
+/// reported.
 pub async fn remove_from_clients<C: Clock>(
     ctx: &Context<C>,
     env: &ClientsEnv,
@@ -60,7 +61,9 @@ pub async fn remove_from_clients<C: Clock>(
 ) -> Result<usize> {
     let mut removed = 0;
     for (app, path) in env.files(&[]) {
-        let Some(file) = read_config(app, &path)? else {
+        // A file that does not parse holds no entry we could find or take out; wired entries
+        // in it are reported by unwiring, which runs first.
+        let Ok(Some(file)) = read_config(app, &path) else {
             continue;
         };
         let mut text = file.text.clone();
