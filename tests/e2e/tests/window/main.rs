@@ -50,6 +50,14 @@ async fn main_window_shows_app_details_from_rust() {
         .click()
         .await
         .unwrap();
+    // Wait for the settings themselves: the About card moves down when they arrive, and a
+    // click aimed before that would land beside the button.
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#setting-hub_url"))
+        .await
+        .expect("the settings load");
     client
         .wait()
         .at_most(Duration::from_secs(10))
