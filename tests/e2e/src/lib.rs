@@ -11,6 +11,12 @@
 
 use std::path::{Path, PathBuf};
 
+mod dunst;
+mod refhub;
+
+pub use dunst::notifications_about;
+pub use refhub::{RunningHub, copy_dir, http};
+
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -186,70 +192,5 @@ impl Sandbox {
 impl Default for Sandbox {
     fn default() -> Self {
         Sandbox::new()
-    }
-}
-
-/// The reference hub binary serving one org directory on a free loopback port.
-#[derive(Debug)]
-pub struct RunningHub {
-    child: std::process::Child,
-    /// `http://127.0.0.1:<port>`.
-    pub url: String,
-    /// `key_id:base64`, as `config set hub-key` takes it.
-    pub key: String,
-}
-
-impl RunningHub {
-    /// Starts `gatehouse-refhub --dir <org_dir>` (build it first: `cargo build --bins`).
-    pub fn start(org_dir: &Path) -> RunningHub {
-        use std::io::BufRead as _;
-        let mut child = std::process::Command::new(binary("gatehouse-refhub"))
-            .args(["--dir", org_dir.to_str().unwrap_or_default()])
-            .args(["--listen", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("gatehouse-refhub runs (cargo build --bins): {e}"));
-        let stdout = child
-            .stdout
-            .take()
-            .unwrap_or_else(|| panic!("piped stdout"));
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let (mut url, mut key) = (None, None);
-        for line in lines.by_ref().take(6) {
-            let line = line.unwrap_or_default();
-            if let Some(rest) = line.strip_prefix("listening on ") {
-                url = Some(rest.to_owned());
-            } else if let Some(rest) = line.strip_prefix("hub-key: ") {
-                key = Some(rest.to_owned());
-            }
-            if url.is_some() && key.is_some() {
-                break;
-            }
-        }
-        std::thread::spawn(move || lines.for_each(drop));
-        match (url, key) {
-            (Some(url), Some(key)) => RunningHub { child, url, key },
-            _ => panic!("gatehouse-refhub did not print its url and key"),
-        }
-    }
-
-    /// Points `sandbox` at this hub for `org`, with its key pinned.
-    pub fn follow(&self, sandbox: &Sandbox, org: &str) {
-        for (name, value) in [
-            ("hub-url", self.url.as_str()),
-            ("organization", org),
-            ("hub-key", self.key.as_str()),
-        ] {
-            let (code, _, err) = sandbox.run(&["config", "set", name, value]);
-            assert_eq!(code, 0, "config set {name}: {err}");
-        }
-    }
-}
-
-impl Drop for RunningHub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

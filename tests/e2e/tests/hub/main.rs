@@ -18,12 +18,11 @@ mod faults;
 mod keyring;
 mod sync;
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Stdio;
 
-use gatehouse_e2e::{Sandbox, binary, workspace_root};
+pub use gatehouse_e2e::http;
+use gatehouse_e2e::{RunningHub, Sandbox, copy_dir, workspace_root};
 use serde_json::Value;
 
 pub const ORG: &str = "acme-corp";
@@ -34,17 +33,11 @@ pub const SERVER: &str = "@acme-corp/database-connector";
 /// A running `gatehouse-refhub` over a temporary copy of the midsize example.
 #[derive(Debug)]
 pub struct RefHub {
+    // Declared first so the hub stops before its directory is removed.
+    hub: RunningHub,
     dir: tempfile::TempDir,
-    child: Child,
     pub url: String,
     pub key: String,
-}
-
-impl Drop for RefHub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl RefHub {
@@ -54,12 +47,12 @@ impl RefHub {
             &workspace_root().join("examples/hub/midsize"),
             &dir.path().join("org"),
         );
-        let (child, url, key) = launch(dir.path());
+        let hub = RunningHub::start_with(&dir.path().join("org"), true);
         RefHub {
+            url: hub.url.clone(),
+            key: hub.key.clone(),
+            hub,
             dir,
-            child,
-            url,
-            key,
         }
     }
 
@@ -69,18 +62,18 @@ impl RefHub {
 
     /// Stops the hub (the device is now offline).
     pub fn stop(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        self.hub.stop();
     }
 
     /// Starts it again on the same directory, key and state; the port is a new one.
     pub fn restart(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let (child, url, key) = launch(self.dir.path());
-        assert_eq!(key, self.key, "the restarted hub signs with the same key");
-        self.child = child;
-        self.url = url;
+        self.hub.stop();
+        self.hub = RunningHub::start_with(&self.org_dir(), true);
+        assert_eq!(
+            self.hub.key, self.key,
+            "the restarted hub signs with the same key"
+        );
+        self.url = self.hub.url.clone();
     }
 
     /// Queues a fault (`POST /__faults`).
@@ -116,80 +109,6 @@ impl RefHub {
         let (code, _, err) = sandbox.run(&["config", "set", "hub-url", &self.url]);
         assert_eq!(code, 0, "{err}");
     }
-}
-
-fn launch(root: &Path) -> (Child, String, String) {
-    let mut child = Command::new(binary("gatehouse-refhub"))
-        .args(["--dir", root.join("org").to_str().unwrap()])
-        .args(["--listen", "127.0.0.1:0", "--faults"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("gatehouse-refhub runs (cargo build --workspace --bins)");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut url = None;
-    let mut key = None;
-    for line in lines.by_ref().take(6) {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("listening on ") {
-            url = Some(rest.to_owned());
-        } else if let Some(rest) = line.strip_prefix("hub-key: ") {
-            key = Some(rest.to_owned());
-        }
-        if url.is_some() && key.is_some() {
-            break;
-        }
-    }
-    // Keep reading stdout so the hub never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, url.unwrap(), key.unwrap())
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// A minimal HTTP/1.1 request to the hub's test-control routes: (status, body).
-pub fn http(base: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-    let address = base.strip_prefix("http://").unwrap();
-    let mut stream = TcpStream::connect(address).unwrap();
-    let body = body.unwrap_or("");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap();
-    let (head, rest) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    // The control routes answer small JSON, chunked or not; take the JSON part.
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        rest.lines()
-            .filter(|line| line.starts_with('{') || line.starts_with('['))
-            .collect::<String>()
-    } else {
-        rest.to_owned()
-    };
-    (status, body)
 }
 
 /// `gatehouse <args>` in `sandbox` with the hub token (and a short timeout) in the

@@ -9,8 +9,6 @@
     reason = "tests"
 )]
 
-use std::process::Command;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signer, SigningKey};
@@ -90,43 +88,9 @@ fn verdict(sandbox: &Sandbox) -> String {
     list[0]["verdict"].as_str().unwrap().to_owned()
 }
 
-fn dunstctl(args: &[&str]) -> String {
-    let output = Command::new("dunstctl").args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "dunstctl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The summaries (titles) of the notifications dunst received that mention `name`, once
-/// there are `expected` of them or after two seconds: the shown ones are closed first so
-/// that every one is in the history, and a queued one may take a moment to be shown.
+/// The notifications about `name` dunst received (waiting up to two seconds for `expected`).
 fn received(name: &str, expected: usize) -> Vec<String> {
-    let mut titles = Vec::new();
-    for _ in 0..20 {
-        titles = history(name);
-        if titles.len() >= expected {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    titles
-}
-
-fn history(name: &str) -> Vec<String> {
-    dunstctl(&["close-all"]);
-    let history: Value = serde_json::from_str(&dunstctl(&["history"])).unwrap();
-    history["data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|group| group.as_array().into_iter().flatten())
-        .filter_map(|entry| entry["summary"]["data"].as_str())
-        .filter(|summary| summary.contains(name))
-        .map(str::to_owned)
-        .collect()
+    gatehouse_e2e::notifications_about(name, expected, std::time::Duration::from_secs(2))
 }
 
 fn dropped(sandbox: &Sandbox) -> Vec<Value> {

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use gatehouse_e2e::{RunningHub, Sandbox, desktop_available, workspace_root};
+use gatehouse_e2e::{RunningHub, Sandbox, desktop_available, notifications_about, workspace_root};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::driver;
@@ -143,34 +143,6 @@ async fn switch_to_new_window(client: &Client, main: &fantoccini::wd::WindowHand
     panic!("no confirmation window opened within 30 s");
 }
 
-fn notifications_about(name: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for _ in 0..25 {
-        let _ = std::process::Command::new("dunstctl")
-            .arg("close-all")
-            .status();
-        let output = std::process::Command::new("dunstctl")
-            .arg("history")
-            .output()
-            .unwrap();
-        let history: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
-        found = history["data"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|group| group.as_array().into_iter().flatten())
-            .filter_map(|entry| entry["summary"]["data"].as_str())
-            .filter(|summary| summary.contains(name))
-            .map(str::to_owned)
-            .collect();
-        if !found.is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    found
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() {
     if !desktop_available(&["tauri-driver", "WebKitWebDriver", "dunstctl"]) {
@@ -291,7 +263,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     click(client, "#sync-now").await;
     wait_for_text(client, "#sync-result", "serial 2").await;
     wait_for_text(client, &row("meh", ".badge-verdict"), "Blocked").await;
-    let told = notifications_about(&format!("{prefix}/meh"));
+    let told = notifications_about(&format!("{prefix}/meh"), 1, Duration::from_secs(5));
     assert_eq!(
         told.len(),
         1,

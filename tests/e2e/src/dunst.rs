@@ -1,0 +1,47 @@
+//! What the notification daemon (dunst, under `make test`) received.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn dunstctl(args: &[&str]) -> String {
+    let output = Command::new("dunstctl")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("dunstctl runs: {e}"));
+    assert!(
+        output.status.success(),
+        "dunstctl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The summaries (titles) of the notifications dunst received that mention `name`, once
+/// there are `expected` of them or after `within`: the shown ones are closed first so that
+/// every one is in the history, and a queued one may take a moment to be shown.
+pub fn notifications_about(name: &str, expected: usize, within: Duration) -> Vec<String> {
+    let deadline = Instant::now() + within;
+    loop {
+        let titles = history(name);
+        if titles.len() >= expected || Instant::now() >= deadline {
+            return titles;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn history(name: &str) -> Vec<String> {
+    dunstctl(&["close-all"]);
+    let text = dunstctl(&["history"]);
+    let history: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("dunstctl history is JSON: {e}: {text}"));
+    history["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|group| group.as_array().into_iter().flatten())
+        .filter_map(|entry| entry["summary"]["data"].as_str())
+        .filter(|summary| summary.contains(name))
+        .map(str::to_owned)
+        .collect()
+}
