@@ -64,11 +64,7 @@ pub async fn configured_client<C: crate::ports::Clock>(
     timeout: Duration,
 ) -> Result<gatehouse_hub::HubClient> {
     let settings = ctx.hub_settings().await?;
-    let token = match crate::token::resolve(env_token, &settings, secrets) {
-        Ok(token) => token,
-        Err(crate::Error::Keyring(_)) => None,
-        Err(error) => return Err(error),
-    };
+    let (token, _keyring_problem) = crate::token::resolve_or_none(env_token, &settings, secrets)?;
     hub_client(&settings, token, timeout)
 }
 

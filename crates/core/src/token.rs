@@ -39,6 +39,21 @@ pub fn resolve(
     secrets.get(&account(settings)?)
 }
 
+/// [`resolve`], where a keyring that cannot be read means no token rather than an error:
+/// the hub then answers 401 if it needs one, which asks the person to sign in. The
+/// keyring's problem is returned beside it, for the caller to mention.
+pub fn resolve_or_none(
+    env_token: Option<String>,
+    settings: &HubSettings,
+    secrets: &impl SecretStore,
+) -> Result<(Option<Sensitive<String>>, Option<Error>)> {
+    match resolve(env_token, settings, secrets) {
+        Ok(token) => Ok((token, None)),
+        Err(problem @ Error::Keyring(_)) => Ok((None, Some(problem))),
+        Err(error) => Err(error),
+    }
+}
+
 /// `host` or `host:port` of a URL, without parsing more than needed for that.
 fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);

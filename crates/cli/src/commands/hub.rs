@@ -85,14 +85,11 @@ fn report(outcome: &SyncOutcome, json: bool) {
 async fn client(ctx: &Context) -> Result<gatehouse_core::HubClient, Error> {
     let settings = ctx.hub_settings().await?;
     let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-    let token = match token::resolve(std::env::var(TOKEN_VARIABLE).ok(), &settings, &OsKeyring) {
-        Ok(token) => token,
-        Err(error @ Error::Keyring(_)) => {
-            eprintln!("gatehouse: {error}; asking the hub without a token");
-            None
-        }
-        Err(error) => return Err(error),
-    };
+    let (token, keyring_problem) =
+        token::resolve_or_none(std::env::var(TOKEN_VARIABLE).ok(), &settings, &OsKeyring)?;
+    if let Some(problem) = keyring_problem {
+        eprintln!("gatehouse: {problem}; asking the hub without a token");
+    }
     connect::hub_client(&settings, token, timeout)
 }
 

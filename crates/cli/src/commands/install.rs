@@ -132,13 +132,10 @@ async fn undo(ctx: &Context, id: &str) -> Exit {
 async fn registry(ctx: &Context) -> Result<gatehouse_core::HubClient, Error> {
     let settings = ctx.hub_settings().await?;
     let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-    let token = match token::resolve(std::env::var(TOKEN_VARIABLE).ok(), &settings, &OsKeyring) {
-        Ok(token) => token,
-        Err(error @ Error::Keyring(_)) => {
-            eprintln!("gatehouse: {error}; asking the registry without a token");
-            None
-        }
-        Err(error) => return Err(error),
-    };
+    let (token, keyring_problem) =
+        token::resolve_or_none(std::env::var(TOKEN_VARIABLE).ok(), &settings, &OsKeyring)?;
+    if let Some(problem) = keyring_problem {
+        eprintln!("gatehouse: {problem}; asking the registry without a token");
+    }
     connect::registry_client(&settings, token, timeout)
 }
