@@ -214,8 +214,11 @@ pub struct LastTools {
     pub at: String,
 }
 
+/// The settings keys holding each server's last tools: this prefix and the server id.
+const TOOLS_PREFIX: &str = "last_tools/";
+
 fn tools_key(id: &str) -> String {
-    format!("last_tools/{id}")
+    format!("{TOOLS_PREFIX}{id}")
 }
 
 /// Remembers the tools server `id` listed (the launcher reports them as it proxies).
@@ -237,15 +240,6 @@ pub async fn record_tools<C: Clock>(
     Ok(())
 }
 
-/// The tools server `id` listed at its last run, if it ran.
-pub async fn last_tools<C: Clock>(ctx: &Context<C>, id: &str) -> Result<Option<LastTools>> {
-    Ok(ctx
-        .store
-        .setting(&tools_key(id))
-        .await?
-        .and_then(|text| serde_json::from_str(&text).ok()))
-}
-
 /// Every registered server with its facts and its verdict under the policy in force now.
 pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>> {
     let sources = PolicySources::load(
@@ -262,15 +256,24 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
         ..Request::default()
     };
     let mut evaluator = Evaluator::new(&sources);
-    let servers = ctx.store.servers().await?;
-    let mut tools = Vec::with_capacity(servers.len());
-    for server in &servers {
-        tools.push(last_tools(ctx, &server.id).await?.unwrap_or_default());
-    }
-    let views = servers
+    // One query for every server's tools rather than one per server.
+    let mut seen: std::collections::HashMap<String, LastTools> = ctx
+        .store
+        .settings_with_prefix(TOOLS_PREFIX)
+        .await?
         .into_iter()
-        .zip(tools)
-        .map(|(server, tools)| {
+        .filter_map(|(key, text)| {
+            let id = key.strip_prefix(TOOLS_PREFIX)?.to_owned();
+            Some((id, serde_json::from_str(&text).ok()?))
+        })
+        .collect();
+    let views = ctx
+        .store
+        .servers()
+        .await?
+        .into_iter()
+        .map(|server| {
+            let tools = seen.remove(&server.id).unwrap_or_default();
             let evaluation =
                 evaluator.evaluate(&server.name, server.version.as_deref(), &request)?;
             let facts = &evaluation.facts;

@@ -19,6 +19,17 @@ impl Store {
         )
     }
 
+    /// Every setting whose key starts with `prefix`, as (key, value), in key order: one query
+    /// for a family of keys such as one per server.
+    pub async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+        )
+        .bind(prefix)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Sets `key` to `value`, replacing any earlier value.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         sqlx::query(

@@ -56,3 +56,36 @@ async fn handles_racing_for_a_device_id_agree() {
     }
     assert!(ids.windows(2).all(|w| w[0] == w[1]), "one winner: {ids:?}");
 }
+
+#[tokio::test]
+async fn a_prefix_finds_exactly_its_family_of_keys() {
+    let (_dir, store) = new_store().await;
+    for (key, value) in [
+        ("last_tools/b", "2"),
+        ("last_tools/a", "1"),
+        ("last_tools", "not in the family"),
+        ("last_toolsX", "nor this"),
+        ("org", "acme"),
+        ("last_tools_%/x", "% is not a wildcard"),
+    ] {
+        store.set_setting(key, value).await.unwrap();
+    }
+    let found = store.settings_with_prefix("last_tools/").await.unwrap();
+    assert_eq!(
+        found,
+        vec![
+            ("last_tools/a".to_owned(), "1".to_owned()),
+            ("last_tools/b".to_owned(), "2".to_owned()),
+        ],
+        "only keys starting with the prefix, in key order"
+    );
+    assert_eq!(
+        store
+            .settings_with_prefix("last_tools_%")
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the prefix is matched literally"
+    );
+}
