@@ -84,9 +84,8 @@ pub async fn probe(launcher: &Path, id: &str) -> Result<ProbeOutcome> {
 }
 
 async fn talk(child: &mut Child) -> Result<ProbeOutcome> {
-    let closed = || Error::Probe("the launcher ended before the server answered".to_owned());
-    let mut stdin = child.stdin.take().ok_or_else(closed)?;
-    let stdout = child.stdout.take().ok_or_else(closed)?;
+    let mut stdin = child.stdin.take().ok_or_else(ended)?;
+    let stdout = child.stdout.take().ok_or_else(ended)?;
     let mut lines = BufReader::new(stdout).lines();
     send(
         &mut stdin,
@@ -142,13 +141,16 @@ async fn talk(child: &mut Child) -> Result<ProbeOutcome> {
     Ok(ProbeOutcome { server_name, tools })
 }
 
+/// The launcher closed its pipes before the exchange finished (it refused, or the server
+/// died); its stderr, read afterwards, usually says why.
+fn ended() -> Error {
+    Error::Probe("the launcher ended before the server answered".to_owned())
+}
+
 async fn send(stdin: &mut ChildStdin, message: &Value) -> Result<()> {
     let mut line = message.to_string().into_bytes();
     line.push(b'\n');
-    stdin
-        .write_all(&line)
-        .await
-        .map_err(|_| Error::Probe("the launcher ended before the server answered".to_owned()))
+    stdin.write_all(&line).await.map_err(|_| ended())
 }
 
 /// Reads lines until the response to `id`, skipping notifications and server requests.
@@ -157,9 +159,7 @@ async fn answer(
     id: u64,
 ) -> Result<Value> {
     loop {
-        let line = lines.next_line().await.ok().flatten().ok_or_else(|| {
-            Error::Probe("the launcher ended before the server answered".to_owned())
-        })?;
+        let line = lines.next_line().await.ok().flatten().ok_or_else(ended)?;
         let Ok(message) = serde_json::from_str::<Value>(&line) else {
             continue;
         };
