@@ -190,17 +190,9 @@ impl PolicySources {
             ..
         }) = &self.hub
         {
-            if let Some(mandatory) = &bundle.mandatory {
-                layers.add(Layer::Mandatory, mandatory.clone());
-            }
-            if let Some(org) = &bundle.org_policy {
-                layers.add(Layer::Org, org.clone());
-            }
+            bundle.add_org_layers(&mut layers);
             if let Some(area) = self.area.as_deref() {
-                if let Some(policy) = bundle.areas.get(area).and_then(|a| a.policy.clone()) {
-                    layers.add(Layer::Area, policy);
-                }
-                layers.set_label(Layer::Area, area);
+                bundle.add_area_layer(&mut layers, area);
             }
             freshness = bundle.freshness(*verified_at);
         }

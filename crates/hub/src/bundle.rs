@@ -218,25 +218,35 @@ impl Bundle {
 
     /// Adds this bundle's layers for the server named `name` to `layers`.
     pub fn add_layers(&self, layers: &mut Layers, name: &str, device_area: Option<&str>) {
+        self.add_org_layers(layers);
+        if let Some(area_name) = self.area_for(name, device_area) {
+            self.add_area_layer(layers, area_name);
+        }
+        if let Some(rules) = self.server_rules.get(&normalize_name(name)) {
+            layers.add(Layer::Server, rules.clone());
+        }
+    }
+
+    /// The layers every server of the org shares: the mandatory and org policies.
+    pub fn add_org_layers(&self, layers: &mut Layers) {
         if let Some(mandatory) = &self.mandatory {
             layers.add(Layer::Mandatory, mandatory.clone());
         }
         if let Some(org) = &self.org_policy {
             layers.add(Layer::Org, org.clone());
         }
-        if let Some(area_name) = self.area_for(name, device_area) {
-            if let Some(policy) = self
-                .areas
-                .get(area_name)
-                .and_then(|area| area.policy.clone())
-            {
-                layers.add(Layer::Area, policy);
-            }
-            layers.set_label(Layer::Area, area_name);
+    }
+
+    /// Area `area_name`'s policy, if it has one, labelled with the area's name.
+    pub fn add_area_layer(&self, layers: &mut Layers, area_name: &str) {
+        if let Some(policy) = self
+            .areas
+            .get(area_name)
+            .and_then(|area| area.policy.clone())
+        {
+            layers.add(Layer::Area, policy);
         }
-        if let Some(rules) = self.server_rules.get(&normalize_name(name)) {
-            layers.add(Layer::Server, rules.clone());
-        }
+        layers.set_label(Layer::Area, area_name);
     }
 
     /// The signed catalog's facts for `name` at `version`; uncertified community when the
