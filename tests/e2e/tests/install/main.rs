@@ -199,7 +199,9 @@ fn a_manifest_or_bundle_that_does_not_match_its_digest_installs_nothing() {
 fn a_hub_that_drops_the_connection_halfway_through_the_bundle_installs_nothing() {
     let hub = RefHub::start();
     let sandbox = hub.sandbox();
-    hub.fault(r#"{"mode": "stall_body", "target": "bundle", "seconds": 0}"#);
+    // A one-second stall: headers and half the bundle surely arrive before the cut. With
+    // none, the hub may close before sending anything, which is a different failure.
+    hub.fault(r#"{"mode": "stall_body", "target": "bundle", "seconds": 1}"#);
     let (code, _, err) = install(&sandbox, EXAMPLE);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("from connection"), "the cut is named: {err}");
