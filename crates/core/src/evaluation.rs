@@ -216,6 +216,18 @@ impl PolicySources {
         }
     }
 
+    /// The signed catalog's entries as the hub sent them, in order. Needs the bundle parsed
+    /// ([`Scope::ManyServers`]); empty without a hub.
+    pub fn catalog_entries(&self) -> &[serde_json::Value] {
+        match &self.hub {
+            Some(HubSnapshot {
+                bundle: Some(bundle),
+                ..
+            }) => &bundle.catalog_entries,
+            _ => &[],
+        }
+    }
+
     /// The facts part of [`Self::server_policy`] alone, for when the layers are known.
     fn facts_for(&self, name: &str, version: Option<&str>) -> Result<ServerFacts> {
         match &self.hub {

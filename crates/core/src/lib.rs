@@ -5,6 +5,7 @@
 
 pub mod activity;
 pub mod autostart;
+pub mod catalog;
 pub mod clients;
 pub mod clients_watch;
 pub mod config;

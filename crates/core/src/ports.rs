@@ -90,6 +90,26 @@ impl HubPort for HubClient {
     }
 }
 
+/// The hub's catalog search (HUB_API.md B3), as the install screen needs it.
+pub trait CatalogPort: Send + Sync {
+    /// The catalog entries matching `query`, as the hub sent them (unsigned).
+    fn search_catalog(
+        &self,
+        org: &str,
+        query: &str,
+    ) -> impl Future<Output = Result<Vec<serde_json::Value>, ClientError>> + Send;
+}
+
+impl CatalogPort for HubClient {
+    async fn search_catalog(
+        &self,
+        org: &str,
+        query: &str,
+    ) -> Result<Vec<serde_json::Value>, ClientError> {
+        HubClient::search_catalog(self, org, query).await
+    }
+}
+
 /// The registry, as install needs it (HUB_API.md section A). The real one is
 /// [`gatehouse_hub::HubClient`] pointed at the registry URL; digests are checked on its side.
 pub trait RegistryPort: Send + Sync {

@@ -207,6 +207,23 @@ pub struct ReasonView {
     pub message: String,
 }
 
+impl ReasonView {
+    /// The violation as the UI shows it.
+    pub fn of(violation: &gatehouse_policy::Violation) -> ReasonView {
+        ReasonView {
+            code: violation.code.name().to_owned(),
+            severity: match violation.severity {
+                gatehouse_policy::Severity::Warn => "warn",
+                gatehouse_policy::Severity::Block => "block",
+            }
+            .to_owned(),
+            layer: violation.layer.name().to_owned(),
+            layer_label: violation.layer_label.clone(),
+            message: violation.message.clone(),
+        }
+    }
+}
+
 /// The tools a server listed at its last run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LastTools {
@@ -299,17 +316,7 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
                     .decision
                     .violations
                     .iter()
-                    .map(|v| ReasonView {
-                        code: v.code.name().to_owned(),
-                        severity: match v.severity {
-                            gatehouse_policy::Severity::Warn => "warn",
-                            gatehouse_policy::Severity::Block => "block",
-                        }
-                        .to_owned(),
-                        layer: v.layer.name().to_owned(),
-                        layer_label: v.layer_label.clone(),
-                        message: v.message.clone(),
-                    })
+                    .map(ReasonView::of)
                     .collect(),
                 command: server.command.clone(),
                 args: server.args.clone(),

@@ -54,6 +54,11 @@ struct KeyList {
 }
 
 #[derive(Deserialize)]
+struct CatalogList {
+    servers: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
 struct ErrorBody {
     error: Option<String>,
     message: Option<String>,
@@ -137,6 +142,21 @@ impl HubClient {
             .map(str::to_owned);
         let body = self.read_ok(response).await?;
         Ok(Fetch::Bundle { body, etag })
+    }
+
+    /// B3: the catalog entries whose name or description contains `query` (all of them for
+    /// an empty query), exactly as the hub sent them. These are NOT signed: the caller takes
+    /// facts from the signed bundle where it has them.
+    pub async fn search_catalog(&self, org: &str, query: &str) -> Result<Vec<serde_json::Value>> {
+        let mut url = self.url(org, "servers");
+        if !query.trim().is_empty() {
+            url.query_pairs_mut().append_pair("q", query.trim());
+        }
+        let response = self.send(self.http.get(url)).await?;
+        let body = self.read_ok(response).await?;
+        let list: CatalogList = serde_json::from_slice(&body)
+            .map_err(|e| ClientError::Malformed(format!("the catalog search answer: {e}")))?;
+        Ok(list.servers)
     }
 
     /// B2: delivers a batch of audit events (each already in its wire shape).

@@ -175,3 +175,27 @@ async fn nothing_is_sent_to_an_unreachable_port_but_a_network_error() {
         .unwrap_err();
     assert!(matches!(error, ClientError::Network(_)), "{error:?}");
 }
+
+#[tokio::test]
+async fn catalog_search_returns_the_matching_entries_as_sent() {
+    let hub = start().await;
+    std::fs::write(
+        hub._root.path().join("org/catalog.yaml"),
+        "- {name: '@acme/notes', version: '1.0.0', origin: verified, cert_level: 2, score: 80, description: 'Keeps Notes'}\n\
+         - {name: '@acme/mail', version: '2.0.0', origin: community, cert_level: 0, score: 40}\n",
+    )
+    .unwrap();
+    let client = client(&hub, TOKEN);
+    let found = client.search_catalog("acme", "NOTES").await.unwrap();
+    assert_eq!(found.len(), 1, "case-insensitive match on name: {found:?}");
+    assert_eq!(found[0]["name"], "@acme/notes");
+    assert_eq!(found[0]["score"], 80);
+    let all = client.search_catalog("acme", "  ").await.unwrap();
+    assert_eq!(all.len(), 2, "a blank query lists everything");
+    let error = HubClient::new(&hub.url, None)
+        .unwrap()
+        .search_catalog("acme", "")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ClientError::Unauthorized), "{error:?}");
+}

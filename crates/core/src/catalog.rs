@@ -1,0 +1,198 @@
+//! Searching the organization's catalog for the install screen (HUB_API.md B3), with each
+//! entry's badges and the verdict the policy in force would give it.
+//!
+//! The hub's search answer is not signed, so it only says WHICH servers match: wherever the
+//! signed catalog of the last sync lists the same name and version, its facts are the ones
+//! shown (and `signed` is set). An entry the signed catalog does not know yet is shown with
+//! the hub's facts, marked unsigned; install judges it again on the registry's answer. When
+//! the hub cannot be asked, the signed catalog is searched instead, so the screen still
+//! works offline.
+
+use gatehouse_policy::{Request, ServerFacts, Timestamp, Verdict, evaluate};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::error::Result;
+use crate::evaluation::{PolicySources, Scope};
+use crate::ports::{CatalogPort, Clock};
+use crate::servers::ReasonView;
+
+/// What a search found and where it looked.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CatalogSearch {
+    /// `hub`: the hub answered. `cached`: it could not be asked, and the signed catalog of
+    /// the last sync was searched. `none`: there is no hub and no catalog on this device.
+    pub source: String,
+    /// Why the hub was not asked or did not answer, in plain words.
+    pub problem: Option<String>,
+    pub entries: Vec<CatalogEntryView>,
+}
+
+/// One catalog entry with its badges and verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CatalogEntryView {
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub origin: String,
+    pub cert_level: Option<u8>,
+    pub score: Option<u8>,
+    pub status: String,
+    /// The facts come from the signed policy bundle (else from the hub's unsigned answer).
+    pub signed: bool,
+    #[cfg_attr(feature = "ts", ts(type = "\"allow\" | \"warn\" | \"block\""))]
+    pub verdict: Verdict,
+    pub violations: Vec<ReasonView>,
+    /// What `install` should be given: `name@version`, or the name alone.
+    pub package: String,
+    /// Why it cannot be installed from here, in plain words; `None` when it can.
+    pub not_installable: Option<String>,
+    /// The version of it registered on this device, if any.
+    pub installed_version: Option<String>,
+}
+
+/// Searches for `query` (name or description, any case; everything when blank). `hub` is
+/// `Err(problem)` when no hub client could be made (not configured, no token…).
+pub async fn search<C: Clock>(
+    ctx: &Context<C>,
+    hub: std::result::Result<&impl CatalogPort, String>,
+    query: &str,
+) -> Result<CatalogSearch> {
+    let sources = PolicySources::load(
+        &ctx.store,
+        &ctx.mcp_config,
+        &ctx.managed,
+        Scope::ManyServers,
+    )
+    .await?;
+    let organization = ctx.hub_settings().await?.organization;
+    let (source, problem, raw) = match (hub, organization) {
+        (Ok(hub), Some(org)) => match hub.search_catalog(&org, query).await {
+            Ok(found) => ("hub", None, found),
+            Err(error) => (
+                "cached",
+                Some(format!("the hub could not be asked ({error})")),
+                local_matches(sources.catalog_entries(), query),
+            ),
+        },
+        (Ok(_), None) => (
+            "cached",
+            Some("no organization is set".to_owned()),
+            local_matches(sources.catalog_entries(), query),
+        ),
+        (Err(problem), _) => (
+            "cached",
+            Some(problem),
+            local_matches(sources.catalog_entries(), query),
+        ),
+    };
+    let source = if source == "cached" && sources.hub.is_none() {
+        "none"
+    } else {
+        source
+    };
+    let request = Request {
+        now: Some(Timestamp(ctx.clock.now().unix_timestamp())),
+        ..Request::default()
+    };
+    let servers = ctx.store.servers().await?;
+    let mut entries = Vec::new();
+    for value in &raw {
+        let Some(view) = entry_view(&sources, &request, value)? else {
+            continue;
+        };
+        let installed_version = servers
+            .iter()
+            .find(|server| {
+                gatehouse_policy::normalize_name(&server.name)
+                    == gatehouse_policy::normalize_name(&view.name)
+            })
+            .map(|server| server.version.clone().unwrap_or_default());
+        entries.push(CatalogEntryView {
+            installed_version,
+            ..view
+        });
+    }
+    Ok(CatalogSearch {
+        source: source.to_owned(),
+        problem,
+        entries,
+    })
+}
+
+/// The signed catalog's entries whose name or description contains `query`, ignoring case
+/// (the hub's own rule for B3).
+fn local_matches(entries: &[Value], query: &str) -> Vec<Value> {
+    let needle = query.trim().to_lowercase();
+    entries
+        .iter()
+        .filter(|entry| {
+            ["name", "description"].iter().any(|key| {
+                entry[*key]
+                    .as_str()
+                    .is_some_and(|text| text.to_lowercase().contains(&needle))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// One entry judged under `sources`; `None` for an entry without a name (nothing to show
+/// or install).
+fn entry_view(
+    sources: &PolicySources,
+    request: &Request,
+    value: &Value,
+) -> Result<Option<CatalogEntryView>> {
+    let Some(name) = value["name"].as_str().filter(|name| !name.is_empty()) else {
+        return Ok(None);
+    };
+    let version = value["version"].as_str().map(str::to_owned);
+    let mut policy = sources.server_policy(name, version.as_deref())?;
+    let signed = version
+        .as_deref()
+        .is_some_and(|version| sources.catalog_lists(name, version));
+    if !signed {
+        policy.facts = ServerFacts::from_value(value).unwrap_or_else(|_| {
+            let mut facts = ServerFacts::named(name);
+            facts.version = version.clone();
+            facts
+        });
+    }
+    let (effective, facts) = policy.compile();
+    let decision = evaluate(&effective, &facts, request);
+    let status = facts.status.name().to_owned();
+    let not_installable = if value["install"]["registry"].as_bool() != Some(true) {
+        Some("Your organization's registry does not offer it for install.".to_owned())
+    } else if matches!(status.as_str(), "revoked" | "quarantined") {
+        Some(format!("This version is {status}."))
+    } else if decision.verdict == Verdict::Block {
+        Some("Your organization's policy blocks it.".to_owned())
+    } else {
+        None
+    };
+    Ok(Some(CatalogEntryView {
+        package: match &version {
+            Some(version) => format!("{name}@{version}"),
+            None => name.to_owned(),
+        },
+        name: name.to_owned(),
+        version,
+        description: value["description"].as_str().map(str::to_owned),
+        origin: facts.origin.name().to_owned(),
+        cert_level: facts.cert_level,
+        score: facts.score,
+        status,
+        signed,
+        verdict: decision.verdict,
+        violations: decision.violations.iter().map(ReasonView::of).collect(),
+        not_installable,
+        installed_version: None,
+    }))
+}
+
+#[cfg(test)]
+mod tests;
