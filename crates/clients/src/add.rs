@@ -233,6 +233,9 @@ mod tests {
                 ClientApp::Cursor,
                 "{\"mcpServers\": {\"a\": {\"command\": \"x\", \"args\": []}}}",
             ),
+            // An empty object is expanded by the add and must be `{}` again after.
+            (ClientApp::VsCode, "{\n  \"servers\": {}\n}\n"),
+            (ClientApp::Cline, "{\"mcpServers\": {}}"),
         ] {
             let added = add(app, before);
             let key = app.servers_key().to_owned();

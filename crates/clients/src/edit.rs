@@ -224,10 +224,30 @@ pub fn remove_entry(
     Ok(apply(
         text,
         vec![Splice {
-            range: property_removal(servers, index),
+            range: removal_range(text, servers, index),
             text: String::new(),
         }],
     ))
+}
+
+/// [`property_removal`], except that removing the only property of an object holding
+/// nothing else (no comment) empties it whole: `{}` again, as it was before an add
+/// expanded it.
+fn removal_range(text: &str, object: &Object<'_>, index: usize) -> std::ops::Range<usize> {
+    let cut = property_removal(object, index);
+    let whole = span(object);
+    if object.properties.len() == 1 && whole.len() >= 2 {
+        let inner = whole.start + 1..whole.end - 1;
+        let rest = format!(
+            "{}{}",
+            &text[inner.start..cut.start],
+            &text[cut.end..inner.end]
+        );
+        if rest.trim().trim_matches(',').trim().is_empty() {
+            return inner;
+        }
+    }
+    cut
 }
 
 /// Whether `text` still parses for `app` (checked on every edit before it is written).

@@ -9,8 +9,10 @@
 //! then register the server, its install record and the `server_installed` event in one
 //! transaction. A failure at any step leaves no files and no registered server.
 
+mod apps;
 mod manifest;
 mod package_ref;
+mod progress;
 mod staging;
 
 use std::path::{Component, Path, PathBuf};
@@ -25,8 +27,10 @@ use crate::error::{Error, Result};
 use crate::evaluation::{PolicySources, Scope};
 use crate::ports::{Clock, RegistryPort};
 
+pub use apps::install_into_apps;
 pub use manifest::{Entrypoint, Manifest};
 pub use package_ref::PackageRef;
+pub use progress::{InstallStep, Progress, silent};
 pub use staging::{bundle_dir, bundles_dir};
 
 /// Why an install was refused or failed (each leaves nothing behind).
@@ -54,6 +58,9 @@ pub enum InstallError {
     /// The entrypoint names a program that is not in the bundle or leaves it.
     #[error("the entrypoint `{0}` is not a file in the bundle")]
     MissingProgram(String),
+    /// A client app's file could not be given the new server; the install was undone.
+    #[error("`{id}` could not be added to the client apps, so the install was undone: {reason}")]
+    ClientApps { id: String, reason: String },
     /// The bundle was refused while unpacking.
     #[error(transparent)]
     Unpack(#[from] gatehouse_artifact::Error),
@@ -86,6 +93,8 @@ pub struct Installed {
     /// confirms at the first run).
     pub warnings: Vec<String>,
     pub bundle_dir: PathBuf,
+    /// The client apps' files given an entry for it ([`install_into_apps`]).
+    pub added_to: Vec<(gatehouse_clients::ClientApp, PathBuf)>,
 }
 
 /// Installs `request.package` from `registry`.
@@ -94,12 +103,23 @@ pub async fn install<C: Clock>(
     registry: &impl RegistryPort,
     request: &InstallRequest,
 ) -> Result<InstallOutcome> {
+    install_with_progress(ctx, registry, request, &silent).await
+}
+
+/// [`install`], telling `progress` each step as it starts.
+pub async fn install_with_progress<C: Clock>(
+    ctx: &Context<C>,
+    registry: &impl RegistryPort,
+    request: &InstallRequest,
+    progress: Progress<'_>,
+) -> Result<InstallOutcome> {
     let settings = ctx.hub_settings().await?;
     let package = PackageRef::parse(&request.package, settings.organization.as_deref())?;
     let id = package.id();
     if ctx.store.server(&id).await?.is_some() {
         return Err(InstallError::AlreadyInstalled(id).into());
     }
+    progress(InstallStep::Resolving);
     let resolved = registry
         .resolve(&package.org, &package.name, &package.reference)
         .await?;
@@ -122,6 +142,9 @@ pub async fn install<C: Clock>(
     }
 
     // The policy check, before any artifact is fetched.
+    progress(InstallStep::CheckingPolicy {
+        version: version.clone(),
+    });
     let sources = PolicySources::load(
         &ctx.store,
         &ctx.mcp_config,
@@ -151,6 +174,7 @@ pub async fn install<C: Clock>(
         });
     }
 
+    progress(InstallStep::FetchingManifest);
     let manifest_bytes = registry
         .manifest(&package.org, &resolved.manifest_digest)
         .await?;
@@ -177,14 +201,17 @@ pub async fn install<C: Clock>(
 
     let bundles = bundles_dir(&ctx.data_dir);
     let staging = staging::Staging::new(&bundles)?;
-    let (mut archive, archive_path) = staging.archive_file()?;
+    let (archive, archive_path) = staging.archive_file()?;
+    let mut counting = progress::Counting::new(archive, resolved.bundle_size, progress);
     registry
-        .download_bundle(&package.org, &resolved.bundle_digest, &mut archive)
+        .download_bundle(&package.org, &resolved.bundle_digest, &mut counting)
         .await?;
+    let archive = counting.finish();
     archive.sync_all().map_err(|source| Error::Io {
         path: archive_path,
         source,
     })?;
+    progress(InstallStep::Unpacking);
     let root = staging.unpack(archive)?;
     let command = program_in(&root, &entrypoint.command)?;
     let target = bundles.join(resolved.bundle_digest.hex());
@@ -204,6 +231,7 @@ pub async fn install<C: Clock>(
     let moved = staging.commit(&root, &target)?;
     drop(staging);
 
+    progress(InstallStep::Registering);
     let server = Server {
         id: id.clone(),
         name: id.clone(),
@@ -268,6 +296,7 @@ pub async fn install<C: Clock>(
         verdict: decision.verdict,
         facts,
         bundle_dir: target,
+        added_to: Vec::new(),
     })))
 }
 

@@ -2,6 +2,7 @@
 //! registry and register. Exit 0 installed; 1 failed (nothing left behind); 4 refused by
 //! policy or by the version's status, before anything was downloaded.
 
+use gatehouse_core::clients::ClientsEnv;
 use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
 use gatehouse_core::install::{self, InstallOutcome, InstallRequest};
 use gatehouse_core::keyring::OsKeyring;
@@ -37,7 +38,30 @@ pub fn run(args: InstallArgs) -> Exit {
         let request = InstallRequest {
             package: args.package.clone(),
         };
-        match install::install(&ctx, &registry, &request).await {
+        let gatehouse = if apps.is_empty() {
+            String::new()
+        } else {
+            match std::env::current_exe().and_then(|p| p.canonicalize()) {
+                Ok(path) => path.display().to_string(),
+                Err(error) => {
+                    eprintln!("gatehouse: cannot tell where this program is installed: {error}");
+                    return Exit::Failure;
+                }
+            }
+        };
+        let env = ClientsEnv::from_process();
+        let outcome = install::install_into_apps(
+            &ctx,
+            &registry,
+            &OsKeyring,
+            &request,
+            &env,
+            &gatehouse,
+            &apps,
+            &install::silent,
+        )
+        .await;
+        match outcome {
             Ok(InstallOutcome::Installed(installed)) => {
                 let facts = &installed.facts;
                 let level = facts.cert_level.map_or_else(
@@ -59,10 +83,8 @@ pub fn run(args: InstallArgs) -> Exit {
                     "Client apps start it with: gatehouse run {}",
                     server.id
                 ));
-                if !apps.is_empty()
-                    && let Err(exit) = add_to_apps(&ctx, &apps, &server.id).await
-                {
-                    return exit;
+                for (app, path) in &installed.added_to {
+                    print(&format!("Added to {}: {}", app.label(), path.display()));
                 }
                 if installed.verdict == Verdict::Warn {
                     eprintln!(
@@ -91,41 +113,6 @@ pub fn run(args: InstallArgs) -> Exit {
             }
         }
     })
-}
-
-/// Gives each app an entry that runs the new server through `gatehouse run`. When one
-/// cannot be changed safely, the install is undone (entries already added go with it), so
-/// a failed command leaves nothing behind.
-async fn add_to_apps(ctx: &Context, apps: &[ClientApp], id: &str) -> Result<(), Exit> {
-    let gatehouse = match std::env::current_exe().and_then(|p| p.canonicalize()) {
-        Ok(path) => path.display().to_string(),
-        Err(error) => {
-            eprintln!("gatehouse: cannot tell where this program is installed: {error}");
-            return Err(undo(ctx, id).await);
-        }
-    };
-    let env = gatehouse_core::clients::ClientsEnv::from_process();
-    match gatehouse_core::clients::add::add_to_clients(ctx, &env, &gatehouse, apps, id).await {
-        Ok(changed) => {
-            for (app, path) in changed {
-                print(&format!("Added to {}: {}", app.label(), path.display()));
-            }
-            Ok(())
-        }
-        Err(error) => {
-            eprintln!(
-                "gatehouse: could not add `{id}` to the client apps, so it was not installed: {error}"
-            );
-            Err(undo(ctx, id).await)
-        }
-    }
-}
-
-async fn undo(ctx: &Context, id: &str) -> Exit {
-    if let Err(error) = gatehouse_core::servers::remove_server(ctx, &OsKeyring, id).await {
-        eprintln!("gatehouse: undoing the install of `{id}` failed too: {error}");
-    }
-    Exit::Failure
 }
 
 /// The client for the configured registry with the hub token in force.

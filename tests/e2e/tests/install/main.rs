@@ -355,3 +355,48 @@ fn install_with_clients_adds_routed_entries_and_remove_takes_them_out() {
     assert_eq!(after["mcpServers"], serde_json::json!({}));
     assert_nothing_left(&sandbox, "after remove");
 }
+
+#[test]
+fn an_app_file_that_cannot_be_changed_undoes_the_whole_install() {
+    let hub = RefHub::start();
+    let sandbox = hub.sandbox();
+    let synced = sandbox
+        .gatehouse(&["sync"])
+        .env("GATEHOUSE_HUB_TOKEN", hub::TOKEN)
+        .output()
+        .unwrap();
+    assert!(synced.status.success(), "{synced:?}");
+    let home = sandbox.path().join("home");
+    let vscode = home.join(".config/Code/User/mcp.json");
+    std::fs::create_dir_all(vscode.parent().unwrap()).unwrap();
+    let original = "{\n  \"servers\": {}\n}\n";
+    std::fs::write(&vscode, original).unwrap();
+    // Cursor's file is one the person is half-way through editing: never rewritten.
+    let cursor = home.join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    std::fs::write(&cursor, "{ \"mcpServers\": { \"half").unwrap();
+
+    let output = sandbox
+        .gatehouse(&[
+            "install", EXAMPLE, "--client", "vscode", "--client", "cursor",
+        ])
+        .env("GATEHOUSE_HUB_TOKEN", hub::TOKEN)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not be added to the client apps, so the install was undone"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&vscode).unwrap(),
+        original,
+        "the entry already added to VS Code is taken out again"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&cursor).unwrap(),
+        "{ \"mcpServers\": { \"half"
+    );
+    assert_nothing_left(&sandbox, "after an undone install");
+}
