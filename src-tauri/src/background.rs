@@ -125,18 +125,19 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
         },
         Err(_) => TrayStatus::NotConnected,
     };
-    let servers: Vec<TrayServer> = match list_servers(ctx).await {
-        Ok(list) => list
-            .into_iter()
-            .map(|view| TrayServer {
-                id: view.id,
-                name: view.name,
-                verdict: view.verdict,
-            })
-            .collect(),
-        // No usable policy: the tray says so through the status; no verdicts to show.
-        Err(_) => Vec::new(),
-    };
+    let servers: Vec<TrayServer> =
+        match list_servers(ctx, &gatehouse_core::clients::ClientsEnv::from_process()).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|view| TrayServer {
+                    id: view.id,
+                    name: view.name,
+                    verdict: view.verdict,
+                })
+                .collect(),
+            // No usable policy: the tray says so through the status; no verdicts to show.
+            Err(_) => Vec::new(),
+        };
     let attention = state.waiting() > 0 || servers.iter().any(|s| s.verdict == Verdict::Block);
     if let Err(error) = tray::update(app, &tray_status, &servers, attention) {
         eprintln!("gatehouse: could not update the tray: {error}");

@@ -57,6 +57,9 @@ impl From<gatehouse_core::Error> for IpcError {
             E::Install(gatehouse_core::install::InstallError::AlreadyInstalled(_)) => {
                 ErrorCode::Conflict
             }
+            E::Install(gatehouse_core::install::InstallError::ClientApps { .. }) => {
+                ErrorCode::Storage
+            }
             E::Install(_) => ErrorCode::Hub,
         };
         IpcError {
@@ -176,4 +179,37 @@ pub enum ConfirmAnswer {
     RunOnce,
     Always,
     DontRun,
+}
+
+/// A client app the install view offers to add a server to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ClientAppChoice {
+    /// The name `install` takes (`cursor`, `vscode`, …).
+    pub name: String,
+    pub label: String,
+    /// Its settings file exists on this computer.
+    pub found: bool,
+}
+
+/// One step of an install, sent as it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct InstallProgress {
+    /// The package as it was asked for.
+    pub package: String,
+    pub step: gatehouse_core::install::InstallStep,
+}
+
+/// How an install from the install view ended (a failure is an error instead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct InstallDone {
+    /// `false`: the policy or the version's status refused it; nothing was downloaded.
+    pub installed: bool,
+    pub id: Option<String>,
+    pub version: Option<String>,
+    /// What happened, in plain words.
+    pub message: String,
+    /// Why it will ask before its first run (a `warn` verdict), in plain words.
+    pub warnings: Vec<String>,
+    /// The client apps it was added to.
+    pub added_to: Vec<String>,
 }

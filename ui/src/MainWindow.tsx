@@ -4,14 +4,16 @@ import { asUiError, events, ipc, type Status, type UiError } from "./lib/ipc";
 import { ageWords } from "./lib/time";
 import { useLoad } from "./lib/useLoad";
 import { ActivityView } from "./views/ActivityView";
+import { InstallView } from "./views/InstallView";
 import { PolicyView } from "./views/PolicyView";
 import { ServersView } from "./views/ServersView";
 import { SettingsView } from "./views/SettingsView";
 
-type ViewName = "servers" | "policy" | "activity" | "settings";
+type ViewName = "servers" | "install" | "policy" | "activity" | "settings";
 
 const VIEWS: [ViewName, string, IconName][] = [
   ["servers", "Servers", "server"],
+  ["install", "Install", "download"],
   ["policy", "Policy", "policy"],
   ["activity", "Activity", "activity"],
   ["settings", "Settings", "settings"],
@@ -64,6 +66,7 @@ export function MainWindow() {
         </nav>
         <main className="content">
           {view === "servers" && <ServersView focus={focus} />}
+          {view === "install" && <InstallView />}
           {view === "policy" && <PolicyView />}
           {view === "activity" && <ActivityView />}
           {view === "settings" && <SettingsView />}

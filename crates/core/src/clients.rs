@@ -52,9 +52,12 @@ impl ClientsEnv {
 
 /// One client app config file as `clients list` shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientFileView {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub client: ClientApp,
     pub label: &'static str,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub path: PathBuf,
     /// Why the file cannot be read; it is then left alone by every command.
     pub error: Option<String>,
@@ -63,10 +66,14 @@ pub struct ClientFileView {
 
 /// One entry of a client app's config.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EntryView {
     pub name: String,
     /// For a Claude Code per-project entry, the project's path.
     pub project: Option<String>,
+    /// Where the entry is in its file (the keys leading to it), to name it back to
+    /// [`wire::wire_entry`].
+    pub entry_path: Vec<String>,
     /// `local`, `remote` or `unknown`.
     pub kind: &'static str,
     /// The entry's `type` (`stdio`, `http`, `sse`, `streamableHttp`, an unknown one, …).
@@ -84,6 +91,7 @@ pub struct EntryView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EntryViolation {
     pub code: String,
     pub message: String,
@@ -159,6 +167,26 @@ pub async fn list_clients<C: Clock>(
     Ok(views)
 }
 
+/// Which apps run each Gatehouse server: the ids of every routed entry in `env`'s files,
+/// each with its apps' names in app order. Files that cannot be read are skipped (they are
+/// reported by `clients list`).
+pub fn apps_by_server(env: &ClientsEnv) -> std::collections::HashMap<String, Vec<String>> {
+    let mut found: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for (app, path) in env.files(&[]) {
+        let Ok(Some(file)) = read_config(app, &path) else {
+            continue;
+        };
+        for id in file.entries.iter().filter_map(Entry::routed_id) {
+            let apps = found.entry(id.to_owned()).or_default();
+            if !apps.iter().any(|name| name == app.name()) {
+                apps.push(app.name().to_owned());
+            }
+        }
+    }
+    found
+}
+
 /// Reads one file: `Ok` with its entries, or why it cannot be used.
 pub(crate) fn read_file(app: ClientApp, path: &Path) -> Result<ConfigFile> {
     match read_config(app, path)? {
@@ -175,6 +203,7 @@ fn entry_view(entry: &Entry) -> EntryView {
     let mut view = EntryView {
         name: entry.name.clone(),
         project: entry.project().map(str::to_owned),
+        entry_path: entry.path(),
         kind: "local",
         transport: None,
         url: None,

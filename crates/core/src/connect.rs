@@ -68,6 +68,18 @@ pub async fn configured_client<C: crate::ports::Clock>(
     hub_client(&settings, token, timeout)
 }
 
+/// [`configured_client`] for the registry (HUB_API.md section A), which defaults to the hub.
+pub async fn configured_registry_client<C: crate::ports::Clock>(
+    ctx: &crate::Context<C>,
+    env_token: Option<String>,
+    secrets: &impl crate::ports::SecretStore,
+    timeout: Duration,
+) -> Result<gatehouse_hub::HubClient> {
+    let settings = ctx.hub_settings().await?;
+    let (token, _keyring_problem) = crate::token::resolve_or_none(env_token, &settings, secrets)?;
+    registry_client(&settings, token, timeout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -211,3 +211,38 @@ impl Notifier for RecordingNotifier {
         }
     }
 }
+
+/// Fakes of the ports shared by the crate's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::{SecretStore, Sensitive};
+
+    /// A keyring in memory.
+    #[derive(Default)]
+    pub(crate) struct MemorySecrets(Mutex<HashMap<String, String>>);
+
+    impl SecretStore for MemorySecrets {
+        fn get(&self, account: &str) -> crate::Result<Option<Sensitive<String>>> {
+            Ok(self
+                .0
+                .lock()
+                .unwrap()
+                .get(account)
+                .cloned()
+                .map(Sensitive::new))
+        }
+        fn set(&self, account: &str, secret: &Sensitive<String>) -> crate::Result<()> {
+            self.0
+                .lock()
+                .unwrap()
+                .insert(account.to_owned(), secret.expose().clone());
+            Ok(())
+        }
+        fn delete(&self, account: &str) -> crate::Result<bool> {
+            Ok(self.0.lock().unwrap().remove(account).is_some())
+        }
+    }
+}

@@ -257,8 +257,13 @@ pub async fn record_tools<C: Clock>(
     Ok(())
 }
 
-/// Every registered server with its facts and its verdict under the policy in force now.
-pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>> {
+/// Every registered server with its facts and its verdict under the policy in force now,
+/// and the client apps (in `clients`' files) that start it through Gatehouse.
+pub async fn list_servers<C: Clock>(
+    ctx: &Context<C>,
+    clients: &crate::clients::ClientsEnv,
+) -> Result<Vec<ServerView>> {
+    let mut apps = crate::clients::apps_by_server(clients);
     let sources = PolicySources::load(
         &ctx.store,
         &ctx.mcp_config,
@@ -323,7 +328,15 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
                 source: server.source.as_str().to_owned(),
                 tools: tools.tools,
                 tools_seen_at: (!tools.at.is_empty()).then_some(tools.at),
-                clients: server.client.iter().cloned().collect(),
+                clients: {
+                    let mut names: Vec<String> = server.client.iter().cloned().collect();
+                    for name in apps.remove(&server.id).unwrap_or_default() {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    names
+                },
                 id: server.id,
                 name: server.name,
                 version: server.version,

@@ -66,35 +66,8 @@ fn host_of(url: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-
     use super::*;
-
-    #[derive(Default)]
-    struct Memory(Mutex<HashMap<String, String>>);
-
-    impl SecretStore for Memory {
-        fn get(&self, account: &str) -> Result<Option<Sensitive<String>>> {
-            Ok(self
-                .0
-                .lock()
-                .unwrap()
-                .get(account)
-                .cloned()
-                .map(Sensitive::new))
-        }
-        fn set(&self, account: &str, secret: &Sensitive<String>) -> Result<()> {
-            self.0
-                .lock()
-                .unwrap()
-                .insert(account.to_owned(), secret.expose().clone());
-            Ok(())
-        }
-        fn delete(&self, account: &str) -> Result<bool> {
-            Ok(self.0.lock().unwrap().remove(account).is_some())
-        }
-    }
+    use crate::ports::testing::MemorySecrets as Memory;
 
     /// A keyring that must not be asked.
     struct Unreachable;

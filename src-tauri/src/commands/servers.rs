@@ -1,17 +1,19 @@
 //! The servers view: list, check now (a real launch through the policy check), remove.
 
+use gatehouse_core::clients::ClientsEnv;
 use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::probe::{ProbeOutcome, probe};
 use gatehouse_core::servers::{self, ServerView};
 use tauri::{AppHandle, Runtime, State};
 
-use crate::ipc::{ErrorCode, IpcError};
+use crate::commands::launcher_path;
+use crate::ipc::IpcError;
 use crate::state::AppState;
 
 /// Every registered server with its badges, verdict and reasons.
 #[tauri::command]
 pub async fn list_servers(state: State<'_, AppState>) -> Result<Vec<ServerView>, IpcError> {
-    Ok(servers::list_servers(&state.ctx).await?)
+    Ok(servers::list_servers(&state.ctx, &ClientsEnv::from_process()).await?)
 }
 
 /// Runs the server through `gatehouse run` (so a warn verdict asks first and everything is
@@ -37,29 +39,4 @@ pub async fn remove_server<R: Runtime>(
     let removed = servers::remove_server(&state.ctx, &OsKeyring, &id).await?;
     crate::background::refresh(&app).await;
     Ok(removed)
-}
-
-/// The `gatehouse` launcher installed beside the app.
-fn launcher_path() -> Result<std::path::PathBuf, IpcError> {
-    let name = if cfg!(windows) {
-        "gatehouse.exe"
-    } else {
-        "gatehouse"
-    };
-    let path = std::env::current_exe()
-        .map(|app| app.with_file_name(name))
-        .map_err(|error| IpcError {
-            code: ErrorCode::Launch,
-            message: format!("cannot find the Gatehouse launcher: {error}"),
-        })?;
-    if !path.exists() {
-        return Err(IpcError {
-            code: ErrorCode::Launch,
-            message: format!(
-                "the Gatehouse launcher is missing from `{}`; reinstall Gatehouse",
-                path.display()
-            ),
-        });
-    }
-    Ok(path)
 }

@@ -5,10 +5,14 @@
 use std::path::PathBuf;
 
 use gatehouse_app::ipc::{
-    ActivityQuery, AppInfo, ConfirmAnswer, ConfirmView, ErrorCode, ExportDone, IpcError,
-    SettingKey, SettingsView, SyncDone,
+    ActivityQuery, AppInfo, ClientAppChoice, ConfirmAnswer, ConfirmView, ErrorCode, ExportDone,
+    InstallDone, InstallProgress, IpcError, SettingKey, SettingsView, SyncDone,
 };
 use gatehouse_core::activity::ActivityRow;
+use gatehouse_core::catalog::{CatalogEntryView, CatalogSearch};
+use gatehouse_core::clients::wire::FileOutcome;
+use gatehouse_core::clients::{ClientFileView, EntryView, EntryViolation};
+use gatehouse_core::install::InstallStep;
 use gatehouse_core::policy_view::{ClampLine, PolicyView, RuleLine, SnapshotView};
 use gatehouse_core::probe::ProbeOutcome;
 use gatehouse_core::servers::{ReasonView, ServerView};
@@ -46,6 +50,16 @@ fn generated() -> Vec<(String, String)> {
         one::<Status>(&cfg),
         one::<ActivityRow>(&cfg),
         one::<ProbeOutcome>(&cfg),
+        one::<CatalogSearch>(&cfg),
+        one::<CatalogEntryView>(&cfg),
+        one::<ClientAppChoice>(&cfg),
+        one::<InstallProgress>(&cfg),
+        one::<InstallStep>(&cfg),
+        one::<InstallDone>(&cfg),
+        one::<ClientFileView>(&cfg),
+        one::<EntryView>(&cfg),
+        one::<EntryViolation>(&cfg),
+        one::<FileOutcome>(&cfg),
     ]
 }
 

@@ -14,6 +14,8 @@ type Name =
   | "policy"
   | "activity"
   | "settings"
+  | "download"
+  | "apps"
   | "clock";
 
 const paths: Record<Name, string> = {
@@ -30,6 +32,8 @@ const paths: Record<Name, string> = {
   policy: "M4 1.5h6l2.5 2.5v10.5h-8.5zM6 7h4.5M6 9.5h4.5M6 12h3",
   activity: "M1.5 8h3l2-5 3 10 2-5h3",
   settings: "M8 10a2 2 0 1 0 0-4 2 2 0 0 0 0 4zM8 1.5v2M8 12.5v2M1.5 8h2M12.5 8h2M3.4 3.4l1.4 1.4M11.2 11.2l1.4 1.4M3.4 12.6l1.4-1.4M11.2 4.8l1.4-1.4",
+  download: "M8 2v8M4.5 6.5L8 10l3.5-3.5M2.5 13.5h11",
+  apps: "M2 2.5h5v5h-5zM9 2.5h5v5h-5zM2 9.5h5v5h-5zM9 9.5h5v5h-5z",
   clock: "M8 14.5a6.5 6.5 0 1 0 0-13 6.5 6.5 0 0 0 0 13zM8 4.5V8l2.5 1.5",
 };
 

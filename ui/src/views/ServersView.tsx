@@ -4,6 +4,7 @@ import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
 import { asUiError, ipc, type ReasonView, type ServerView, type UiError } from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
+import { UnroutedEntries } from "./ClientApps";
 
 const CLIENT_NAMES: Record<string, string> = {
   "claude-desktop": "Claude Desktop",
@@ -46,6 +47,7 @@ export function ServersView({ focus }: { focus: string | null }) {
           ))}
         </ul>
       )}
+      <UnroutedEntries />
     </section>
   );
 }
@@ -163,7 +165,7 @@ function ServerRow({ server, focused, onChanged }: { server: ServerView; focused
   );
 }
 
-function Reasons({ verdict, reasons }: { verdict: string; reasons: ReasonView[] }) {
+export function Reasons({ verdict, reasons }: { verdict: string; reasons: ReasonView[] }) {
   return (
     <div className="reasons">
       <p className="reasons-lead">

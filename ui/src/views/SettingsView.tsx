@@ -3,6 +3,7 @@ import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
 import { asUiError, ipc, type AppInfo, type SettingKey, type SettingsView as View, type UiError } from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
+import { ClientAppsCard } from "./ClientApps";
 
 type TextSetting = "hub_url" | "organization" | "area" | "registry_url";
 
@@ -19,11 +20,12 @@ export function SettingsView() {
     <section aria-labelledby="settings-title">
       <div className="view-head">
         <h2 id="settings-title">Settings</h2>
-        <p>Which hub this computer follows, your sign-in, and how Gatehouse starts.</p>
+        <p>Which hub this computer follows, your sign-in, the apps Gatehouse manages, and how Gatehouse starts.</p>
       </div>
       {load.state === "loading" && <Loading what="settings" />}
       {load.state === "failed" && <ErrorNotice error={load.error} doing="read the settings" />}
       {load.state === "ready" && <SettingsBody view={load.value} reload={reload} />}
+      <ClientAppsCard />
       <About />
     </section>
   );

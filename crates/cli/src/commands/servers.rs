@@ -11,7 +11,12 @@ use crate::exit::Exit;
 pub fn run(command: ServersCommand) -> Exit {
     runtime::with_context(|ctx| async move {
         match command {
-            ServersCommand::List { json } => match servers::list_servers(&ctx).await {
+            ServersCommand::List { json } => match servers::list_servers(
+                &ctx,
+                &gatehouse_core::clients::ClientsEnv::from_process(),
+            )
+            .await
+            {
                 Ok(list) if json => match serde_json::to_string_pretty(&list) {
                     Ok(text) => {
                         print(&text);

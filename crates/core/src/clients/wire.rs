@@ -25,8 +25,11 @@ use crate::servers::validate_id;
 
 /// What wiring or unwiring did to one file.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileOutcome {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub client: ClientApp,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub path: PathBuf,
     /// Entries changed, each with the server id it runs.
     pub changed: Vec<(String, String)>,
@@ -72,14 +75,66 @@ pub async fn wire_clients<C: Clock, S: SecretStore>(
     let mut made: HashMap<String, String> = HashMap::new();
     for (app, path) in env.files(apps) {
         let mut outcome = FileOutcome::new(app, &path);
-        if let Err(error) =
-            wire_file(ctx, secrets, app, &path, gatehouse, &mut made, &mut outcome).await
+        if let Err(error) = wire_file(
+            ctx,
+            secrets,
+            app,
+            &path,
+            gatehouse,
+            None,
+            &mut made,
+            &mut outcome,
+        )
+        .await
         {
             outcome.errors.push(error.to_string());
         }
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+/// Routes one entry (`entry_path` in the file `path` of `app`, as `clients list` gives it)
+/// through `gatehouse run`: the "Route through Gatehouse" action. The file's other entries
+/// are left as they are.
+pub async fn wire_entry<C: Clock, S: SecretStore>(
+    ctx: &Context<C>,
+    secrets: &S,
+    env: &ClientsEnv,
+    gatehouse: &str,
+    app: ClientApp,
+    path: &Path,
+    entry_path: &[String],
+) -> Result<FileOutcome> {
+    // Only a file Gatehouse would find itself: the UI must not be able to point it at any
+    // other file on the disk.
+    if !env.files(&[app]).iter().any(|(_, known)| known == path) {
+        return Err(Error::Usage(format!(
+            "`{}` is not a settings file of {}",
+            path.display(),
+            app.label()
+        )));
+    }
+    let mut outcome = FileOutcome::new(app, path);
+    wire_file(
+        ctx,
+        secrets,
+        app,
+        path,
+        gatehouse,
+        Some(entry_path),
+        &mut HashMap::new(),
+        &mut outcome,
+    )
+    .await?;
+    if outcome.changed.is_empty() && outcome.unchanged == 0 {
+        return Err(Error::Usage(format!(
+            "`{}` has no local entry at {} any more",
+            path.display(),
+            entry_path.join(".")
+        )));
+    }
+    Ok(outcome)
 }
 
 /// One entry's wiring, before anything is written.
@@ -89,12 +144,17 @@ struct Pending {
     secrets: Vec<(String, String)>,
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one file's wiring needs them all"
+)]
 async fn wire_file<C: Clock, S: SecretStore>(
     ctx: &Context<C>,
     secrets: &S,
     app: ClientApp,
     path: &Path,
     gatehouse: &str,
+    only: Option<&[String]>,
     made: &mut HashMap<String, String>,
     outcome: &mut FileOutcome,
 ) -> Result<()> {
@@ -102,6 +162,9 @@ async fn wire_file<C: Clock, S: SecretStore>(
     let mut text = file.text.clone();
     let mut pending = Vec::new();
     for entry in &file.entries {
+        if only.is_some_and(|only| entry.path() != only) {
+            continue;
+        }
         let Transport::Local(local) = &entry.transport else {
             continue;
         };
@@ -504,3 +567,6 @@ pub async fn remove_remote<C: Clock>(
     }
     Ok(changed)
 }
+
+#[cfg(test)]
+mod tests;

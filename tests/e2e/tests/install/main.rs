@@ -342,6 +342,13 @@ fn install_with_clients_adds_routed_entries_and_remove_takes_them_out() {
         listed.matches(&format!("\"{EXAMPLE}\"")).count() >= 2,
         "both apps list the routed entry: {listed}"
     );
+    let (_, servers, _) = sandbox.run(&["servers", "list", "--json"]);
+    let servers: serde_json::Value = serde_json::from_str(&servers).unwrap();
+    assert_eq!(
+        servers[0]["clients"],
+        serde_json::json!(["cursor", "vscode"]),
+        "the server lists the apps that start it: {servers}"
+    );
 
     let (code, _, err) = sandbox.run(&["servers", "remove", EXAMPLE]);
     assert_eq!(code, 0, "{err}");

@@ -68,7 +68,7 @@ fn add(sandbox: &Sandbox, id: &str, name: &str) {
     assert_eq!(code, 0, "servers add {id}: {err}");
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     let element = client
         .wait()
         .at_most(Duration::from_secs(20))
@@ -79,7 +79,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 }
 
 /// Waits until `css` shows `expected` (the view reloads on the app's change events).
-async fn wait_for_text(client: &Client, css: &str, expected: &str) {
+pub(crate) async fn wait_for_text(client: &Client, css: &str, expected: &str) {
     let mut seen = String::new();
     for _ in 0..100 {
         if let Ok(element) = client.find(Locator::Css(css)).await {
@@ -93,7 +93,7 @@ async fn wait_for_text(client: &Client, css: &str, expected: &str) {
     panic!("`{css}` shows `{seen}`, expected `{expected}`");
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .wait()
         .at_most(Duration::from_secs(20))

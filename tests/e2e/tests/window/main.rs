@@ -10,6 +10,7 @@
 
 mod driver;
 mod flows;
+mod install_flow;
 
 use std::time::Duration;
 

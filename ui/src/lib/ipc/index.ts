@@ -5,11 +5,21 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ActivityQuery } from "./bindings/ActivityQuery";
 import type { ActivityRow } from "./bindings/ActivityRow";
 import type { AppInfo } from "./bindings/AppInfo";
+import type { CatalogEntryView } from "./bindings/CatalogEntryView";
+import type { CatalogSearch } from "./bindings/CatalogSearch";
+import type { ClientAppChoice } from "./bindings/ClientAppChoice";
+import type { ClientFileView } from "./bindings/ClientFileView";
 import type { ClampLine } from "./bindings/ClampLine";
 import type { ConfirmAnswer } from "./bindings/ConfirmAnswer";
 import type { ConfirmView } from "./bindings/ConfirmView";
+import type { EntryView } from "./bindings/EntryView";
+import type { EntryViolation } from "./bindings/EntryViolation";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ExportDone } from "./bindings/ExportDone";
+import type { FileOutcome } from "./bindings/FileOutcome";
+import type { InstallDone } from "./bindings/InstallDone";
+import type { InstallProgress } from "./bindings/InstallProgress";
+import type { InstallStep } from "./bindings/InstallStep";
 import type { IpcError } from "./bindings/IpcError";
 import type { PolicyView } from "./bindings/PolicyView";
 import type { ProbeOutcome } from "./bindings/ProbeOutcome";
@@ -26,11 +36,21 @@ export type {
   ActivityQuery,
   ActivityRow,
   AppInfo,
+  CatalogEntryView,
+  CatalogSearch,
   ClampLine,
+  ClientAppChoice,
+  ClientFileView,
   ConfirmAnswer,
   ConfirmView,
+  EntryView,
+  EntryViolation,
   ErrorCode,
   ExportDone,
+  FileOutcome,
+  InstallDone,
+  InstallProgress,
+  InstallStep,
   IpcError,
   PolicyView,
   ProbeOutcome,
@@ -80,6 +100,15 @@ export const ipc = {
   listServers: () => call<ServerView[]>("list_servers"),
   checkServer: (id: string) => call<ProbeOutcome>("check_server", { id }),
   removeServer: (id: string) => call<boolean>("remove_server", { id }),
+  searchCatalog: (query: string) => call<CatalogSearch>("search_catalog", { query }),
+  clientAppChoices: () => call<ClientAppChoice[]>("client_app_choices"),
+  installServer: (pkg: string, clients: string[]) =>
+    call<InstallDone>("install_server", { package: pkg, clients }),
+  listClients: () => call<ClientFileView[]>("list_clients"),
+  routeEntry: (client: string, path: string, entryPath: string[]) =>
+    call<FileOutcome>("route_entry", { client, path, entryPath }),
+  wireClientApp: (client: string) => call<FileOutcome[]>("wire_client_app", { client }),
+  unwireClientApp: (client: string) => call<FileOutcome[]>("unwire_client_app", { client }),
   policyView: () => call<PolicyView>("policy_view"),
   activity: (query: ActivityQuery) => call<ActivityRow[]>("activity", { query }),
   exportActivity: (query: ActivityQuery) => call<ExportDone>("export_activity", { query }),
@@ -101,4 +130,6 @@ export const events = {
     listen("gatehouse://changed", () => handler()),
   onOpenServer: (handler: (id: string) => void): Promise<UnlistenFn> =>
     listen<string>("gatehouse://open-server", (event) => handler(event.payload)),
+  onInstallProgress: (handler: (progress: InstallProgress) => void): Promise<UnlistenFn> =>
+    listen<InstallProgress>("gatehouse://install-progress", (event) => handler(event.payload)),
 };

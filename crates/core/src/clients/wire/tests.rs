@@ -1,0 +1,122 @@
+//! The "Route through Gatehouse" action: one entry is routed and the others stay as they
+//! are; a file Gatehouse would not find itself is refused.
+
+use gatehouse_clients::{ConfigEnv, Os};
+
+use super::*;
+use crate::managed::ManagedSettings;
+use crate::ports::SystemClock;
+use crate::ports::testing::MemorySecrets as Memory;
+
+const CURSOR: &str = r#"{
+  "mcpServers": {
+    "notes": {"command": "npx", "args": ["-y", "@acme/notes"]},
+    "mail": {"command": "uvx", "args": ["mail-mcp"], "env": {"MAIL_TOKEN": "s3cret-value"}}
+  }
+}
+"#;
+
+async fn setup(dir: &tempfile::TempDir) -> (Context, ClientsEnv, PathBuf) {
+    let ctx = Context::open(
+        dir.path().join("data"),
+        dir.path().join("config.yaml"),
+        ManagedSettings::default(),
+        SystemClock,
+    )
+    .await
+    .unwrap();
+    let home = dir.path().join("home");
+    let cursor = home.join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    std::fs::write(&cursor, CURSOR).unwrap();
+    let env = ClientsEnv {
+        os: Os::Linux,
+        env: ConfigEnv {
+            home: Some(home),
+            ..ConfigEnv::default()
+        },
+    };
+    (ctx, env, cursor)
+}
+
+#[tokio::test]
+async fn one_entry_is_routed_and_its_neighbours_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ctx, env, cursor) = setup(&dir).await;
+    let secrets = Memory::default();
+    let entry = ["mcpServers".to_owned(), "mail".to_owned()];
+    let outcome = wire_entry(
+        &ctx,
+        &secrets,
+        &env,
+        "/opt/gatehouse",
+        ClientApp::Cursor,
+        &cursor,
+        &entry,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.changed.len(), 1, "{outcome:?}");
+    let text = std::fs::read_to_string(&cursor).unwrap();
+    assert!(
+        text.contains(r#""notes": {"command": "npx", "args": ["-y", "@acme/notes"]}"#),
+        "the other entry keeps its bytes: {text}"
+    );
+    assert!(!text.contains("s3cret-value"), "the secret left the file");
+    let id = &outcome.changed[0].1;
+    assert!(ctx.store.server(id).await.unwrap().is_some());
+    assert_eq!(ctx.store.servers().await.unwrap().len(), 1);
+
+    let again = wire_entry(
+        &ctx,
+        &secrets,
+        &env,
+        "/opt/gatehouse",
+        ClientApp::Cursor,
+        &cursor,
+        &entry,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (again.changed.len(), again.unchanged),
+        (0, 1),
+        "already routed"
+    );
+    let gone = ["mcpServers".to_owned(), "calendar".to_owned()];
+    assert!(
+        wire_entry(
+            &ctx,
+            &secrets,
+            &env,
+            "/opt/gatehouse",
+            ClientApp::Cursor,
+            &cursor,
+            &gone
+        )
+        .await
+        .is_err(),
+        "an entry that is not there any more is an error, not a silent no-op"
+    );
+}
+
+#[tokio::test]
+async fn only_the_apps_own_files_can_be_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ctx, env, cursor) = setup(&dir).await;
+    let elsewhere = dir.path().join("elsewhere.json");
+    std::fs::copy(&cursor, &elsewhere).unwrap();
+    let error = wire_entry(
+        &ctx,
+        &Memory::default(),
+        &env,
+        "/opt/gatehouse",
+        ClientApp::Cursor,
+        &elsewhere,
+        &["mcpServers".to_owned(), "notes".to_owned()],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, Error::Usage(_)), "{error:?}");
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), CURSOR);
+}

@@ -1,0 +1,130 @@
+//! The install view: search the organization's catalog, then install with progress and
+//! give the chosen client apps an entry.
+
+use gatehouse_core::ClientApp;
+use gatehouse_core::catalog::{self, CatalogSearch};
+use gatehouse_core::clients::ClientsEnv;
+use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
+use gatehouse_core::install::{self, InstallOutcome, InstallRequest, InstallStep};
+use gatehouse_core::keyring::OsKeyring;
+use gatehouse_core::token::TOKEN_VARIABLE;
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+use crate::commands::launcher_path;
+use crate::ipc::{ClientAppChoice, ErrorCode, InstallDone, InstallProgress, IpcError};
+use crate::state::AppState;
+
+/// The event carrying install progress to the UI.
+pub const INSTALL_PROGRESS_EVENT: &str = "gatehouse://install-progress";
+
+/// Catalog entries matching `query`, with their badges and verdicts. Offline, the signed
+/// catalog of the last sync answers, and `problem` says why.
+#[tauri::command]
+pub async fn search_catalog(
+    state: State<'_, AppState>,
+    query: String,
+) -> Result<CatalogSearch, IpcError> {
+    let ctx = &state.ctx;
+    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
+    let client =
+        connect::configured_client(ctx, std::env::var(TOKEN_VARIABLE).ok(), &OsKeyring, timeout)
+            .await
+            .map_err(|error| error.to_string());
+    Ok(catalog::search(ctx, client.as_ref().map_err(Clone::clone), &query).await?)
+}
+
+/// The client apps an installed server can be added to, those found on this computer first.
+#[tauri::command]
+pub fn client_app_choices() -> Vec<ClientAppChoice> {
+    let env = ClientsEnv::from_process();
+    let found = env.files(&[]);
+    let mut choices: Vec<ClientAppChoice> = ClientApp::ALL
+        .into_iter()
+        .map(|app| ClientAppChoice {
+            name: app.name().to_owned(),
+            label: app.label().to_owned(),
+            found: found.iter().any(|(found, _)| *found == app),
+        })
+        .collect();
+    choices.sort_by_key(|choice| !choice.found);
+    choices
+}
+
+/// Installs `package` from the registry and adds it to `clients`. Progress arrives as
+/// [`INSTALL_PROGRESS_EVENT`] events; a policy refusal is an outcome, not an error.
+#[tauri::command]
+pub async fn install_server<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    package: String,
+    clients: Vec<String>,
+) -> Result<InstallDone, IpcError> {
+    let apps = clients
+        .iter()
+        .map(|name| {
+            ClientApp::from_name(name).ok_or_else(|| IpcError {
+                code: ErrorCode::InvalidInput,
+                message: format!("`{name}` is not a client app Gatehouse knows"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let gatehouse = if apps.is_empty() {
+        String::new()
+    } else {
+        launcher_path()?.display().to_string()
+    };
+    let ctx = &state.ctx;
+    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
+    let registry = connect::configured_registry_client(
+        ctx,
+        std::env::var(TOKEN_VARIABLE).ok(),
+        &OsKeyring,
+        timeout,
+    )
+    .await?;
+    let emitter = app.clone();
+    let asked = package.clone();
+    let progress = move |step: InstallStep| {
+        let event = InstallProgress {
+            package: asked.clone(),
+            step,
+        };
+        if let Err(error) = emitter.emit(INSTALL_PROGRESS_EVENT, event) {
+            eprintln!("gatehouse: could not report install progress: {error}");
+        }
+    };
+    let outcome = install::install_into_apps(
+        ctx,
+        &registry,
+        &OsKeyring,
+        &InstallRequest { package },
+        &ClientsEnv::from_process(),
+        &gatehouse,
+        &apps,
+        &progress,
+    )
+    .await;
+    crate::background::refresh(&app).await;
+    Ok(match outcome? {
+        InstallOutcome::Installed(installed) => InstallDone {
+            installed: true,
+            id: Some(installed.server.id.clone()),
+            version: installed.server.version.clone(),
+            message: format!("{} is installed.", installed.server.id),
+            warnings: installed.warnings.clone(),
+            added_to: installed
+                .added_to
+                .iter()
+                .map(|(app, _)| app.label().to_owned())
+                .collect(),
+        },
+        InstallOutcome::Blocked { message } => InstallDone {
+            installed: false,
+            id: None,
+            version: None,
+            message,
+            warnings: Vec::new(),
+            added_to: Vec::new(),
+        },
+    })
+}
