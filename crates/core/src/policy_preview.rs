@@ -71,14 +71,17 @@ pub struct VerdictChange {
     pub codes: Vec<String>,
 }
 
-/// Fetches the hub's bundle and says what it would change. A hub that cannot be asked is an
-/// error; a bundle a sync would refuse is a [`PreviewState::Refused`] answer.
+/// Fetches the hub's bundle and says what it would change. A hub that cannot be asked, or
+/// an unusable policy in force (a broken local file), is an error; a bundle a sync would
+/// refuse is a [`PreviewState::Refused`] answer.
 pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<PolicyPreview> {
     let settings = ctx.hub_settings().await?;
     let org = settings
         .organization
         .clone()
         .ok_or(Error::HubNotConfigured("organization"))?;
+    // First, so that an unusable policy in force is said as such whatever the hub answers.
+    let current = sources_in_force(ctx).await?;
     let body = match hub.fetch_bundle(&org, None, &ctx.device).await? {
         Fetch::Bundle { body, .. } => body,
         Fetch::NotModified => {
@@ -117,7 +120,6 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
         Err(error) => return Err(error),
     }
     let now = ctx.clock.now().unix_timestamp();
-    let current = sources_in_force(ctx).await?;
     let after = PolicySources {
         hub: Some(HubSnapshot::unstored(envelope, bundle, Timestamp(now))),
         area: settings.area.clone(),
