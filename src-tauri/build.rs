@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "check_server",
     "remove_server",
     "policy_view",
+    "preview_policy",
     "activity",
     "export_activity",
     "status",

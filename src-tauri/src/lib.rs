@@ -25,6 +25,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::servers::check_server,
         commands::servers::remove_server,
         commands::policy::policy_view,
+        commands::policy::preview_policy,
         commands::activity::activity,
         commands::activity::export_activity,
         commands::hub::status,

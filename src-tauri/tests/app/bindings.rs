@@ -9,6 +9,7 @@ use gatehouse_app::ipc::{
     SettingKey, SettingsView, SyncDone,
 };
 use gatehouse_core::activity::ActivityRow;
+use gatehouse_core::policy_preview::{PolicyPreview, PreviewState, VerdictChange};
 use gatehouse_core::policy_view::{ClampLine, PolicyView, RuleLine, SnapshotView};
 use gatehouse_core::probe::ProbeOutcome;
 use gatehouse_core::servers::{ReasonView, ServerView};
@@ -43,6 +44,9 @@ fn generated() -> Vec<(String, String)> {
         one::<SnapshotView>(&cfg),
         one::<RuleLine>(&cfg),
         one::<ClampLine>(&cfg),
+        one::<PolicyPreview>(&cfg),
+        one::<PreviewState>(&cfg),
+        one::<VerdictChange>(&cfg),
         one::<Status>(&cfg),
         one::<ActivityRow>(&cfg),
         one::<ProbeOutcome>(&cfg),

@@ -11,7 +11,9 @@ import type { ConfirmView } from "./bindings/ConfirmView";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ExportDone } from "./bindings/ExportDone";
 import type { IpcError } from "./bindings/IpcError";
+import type { PolicyPreview } from "./bindings/PolicyPreview";
 import type { PolicyView } from "./bindings/PolicyView";
+import type { PreviewState } from "./bindings/PreviewState";
 import type { ProbeOutcome } from "./bindings/ProbeOutcome";
 import type { ReasonView } from "./bindings/ReasonView";
 import type { RuleLine } from "./bindings/RuleLine";
@@ -21,6 +23,7 @@ import type { SettingsView } from "./bindings/SettingsView";
 import type { SnapshotView } from "./bindings/SnapshotView";
 import type { Status } from "./bindings/Status";
 import type { SyncDone } from "./bindings/SyncDone";
+import type { VerdictChange } from "./bindings/VerdictChange";
 
 export type {
   ActivityQuery,
@@ -32,7 +35,9 @@ export type {
   ErrorCode,
   ExportDone,
   IpcError,
+  PolicyPreview,
   PolicyView,
+  PreviewState,
   ProbeOutcome,
   ReasonView,
   RuleLine,
@@ -42,6 +47,7 @@ export type {
   SnapshotView,
   Status,
   SyncDone,
+  VerdictChange,
 };
 
 function isIpcError(value: unknown): value is IpcError {
@@ -81,6 +87,7 @@ export const ipc = {
   checkServer: (id: string) => call<ProbeOutcome>("check_server", { id }),
   removeServer: (id: string) => call<boolean>("remove_server", { id }),
   policyView: () => call<PolicyView>("policy_view"),
+  previewPolicy: () => call<PolicyPreview>("preview_policy"),
   activity: (query: ActivityQuery) => call<ActivityRow[]>("activity", { query }),
   exportActivity: (query: ActivityQuery) => call<ExportDone>("export_activity", { query }),
   status: () => call<Status>("status"),
