@@ -10,6 +10,9 @@
 
 mod driver;
 mod flows;
+mod notification_click;
+mod policy_preview;
+mod support;
 
 use std::time::Duration;
 
