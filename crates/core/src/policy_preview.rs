@@ -120,10 +120,13 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
         Err(error) => return Err(error),
     }
     let now = ctx.clock.now().unix_timestamp();
+    // The device's own layers stay; only the hub's are the previewed bundle's. (Not
+    // `..current.clone()`: that would copy the parsed bundle in force only to drop it.)
     let after = PolicySources {
+        local: current.local.clone(),
         hub: Some(HubSnapshot::unstored(envelope, bundle, Timestamp(now))),
         area: settings.area.clone(),
-        ..current.clone()
+        managed_mandatory: current.managed_mandatory.clone(),
     };
     let request = Request {
         now: Some(Timestamp(now)),
