@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "wire_client_app",
     "unwire_client_app",
     "policy_view",
+    "preview_policy",
     "activity",
     "export_activity",
     "status",

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use gatehouse_core::Verdict;
 use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
 use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::ports::Clock;
@@ -12,6 +11,7 @@ use gatehouse_core::servers::list_servers;
 use gatehouse_core::status::status;
 use gatehouse_core::sync::{self, Delivery, PolicyOutcome, SyncOutcome};
 use gatehouse_core::token::TOKEN_VARIABLE;
+use gatehouse_core::{HubClient, Verdict};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::notifier::AppNotifier;
@@ -76,14 +76,18 @@ pub async fn sync_once<R: Runtime>(
         return Ok(None);
     }
     let _one_at_a_time = state.syncing.lock().await;
-    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-    let hub =
-        connect::configured_client(ctx, std::env::var(TOKEN_VARIABLE).ok(), &OsKeyring, timeout)
-            .await?;
+    let hub = hub_client(ctx).await?;
     let notifier = AppNotifier::new(app.clone());
     let outcome = sync::sync(ctx, &hub, ctx.clock.now(), delivery, &notifier).await;
     refresh(app).await;
     outcome.map(Some)
+}
+
+/// The client for the configured hub, with the token in force (`GATEHOUSE_HUB_TOKEN`, else
+/// the keyring's) and the request time limit of `GATEHOUSE_HUB_TIMEOUT_MS`.
+pub async fn hub_client(ctx: &gatehouse_core::Context) -> gatehouse_core::Result<HubClient> {
+    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
+    connect::configured_client(ctx, std::env::var(TOKEN_VARIABLE).ok(), &OsKeyring, timeout).await
 }
 
 /// Watches the client apps' config files: an entry another tool adds is recorded and the

@@ -32,6 +32,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::clients::wire_client_app,
         commands::clients::unwire_client_app,
         commands::policy::policy_view,
+        commands::policy::preview_policy,
         commands::activity::activity,
         commands::activity::export_activity,
         commands::hub::status,

@@ -6,7 +6,7 @@ import { useLoad } from "./lib/useLoad";
 import { ActivityView } from "./views/ActivityView";
 import { InstallView } from "./views/InstallView";
 import { PolicyView } from "./views/PolicyView";
-import { ServersView } from "./views/ServersView";
+import { ServersView, type Selection } from "./views/ServersView";
 import { SettingsView } from "./views/SettingsView";
 
 type ViewName = "servers" | "install" | "policy" | "activity" | "settings";
@@ -21,15 +21,17 @@ const VIEWS: [ViewName, string, IconName][] = [
 
 export function MainWindow() {
   const [view, setView] = useState<ViewName>("servers");
-  const [focus, setFocus] = useState<string | null>(null);
+  const [selection, setSelection] = useState<Selection | null>(null);
 
   useEffect(() => {
     let unlisten: (() => void) | undefined;
     let gone = false;
     events
       .onOpenServer((id) => {
+        // From a notification's click: whatever view is open, show this server. A new
+        // request each time, so a second click on the same server scrolls to it again.
         setView("servers");
-        setFocus(id);
+        setSelection((last) => ({ id, request: (last?.request ?? 0) + 1 }));
       })
       .then((stop) => (gone ? stop() : (unlisten = stop)))
       .catch(() => undefined);
@@ -65,7 +67,7 @@ export function MainWindow() {
           ))}
         </nav>
         <main className="content">
-          {view === "servers" && <ServersView focus={focus} />}
+          {view === "servers" && <ServersView selection={selection} />}
           {view === "install" && <InstallView />}
           {view === "policy" && <PolicyView />}
           {view === "activity" && <ActivityView />}

@@ -37,13 +37,26 @@ pub fn drops(
     new: &PolicySources,
     request: &Request,
 ) -> Result<Vec<Drop>> {
+    compare_servers(servers, old, new, request, compare)
+}
+
+/// Evaluates each server in `servers` under `old` and under `new` (each compiled once per
+/// distinct set of layers) and keeps what `pick` makes of the two evaluations: the drops
+/// after a sync, the verdict changes of a preview ([`crate::policy_preview`]).
+pub fn compare_servers<T>(
+    servers: &[Server],
+    old: &PolicySources,
+    new: &PolicySources,
+    request: &Request,
+    mut pick: impl FnMut(&Server, &Evaluation, &Evaluation) -> Option<T>,
+) -> Result<Vec<T>> {
     let mut found = Vec::new();
     let (mut old, mut new) = (Evaluator::new(old), Evaluator::new(new));
     for server in servers {
         let version = server.version.as_deref();
         let before = old.evaluate(&server.name, version, request)?;
         let after = new.evaluate(&server.name, version, request)?;
-        found.extend(compare(server, &before, &after));
+        found.extend(pick(server, &before, &after));
     }
     Ok(found)
 }

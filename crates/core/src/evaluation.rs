@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use gatehouse_hub::Bundle;
+use gatehouse_hub::{Bundle, Envelope};
 use gatehouse_policy::{
     Decision, EffectivePolicy, Freshness, Layer, Layers, Request, Rules, ServerFacts, Timestamp,
     evaluate,
@@ -32,13 +32,29 @@ pub struct HubSnapshot {
     pub payload: Vec<u8>,
     pub org: String,
     pub serial: u64,
-    /// The store row it came from.
-    pub snapshot_id: i64,
+    /// The store row it came from; `None` for a bundle previewed but not stored.
+    pub snapshot_id: Option<i64>,
     /// The last verified answer from the hub about it (its age is measured from here).
     pub verified_at: Timestamp,
     pub key_id: String,
     /// The whole bundle, parsed once, when many servers are evaluated.
     bundle: Option<Bundle>,
+}
+
+impl HubSnapshot {
+    /// A bundle [`crate::snapshot`] verified just now (at `verified_at`) but did not store:
+    /// what a preview evaluates against. Parsed whole, as for [`Scope::ManyServers`].
+    pub fn unstored(envelope: Envelope, bundle: Bundle, verified_at: Timestamp) -> HubSnapshot {
+        HubSnapshot {
+            payload: envelope.payload,
+            org: bundle.org.clone(),
+            serial: bundle.serial,
+            snapshot_id: None,
+            verified_at,
+            key_id: envelope.key_id,
+            bundle: Some(bundle),
+        }
+    }
 }
 
 /// How much of the snapshot a caller will use.
@@ -93,9 +109,10 @@ impl PolicySources {
         managed: &ManagedSettings,
         scope: Scope,
     ) -> Result<PolicySources> {
-        let local = load_local(mcp_config)?;
+        let mut sources = PolicySources::without_hub(mcp_config, managed)?;
         let settings = HubSettings::load(store, managed).await?;
-        let hub = if settings.hub_configured() {
+        sources.area = settings.area.clone();
+        if settings.hub_configured() {
             let mut snapshot = latest_valid_snapshot(store, &settings).await?;
             if scope == Scope::ManyServers {
                 snapshot.bundle = Some(
@@ -103,14 +120,18 @@ impl PolicySources {
                         .map_err(|e| Error::NoSnapshot(e.to_string()))?,
                 );
             }
-            Some(snapshot)
-        } else {
-            None
-        };
+            sources.hub = Some(snapshot);
+        }
+        Ok(sources)
+    }
+
+    /// The layers on this device that do not come from a hub snapshot: the local file and
+    /// the managed mandatory block. What a first sync is compared with; no area is set.
+    pub fn without_hub(mcp_config: &Path, managed: &ManagedSettings) -> Result<PolicySources> {
         Ok(PolicySources {
-            local,
-            hub,
-            area: settings.area,
+            local: load_local(mcp_config)?,
+            hub: None,
+            area: None,
             managed_mandatory: managed.mandatory.clone(),
         })
     }
@@ -298,7 +319,7 @@ async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<
                         payload: row.payload,
                         org: row.org,
                         serial: row.serial,
-                        snapshot_id: row.id,
+                        snapshot_id: Some(row.id),
                         verified_at: Timestamp(row.verified_at.unix_timestamp()),
                         key_id: row.key_id,
                         bundle: None,
@@ -499,7 +520,7 @@ mod tests {
                 payload,
                 org: "acme".into(),
                 serial: 1,
-                snapshot_id: 1,
+                snapshot_id: Some(1),
                 verified_at: Timestamp(0),
                 key_id: "k".into(),
             }),

@@ -25,6 +25,7 @@ pub mod launch;
 pub mod managed;
 pub mod naming;
 pub mod paths;
+pub mod policy_preview;
 pub mod policy_view;
 pub mod ports;
 pub mod probe;

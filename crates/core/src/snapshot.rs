@@ -7,7 +7,7 @@
 //! `server_dropped` event ([`crate::drops`]).
 
 use gatehouse_hub::{Bundle, Envelope};
-use gatehouse_store::{AuditKind, NewSnapshot};
+use gatehouse_store::{AuditKind, NewSnapshot, Snapshot};
 
 use gatehouse_policy::{Request, Timestamp};
 
@@ -46,7 +46,10 @@ pub async fn accept<C: Clock>(
     result
 }
 
-async fn check<C: Clock>(ctx: &Context<C>, body: &[u8]) -> Result<(Envelope, Bundle)> {
+/// Parses `body` (the hub's envelope JSON) and verifies it: a pinned key's signature and this
+/// device's organization. Anything else is `Error::Rejected`. Shared with
+/// [`crate::policy_preview`], which must judge a bundle exactly as a sync would.
+pub(crate) async fn check<C: Clock>(ctx: &Context<C>, body: &[u8]) -> Result<(Envelope, Bundle)> {
     let settings = ctx.hub_settings().await?;
     if settings.keys.is_empty() {
         return Err(Error::Rejected("no hub signing key is pinned on this device: pin one with `gatehouse config set hub-key`".to_owned()));
@@ -75,32 +78,13 @@ async fn store<C: Clock>(
     notifier: &impl Notifier,
 ) -> Result<Accepted> {
     let now = ctx.clock.now();
-    let newest = ctx
-        .store
-        .snapshots_newest_first(1)
-        .await?
-        .into_iter()
-        .next();
-    if let Some(newest) = newest.filter(|newest| newest.org == bundle.org) {
-        if bundle.serial < newest.serial {
-            return Err(Error::Rejected(format!(
-                "the bundle's serial {} is older than the stored {} (a rollback)",
-                bundle.serial, newest.serial
-            )));
-        }
-        if bundle.serial == newest.serial {
-            if newest.payload != envelope.payload {
-                return Err(Error::Rejected(format!(
-                    "the bundle reuses serial {} with different content",
-                    bundle.serial
-                )));
-            }
-            ctx.store.mark_snapshot_verified(newest.id, now).await?;
-            return Ok(Accepted::Unchanged {
-                org: bundle.org,
-                serial: bundle.serial,
-            });
-        }
+    let newest = newest_stored(ctx, &bundle.org).await?;
+    if let Standing::Same { id } = standing(newest.as_ref(), &bundle, &envelope.payload)? {
+        ctx.store.mark_snapshot_verified(id, now).await?;
+        return Ok(Accepted::Unchanged {
+            org: bundle.org,
+            serial: bundle.serial,
+        });
     }
     let snapshot = NewSnapshot {
         org: bundle.org.clone(),
@@ -129,6 +113,59 @@ async fn store<C: Clock>(
         org: bundle.org,
         serial: bundle.serial,
     })
+}
+
+/// How a verified bundle stands against the newest stored snapshot of its organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    /// Newer than the stored one, or the first of its organization: it would be stored.
+    Newer,
+    /// The very bundle of stored row `id`.
+    Same { id: i64 },
+}
+
+/// The newest stored snapshot, if it is of `org` (another org's row says nothing about
+/// rollbacks of this one).
+pub(crate) async fn newest_stored<C: Clock>(
+    ctx: &Context<C>,
+    org: &str,
+) -> Result<Option<Snapshot>> {
+    Ok(ctx
+        .store
+        .snapshots_newest_first(1)
+        .await?
+        .into_iter()
+        .next()
+        .filter(|newest| newest.org == org))
+}
+
+/// The rollback rules, for storing and for previewing alike: a serial lower than the newest
+/// stored one is a rollback and a stored serial with other content is a forgery or a hub
+/// fault; both are `Error::Rejected`.
+pub(crate) fn standing(
+    newest: Option<&Snapshot>,
+    bundle: &Bundle,
+    payload: &[u8],
+) -> Result<Standing> {
+    let Some(newest) = newest else {
+        return Ok(Standing::Newer);
+    };
+    if bundle.serial < newest.serial {
+        return Err(Error::Rejected(format!(
+            "the bundle's serial {} is older than the stored {} (a rollback)",
+            bundle.serial, newest.serial
+        )));
+    }
+    if bundle.serial == newest.serial {
+        if newest.payload != payload {
+            return Err(Error::Rejected(format!(
+                "the bundle reuses serial {} with different content",
+                bundle.serial
+            )));
+        }
+        return Ok(Standing::Same { id: newest.id });
+    }
+    Ok(Standing::Newer)
 }
 
 async fn load_sources<C: Clock>(ctx: &Context<C>) -> Result<PolicySources> {

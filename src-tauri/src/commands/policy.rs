@@ -1,8 +1,10 @@
-//! The policy view.
+//! The policy view: the policy in force, and what the hub's would change.
 
+use gatehouse_core::policy_preview::{self, PolicyPreview};
 use gatehouse_core::policy_view::{self, PolicyView};
 use tauri::State;
 
+use crate::background;
 use crate::ipc::IpcError;
 use crate::state::AppState;
 
@@ -10,4 +12,12 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn policy_view(state: State<'_, AppState>) -> Result<PolicyView, IpcError> {
     Ok(policy_view::policy_view(&state.ctx).await?)
+}
+
+/// What the hub's current policy would change if it were applied. Stores nothing: Sync now
+/// applies it.
+#[tauri::command]
+pub async fn preview_policy(state: State<'_, AppState>) -> Result<PolicyPreview, IpcError> {
+    let hub = background::hub_client(&state.ctx).await?;
+    Ok(policy_preview::preview(&state.ctx, &hub).await?)
 }

@@ -13,6 +13,7 @@ use gatehouse_core::catalog::{CatalogEntryView, CatalogSearch};
 use gatehouse_core::clients::wire::FileOutcome;
 use gatehouse_core::clients::{ClientFileView, EntryView, EntryViolation};
 use gatehouse_core::install::InstallStep;
+use gatehouse_core::policy_preview::{PolicyPreview, PreviewState, VerdictChange};
 use gatehouse_core::policy_view::{ClampLine, PolicyView, RuleLine, SnapshotView};
 use gatehouse_core::probe::ProbeOutcome;
 use gatehouse_core::servers::{ReasonView, ServerView};
@@ -47,6 +48,9 @@ fn generated() -> Vec<(String, String)> {
         one::<SnapshotView>(&cfg),
         one::<RuleLine>(&cfg),
         one::<ClampLine>(&cfg),
+        one::<PolicyPreview>(&cfg),
+        one::<PreviewState>(&cfg),
+        one::<VerdictChange>(&cfg),
         one::<Status>(&cfg),
         one::<ActivityRow>(&cfg),
         one::<ProbeOutcome>(&cfg),

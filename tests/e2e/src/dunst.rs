@@ -45,3 +45,24 @@ fn history(name: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// How many notifications dunst shows on screen now (not waiting, not in the history).
+pub fn displayed_notifications() -> usize {
+    let text = dunstctl(&["count", "displayed"]);
+    text.trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("dunstctl count displayed is a number: {e}: {text}"))
+}
+
+/// Closes every notification on screen (they go to the history).
+pub fn close_notifications() {
+    dunstctl(&["close-all"]);
+}
+
+/// Clicks the notification at `position` among those on screen (0 is the oldest) the way a
+/// person would: dunst invokes its "default" action and sends `ActionInvoked` to the app
+/// that showed it. Only a notification still on screen can be clicked; one in the history
+/// cannot, and closing it ends the app's wait for the click.
+pub fn click_notification(position: u32) {
+    dunstctl(&["action", &position.to_string()]);
+}

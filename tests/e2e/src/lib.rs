@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 mod dunst;
 mod refhub;
 
-pub use dunst::notifications_about;
+pub use dunst::{
+    click_notification, close_notifications, displayed_notifications, notifications_about,
+};
 pub use refhub::{RunningHub, copy_dir, http};
 
 /// The workspace root (two levels above this crate).

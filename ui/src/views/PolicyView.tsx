@@ -3,6 +3,7 @@ import { ErrorNotice, Loading } from "../components/Notice";
 import { ipc, type PolicyView as View } from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
 import { ageWords } from "../lib/time";
+import { HubChanges } from "./HubChanges";
 
 export function PolicyView() {
   const { load } = useLoad(ipc.policyView);
@@ -53,6 +54,7 @@ function PolicyBody({ view }: { view: View }) {
           <p>No hub is configured, so only your own settings (~/.mcp/config.yaml) and Gatehouse's defaults apply.</p>
         )}
       </div>
+      {snapshot && <HubChanges />}
       <table className="rules" aria-label="Rules in force">
         <thead>
           <tr>

@@ -16,11 +16,19 @@ const CLIENT_NAMES: Record<string, string> = {
   cline: "Cline",
 };
 
-export function ServersView({ focus }: { focus: string | null }) {
+/** The server a notification's click asked to show; `request` changes with every click. */
+export type Selection = { id: string; request: number };
+
+export function ServersView({ selection }: { selection: Selection | null }) {
   const { load, reload } = useLoad(ipc.listServers);
+  const listed = load.state === "ready";
   useEffect(() => {
-    if (focus) document.getElementById(`server-${focus}`)?.scrollIntoView({ block: "center" });
-  }, [focus, load.state]);
+    if (!selection || !listed) return;
+    const row = document.getElementById(`server-${selection.id}`);
+    row?.scrollIntoView({ block: "center" });
+    // Keyboard and screen reader users land on it too.
+    row?.focus({ preventScroll: true });
+  }, [selection, listed]);
 
   return (
     <section aria-labelledby="servers-title">
@@ -43,7 +51,7 @@ export function ServersView({ focus }: { focus: string | null }) {
       {load.state === "ready" && (
         <ul className="server-list">
           {load.value.map((server) => (
-            <ServerRow key={server.id} server={server} focused={focus === server.id} onChanged={reload} />
+            <ServerRow key={server.id} server={server} selected={selection?.id === server.id} onChanged={reload} />
           ))}
         </ul>
       )}
@@ -60,7 +68,7 @@ type Action =
   | { state: "removing" }
   | { state: "failed"; doing: string; error: UiError };
 
-function ServerRow({ server, focused, onChanged }: { server: ServerView; focused: boolean; onChanged: () => void }) {
+function ServerRow({ server, selected, onChanged }: { server: ServerView; selected: boolean; onChanged: () => void }) {
   const [action, setAction] = useState<Action>({ state: "idle" });
 
   async function check() {
@@ -88,8 +96,10 @@ function ServerRow({ server, focused, onChanged }: { server: ServerView; focused
   return (
     <li
       id={`server-${server.id}`}
-      className={`server verdict-${server.verdict}${focused ? " focused" : ""}`}
+      className={`server verdict-${server.verdict}${selected ? " selected" : ""}`}
       data-server-id={server.id}
+      aria-current={selected ? "true" : undefined}
+      tabIndex={selected ? -1 : undefined}
     >
       <div className="server-head">
         <div className="server-title">

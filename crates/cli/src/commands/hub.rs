@@ -82,7 +82,7 @@ fn report(outcome: &SyncOutcome, json: bool) {
 
 /// The client for the configured hub with the token in force. A keyring that cannot be
 /// read does not stop a sync: the hub then answers 401 if it needs a token.
-async fn client(ctx: &Context) -> Result<gatehouse_core::HubClient, Error> {
+pub(crate) async fn client(ctx: &Context) -> Result<gatehouse_core::HubClient, Error> {
     let settings = ctx.hub_settings().await?;
     let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
     let (token, keyring_problem) =

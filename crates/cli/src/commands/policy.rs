@@ -1,7 +1,9 @@
-//! `gatehouse policy …`: show the policy in force, run conformance corpus files, explain one
-//! decision from files, import a signed bundle. Each is thin: read, call, print.
+//! `gatehouse policy …`: show the policy in force, preview the hub's, run conformance corpus
+//! files, explain one decision from files, import a signed bundle. Each is thin: read, call,
+//! print.
 
 pub(crate) mod explain;
+mod preview;
 mod show;
 mod test;
 
@@ -17,6 +19,9 @@ pub enum PolicyCommand {
     /// The policy in force on this device: each rule with the layer that set it, clamp
     /// diagnostics, and the signed snapshot it came from.
     Show(crate::cli::JsonArgs),
+    /// What the hub's current policy would change if it were applied: the servers whose
+    /// verdict would differ. Stores nothing; `gatehouse sync` applies it.
+    Preview(crate::cli::JsonArgs),
     /// Evaluate one server against layers read from files, as `check` would.
     Explain(explain::ExplainArgs),
     /// Verify a signed policy bundle from a file (the hub's envelope JSON) and store it, as
@@ -31,6 +36,7 @@ pub fn run(cmd: PolicyCommand) -> Exit {
     match cmd {
         PolicyCommand::Test(args) => test::run(&args),
         PolicyCommand::Show(args) => show::run(args.json),
+        PolicyCommand::Preview(args) => preview::run(args.json),
         PolicyCommand::Explain(args) => explain::run(&args),
         PolicyCommand::Import { file } => import(&file),
     }

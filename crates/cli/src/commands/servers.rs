@@ -76,6 +76,15 @@ pub fn run(command: ServersCommand) -> Exit {
     })
 }
 
+/// A verdict as the app's badges say it.
+pub(crate) fn verdict_words(verdict: gatehouse_policy::Verdict) -> &'static str {
+    match verdict {
+        gatehouse_policy::Verdict::Allow => "Allowed",
+        gatehouse_policy::Verdict::Warn => "Asks first",
+        gatehouse_policy::Verdict::Block => "Blocked",
+    }
+}
+
 /// One line per server: id, name and version, verdict, then the reasons indented.
 fn table(list: &[ServerView]) -> String {
     if list.is_empty() {
@@ -84,11 +93,7 @@ fn table(list: &[ServerView]) -> String {
     let mut text = String::new();
     for server in list {
         let version = server.version.as_deref().unwrap_or("?");
-        let verdict = match server.verdict {
-            gatehouse_policy::Verdict::Allow => "Allowed",
-            gatehouse_policy::Verdict::Warn => "Asks first",
-            gatehouse_policy::Verdict::Block => "Blocked",
-        };
+        let verdict = verdict_words(server.verdict);
         let level = server.cert_level.map_or_else(
             || "unknown".to_owned(),
             |l| format!("{l} ({})", gatehouse_policy::level_name(l)),

@@ -16,6 +16,7 @@ mod audit;
 mod crash;
 mod faults;
 mod keyring;
+mod preview;
 mod sync;
 
 use std::path::PathBuf;

@@ -4,106 +4,14 @@
 //! hub turning a server Blocked after Sync now with a desktop notification, and the
 //! activity view listing what happened. Each step saves a screenshot.
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use gatehouse_e2e::{RunningHub, Sandbox, desktop_available, notifications_about, workspace_root};
+use gatehouse_e2e::{Sandbox, desktop_available, notifications_about};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::driver;
-
-const ORG: &str = "ui-e2e";
-const TOKEN: &str = "ui-e2e-token";
-
-fn write_org(dir: &Path, prefix: &str, cert_mode: &str) {
-    std::fs::create_dir_all(dir.join("policy")).unwrap();
-    std::fs::write(
-        dir.join("org.yaml"),
-        format!("org: {ORG}\nmax_offline_age: 7d\nstale_mode: warn\ntokens:\n  - {TOKEN}\n"),
-    )
-    .unwrap();
-    let entry = |name: &str, origin: &str, level: u8, score: u8| {
-        format!(
-            "- name: \"{prefix}/{name}\"\n  version: \"1.0.0\"\n  digest: \"sha256:{}\"\n  origin: {origin}\n  cert_level: {level}\n  score: {score}\n  status: published\n",
-            "ab".repeat(32)
-        )
-    };
-    std::fs::write(
-        dir.join("catalog.yaml"),
-        [
-            entry("good", "official", 3, 95),
-            entry("meh", "verified", 1, 80),
-            entry("evil", "community", 0, 20),
-        ]
-        .concat(),
-    )
-    .unwrap();
-    set_org_policy(dir, prefix, cert_mode);
-}
-
-fn set_org_policy(dir: &Path, prefix: &str, cert_mode: &str) {
-    std::fs::write(
-        dir.join("policy/org.yaml"),
-        format!("min_cert_level: 2\ncert_mode: {cert_mode}\ndeny_list:\n  - \"{prefix}/evil\"\n"),
-    )
-    .unwrap();
-}
-
-fn add(sandbox: &Sandbox, id: &str, name: &str) {
-    let script = workspace_root().join("tests/e2e/fixtures/fake-server.mjs");
-    let (code, _, err) = sandbox.run(&[
-        "servers",
-        "add",
-        id,
-        "--name",
-        name,
-        "--version",
-        "1.0.0",
-        "--",
-        "node",
-        script.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "servers add {id}: {err}");
-}
-
-pub(crate) async fn text_of(client: &Client, css: &str) -> String {
-    let element = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"));
-    element.text().await.unwrap()
-}
-
-/// Waits until `css` shows `expected` (the view reloads on the app's change events).
-pub(crate) async fn wait_for_text(client: &Client, css: &str, expected: &str) {
-    let mut seen = String::new();
-    for _ in 0..100 {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            seen = element.text().await.unwrap_or_default();
-            if seen.contains(expected) {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("`{css}` shows `{seen}`, expected `{expected}`");
-}
-
-pub(crate) async fn click(client: &Client, css: &str) {
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
+use crate::support::{HubApp, NOTIFICATIONS, click, row, set_org_policy, text_of, wait_for_text};
 
 /// Clicks an answer in a confirmation window, which closes the window: WebDriver may then
 /// report the window gone instead of the click's success.
@@ -149,35 +57,11 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
         return;
     }
     // Unique per run: dunst's history outlives one test.
-    let prefix = format!("@ui{}", std::process::id());
-    let org_dir = tempfile::tempdir().unwrap();
-    write_org(org_dir.path(), &prefix, "warn");
-    let hub = RunningHub::start(org_dir.path());
-    let sandbox = Sandbox::new();
-    hub.follow(&sandbox, ORG);
-    let synced = sandbox
-        .gatehouse(&["sync"])
-        .env("GATEHOUSE_HUB_TOKEN", TOKEN)
-        .output()
-        .unwrap();
-    assert!(synced.status.success(), "first sync: {synced:?}");
-    add(&sandbox, "good", &format!("{prefix}/good"));
-    add(&sandbox, "meh", &format!("{prefix}/meh"));
-    add(&sandbox, "evil", &format!("{prefix}/evil"));
-
-    let mut env: Vec<(&str, std::ffi::OsString)> = sandbox
-        .env()
-        .into_iter()
-        .map(|(k, v)| (k, v.into_os_string()))
-        .collect();
-    env.push(("GATEHOUSE_HUB_TOKEN", TOKEN.into()));
-    let env_refs: Vec<(&str, &std::ffi::OsStr)> =
-        env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
-    let session = driver::Session::start(&env_refs).await;
-    let client = &session.client;
+    let app = HubApp::start(format!("@ui{}", std::process::id()), "warn").await;
+    let (session, sandbox, prefix) = (&app.session, &app.sandbox, &app.prefix);
+    let client = app.client();
 
     // The servers view: badges with text, and each verdict.
-    let row = |id: &str, part: &str| format!("[data-server-id=\"{id}\"] {part}");
     wait_for_text(client, &row("good", ".badge-verdict"), "Allowed").await;
     wait_for_text(client, &row("meh", ".badge-verdict"), "Asks first").await;
     wait_for_text(client, &row("evil", ".badge-verdict"), "Blocked").await;
@@ -218,7 +102,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
 
     // A client app starts the warn-verdict server: the app asks; Run once lets it run.
     let main = client.window().await.unwrap();
-    let mut launcher = launch(&sandbox, "meh");
+    let mut launcher = launch(sandbox, "meh");
     switch_to_new_window(client, &main).await;
     let question = text_of(client, "#confirm-title").await;
     assert!(question.contains(&format!("{prefix}/meh")), "{question}");
@@ -246,7 +130,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     client.switch_to_window(main.clone()).await.unwrap();
 
     // Again, and Don't run: the launcher exits 4 without starting anything.
-    let mut declined = launch(&sandbox, "meh");
+    let mut declined = launch(sandbox, "meh");
     switch_to_new_window(client, &main).await;
     click_answer(client, "#confirm-dont-run").await;
     let status = tokio::time::timeout(Duration::from_secs(20), declined.wait())
@@ -258,7 +142,8 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
 
     // The hub tightens the policy: after Sync now the server is Blocked, and the person is
     // told by a desktop notification.
-    set_org_policy(org_dir.path(), &prefix, "strict");
+    let notifications = NOTIFICATIONS.lock().await;
+    set_org_policy(app.org_dir.path(), prefix, "strict");
     click(client, "#nav-servers").await;
     click(client, "#sync-now").await;
     wait_for_text(client, "#sync-result", "serial 2").await;
@@ -269,6 +154,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
         1,
         "one notification about the server that got worse: {told:?}"
     );
+    drop(notifications);
     session.screenshot("servers-after-sync").await;
 
     // The activity view lists what happened.
@@ -286,5 +172,5 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
             .unwrap_or_else(|e| panic!("the activity view lists `{kind}`: {e}"));
     }
     session.screenshot("activity-view").await;
-    session.stop().await;
+    app.session.stop().await;
 }

@@ -10,7 +10,7 @@ use fantoccini::{Client, Locator};
 use gatehouse_e2e::{RunningHub, Sandbox, copy_dir, desktop_available, workspace_root};
 
 use crate::driver;
-use crate::flows::{click, text_of, wait_for_text};
+use crate::support::{NOTIFICATIONS, click, text_of, wait_for_text};
 
 const TOKEN: &str = "midsize-demo-token";
 const WORD_COUNT: &str = "@acme-corp/word-count";
@@ -190,6 +190,9 @@ async fn a_person_installs_from_the_catalog_and_routes_an_app_through_gatehouse(
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     session.screenshot("settings-clients").await;
+    // Giving the entry back makes it unrouted again, which the app's watcher may announce
+    // with a notification: hold the other tests off the shared dunst until the app is gone.
+    let notifications = NOTIFICATIONS.lock().await;
     click(client, "#client-apps [data-client=\"cursor\"] .unwire-app").await;
     wait_for_text(client, summary, "1 of 2 local servers through Gatehouse").await;
     let config = read_json(&cursor);
@@ -210,4 +213,5 @@ async fn a_person_installs_from_the_catalog_and_routes_an_app_through_gatehouse(
         "Cursor's own entry is back byte for byte"
     );
     session.stop().await;
+    drop(notifications);
 }

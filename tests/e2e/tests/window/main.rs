@@ -11,6 +11,9 @@
 mod driver;
 mod flows;
 mod install_flow;
+mod notification_click;
+mod policy_preview;
+mod support;
 
 use std::time::Duration;
 

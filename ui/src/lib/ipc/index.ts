@@ -21,7 +21,9 @@ import type { InstallDone } from "./bindings/InstallDone";
 import type { InstallProgress } from "./bindings/InstallProgress";
 import type { InstallStep } from "./bindings/InstallStep";
 import type { IpcError } from "./bindings/IpcError";
+import type { PolicyPreview } from "./bindings/PolicyPreview";
 import type { PolicyView } from "./bindings/PolicyView";
+import type { PreviewState } from "./bindings/PreviewState";
 import type { ProbeOutcome } from "./bindings/ProbeOutcome";
 import type { ReasonView } from "./bindings/ReasonView";
 import type { RuleLine } from "./bindings/RuleLine";
@@ -31,6 +33,7 @@ import type { SettingsView } from "./bindings/SettingsView";
 import type { SnapshotView } from "./bindings/SnapshotView";
 import type { Status } from "./bindings/Status";
 import type { SyncDone } from "./bindings/SyncDone";
+import type { VerdictChange } from "./bindings/VerdictChange";
 
 export type {
   ActivityQuery,
@@ -52,7 +55,9 @@ export type {
   InstallProgress,
   InstallStep,
   IpcError,
+  PolicyPreview,
   PolicyView,
+  PreviewState,
   ProbeOutcome,
   ReasonView,
   RuleLine,
@@ -62,6 +67,7 @@ export type {
   SnapshotView,
   Status,
   SyncDone,
+  VerdictChange,
 };
 
 function isIpcError(value: unknown): value is IpcError {
@@ -110,6 +116,7 @@ export const ipc = {
   wireClientApp: (client: string) => call<FileOutcome[]>("wire_client_app", { client }),
   unwireClientApp: (client: string) => call<FileOutcome[]>("unwire_client_app", { client }),
   policyView: () => call<PolicyView>("policy_view"),
+  previewPolicy: () => call<PolicyPreview>("preview_policy"),
   activity: (query: ActivityQuery) => call<ActivityRow[]>("activity", { query }),
   exportActivity: (query: ActivityQuery) => call<ExportDone>("export_activity", { query }),
   status: () => call<Status>("status"),

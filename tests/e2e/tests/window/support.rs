@@ -1,0 +1,171 @@
+//! What the window tests share: an org on the reference hub with three servers, the app
+//! started on a sandbox that follows it, and small WebDriver helpers.
+
+use std::path::Path;
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use gatehouse_e2e::{RunningHub, Sandbox, workspace_root};
+use tempfile::TempDir;
+
+use crate::driver;
+
+/// Held by every test step that makes the app send a desktop notification, or that needs
+/// to know which notifications are on screen: the tests of this binary share one dunst.
+pub static NOTIFICATIONS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub const ORG: &str = "ui-e2e";
+pub const TOKEN: &str = "ui-e2e-token";
+
+pub fn write_org(dir: &Path, prefix: &str, cert_mode: &str) {
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    std::fs::write(
+        dir.join("org.yaml"),
+        format!("org: {ORG}\nmax_offline_age: 7d\nstale_mode: warn\ntokens:\n  - {TOKEN}\n"),
+    )
+    .unwrap();
+    let entry = |name: &str, origin: &str, level: u8, score: u8| {
+        format!(
+            "- name: \"{prefix}/{name}\"\n  version: \"1.0.0\"\n  digest: \"sha256:{}\"\n  origin: {origin}\n  cert_level: {level}\n  score: {score}\n  status: published\n",
+            "ab".repeat(32)
+        )
+    };
+    std::fs::write(
+        dir.join("catalog.yaml"),
+        [
+            entry("good", "official", 3, 95),
+            entry("meh", "verified", 1, 80),
+            entry("evil", "community", 0, 20),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    set_org_policy(dir, prefix, cert_mode);
+}
+
+pub fn set_org_policy(dir: &Path, prefix: &str, cert_mode: &str) {
+    std::fs::write(
+        dir.join("policy/org.yaml"),
+        format!("min_cert_level: 2\ncert_mode: {cert_mode}\ndeny_list:\n  - \"{prefix}/evil\"\n"),
+    )
+    .unwrap();
+}
+
+pub fn add(sandbox: &Sandbox, id: &str, name: &str) {
+    let script = workspace_root().join("tests/e2e/fixtures/fake-server.mjs");
+    let (code, _, err) = sandbox.run(&[
+        "servers",
+        "add",
+        id,
+        "--name",
+        name,
+        "--version",
+        "1.0.0",
+        "--",
+        "node",
+        script.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "servers add {id}: {err}");
+}
+
+pub async fn text_of(client: &Client, css: &str) -> String {
+    let element = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"));
+    element.text().await.unwrap()
+}
+
+/// Waits until `css` shows `expected` (the view reloads on the app's change events).
+pub async fn wait_for_text(client: &Client, css: &str, expected: &str) {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            seen = element.text().await.unwrap_or_default();
+            if seen.contains(expected) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("`{css}` shows `{seen}`, expected `{expected}`");
+}
+
+pub async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// A CSS selector for `part` of the servers view's row of `id`.
+pub fn row(id: &str, part: &str) -> String {
+    format!("[data-server-id=\"{id}\"] {part}")
+}
+
+/// The app in a real window, following a reference hub whose org lists `good` (level 3),
+/// `meh` (level 1) and `evil` (denied) under `prefix`, all three registered and synced once
+/// from the command line. With `cert_mode` `warn`, `meh` asks first; `strict` blocks it.
+pub struct HubApp {
+    pub session: driver::Session,
+    pub sandbox: Sandbox,
+    /// Declared before `org_dir`, so the hub stops before its directory is removed.
+    _hub: RunningHub,
+    pub org_dir: TempDir,
+    pub prefix: String,
+}
+
+impl HubApp {
+    /// `prefix` must be unique per test: dunst's history is shared by the whole run.
+    pub async fn start(prefix: String, cert_mode: &str) -> HubApp {
+        let org_dir = tempfile::tempdir().unwrap();
+        write_org(org_dir.path(), &prefix, cert_mode);
+        let hub = RunningHub::start(org_dir.path());
+        let sandbox = Sandbox::new();
+        hub.follow(&sandbox, ORG);
+        let synced = sandbox
+            .gatehouse(&["sync"])
+            .env("GATEHOUSE_HUB_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        assert!(synced.status.success(), "first sync: {synced:?}");
+        for id in ["good", "meh", "evil"] {
+            add(&sandbox, id, &format!("{prefix}/{id}"));
+        }
+        let mut env: Vec<(&str, std::ffi::OsString)> = sandbox
+            .env()
+            .into_iter()
+            .map(|(k, v)| (k, v.into_os_string()))
+            .collect();
+        env.push(("GATEHOUSE_HUB_TOKEN", TOKEN.into()));
+        let env_refs: Vec<(&str, &std::ffi::OsStr)> =
+            env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+        let session = driver::Session::start(&env_refs).await;
+        HubApp {
+            session,
+            sandbox,
+            _hub: hub,
+            org_dir,
+            prefix,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.session.client
+    }
+
+    /// The serial `gatehouse status` reports from the app's store.
+    pub fn stored_serial(&self) -> serde_json::Value {
+        let (code, out, err) = self.sandbox.run(&["status", "--json"]);
+        assert_eq!(code, 0, "{err}");
+        let status: serde_json::Value = serde_json::from_str(&out).unwrap();
+        status["serial"].clone()
+    }
+}
