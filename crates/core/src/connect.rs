@@ -63,8 +63,7 @@ pub async fn configured_client<C: crate::ports::Clock>(
     secrets: &impl crate::ports::SecretStore,
     timeout: Duration,
 ) -> Result<gatehouse_hub::HubClient> {
-    let settings = ctx.hub_settings().await?;
-    let (token, _keyring_problem) = crate::token::resolve_or_none(env_token, &settings, secrets)?;
+    let (settings, token) = settings_and_token(ctx, env_token, secrets).await?;
     hub_client(&settings, token, timeout)
 }
 
@@ -75,9 +74,19 @@ pub async fn configured_registry_client<C: crate::ports::Clock>(
     secrets: &impl crate::ports::SecretStore,
     timeout: Duration,
 ) -> Result<gatehouse_hub::HubClient> {
+    let (settings, token) = settings_and_token(ctx, env_token, secrets).await?;
+    registry_client(&settings, token, timeout)
+}
+
+/// The hub settings and the token in force; a keyring that cannot be read means no token.
+async fn settings_and_token<C: crate::ports::Clock>(
+    ctx: &crate::Context<C>,
+    env_token: Option<String>,
+    secrets: &impl crate::ports::SecretStore,
+) -> Result<(HubSettings, Option<Sensitive<String>>)> {
     let settings = ctx.hub_settings().await?;
     let (token, _keyring_problem) = crate::token::resolve_or_none(env_token, &settings, secrets)?;
-    registry_client(&settings, token, timeout)
+    Ok((settings, token))
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ mod session;
 pub mod snapshot;
 pub mod status;
 pub mod sync;
+#[cfg(test)]
+mod test_support;
 pub mod token;
 
 pub use context::Context;

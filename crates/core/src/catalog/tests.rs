@@ -1,9 +1,7 @@
 //! The install screen's search: signed facts win over the hub's answer, the signed catalog
 //! answers offline, and each entry says whether and why it cannot be installed.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use gatehouse_hub::ClientError;
 use serde_json::{Value, json};
 
@@ -45,35 +43,12 @@ fn envelope() -> Vec<u8> {
             {"name": "@acme/old", "version": "0.9.0", "origin": "verified", "cert_level": 2,
              "score": 90, "status": "revoked", "install": {"registry": true}},
         ],
-    })
-    .to_string()
-    .into_bytes();
-    json!({
-        "key_id": "k1",
-        "payload": STANDARD.encode(&payload),
-        "signature": STANDARD.encode(key().sign(&payload).to_bytes()),
-    })
-    .to_string()
-    .into_bytes()
+    });
+    crate::test_support::signed(&payload, &key())
 }
 
 async fn context(dir: &tempfile::TempDir) -> Context {
-    let ctx = Context::open(
-        dir.path().join("data"),
-        dir.path().join("config.yaml"),
-        ManagedSettings::default(),
-        SystemClock,
-    )
-    .await
-    .unwrap();
-    let pin = format!("k1:{}", STANDARD.encode(key().verifying_key().as_bytes()));
-    for (name, value) in [
-        ("hub_url", "https://hub.example".to_owned()),
-        ("organization", "acme".to_owned()),
-        ("hub_keys", json!([pin]).to_string()),
-    ] {
-        ctx.store.set_setting(name, &value).await.unwrap();
-    }
+    let ctx = crate::test_support::following_acme(dir, &key()).await;
     crate::snapshot::accept(&ctx, &envelope(), None, &RecordingNotifier::default())
         .await
         .unwrap();

@@ -3,15 +3,12 @@
 
 use std::sync::Mutex;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use gatehouse_hub::AuditAck;
 use serde_json::json;
 
 use super::*;
-use crate::managed::ManagedSettings;
-use crate::ports::{RecordingNotifier, SystemClock};
+use crate::ports::RecordingNotifier;
 use crate::servers::{AddServer, add_server};
 use crate::snapshot::accept;
 
@@ -71,16 +68,8 @@ fn envelope_signed(serial: u64, score: u8, signer: &SigningKey) -> Vec<u8> {
         "schema": 1, "org": "acme", "serial": serial, "issued_at": "2026-11-20T10:00:00Z",
         "org_policy": {"min_score": 70},
         "catalog": [entry("@acme/db", score), entry("@acme/other", 90)],
-    })
-    .to_string()
-    .into_bytes();
-    json!({
-        "key_id": "k1",
-        "payload": STANDARD.encode(&payload),
-        "signature": STANDARD.encode(signer.sign(&payload).to_bytes()),
-    })
-    .to_string()
-    .into_bytes()
+    });
+    crate::test_support::signed(&payload, signer)
 }
 
 fn envelope(serial: u64, score: u8) -> Vec<u8> {
@@ -89,22 +78,7 @@ fn envelope(serial: u64, score: u8) -> Vec<u8> {
 
 /// A device following `acme` with the key pinned and two servers, `db` and `other`.
 async fn context(dir: &tempfile::TempDir) -> Context {
-    let ctx = Context::open(
-        dir.path().join("data"),
-        dir.path().join("config.yaml"),
-        ManagedSettings::default(),
-        SystemClock,
-    )
-    .await
-    .unwrap();
-    let pin = format!("k1:{}", STANDARD.encode(key().verifying_key().as_bytes()));
-    for (name, value) in [
-        ("hub_url", "https://hub.example".to_owned()),
-        ("organization", "acme".to_owned()),
-        ("hub_keys", json!([pin]).to_string()),
-    ] {
-        ctx.store.set_setting(name, &value).await.unwrap();
-    }
+    let ctx = crate::test_support::following_acme(dir, &key()).await;
     for (id, name) in [("db", "@acme/db"), ("other", "@acme/other")] {
         add_server(
             &ctx,

@@ -1,15 +1,12 @@
 //! `accept` tells the notifier and the audit log about each server a stored snapshot made
 //! worse, once, and nothing when there was no snapshot before or nothing got worse.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use gatehouse_store::AuditKind;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::managed::ManagedSettings;
-use crate::ports::{RecordingNotifier, SystemClock};
+use crate::ports::RecordingNotifier;
 use crate::servers::{AddServer, add_server};
 
 fn key() -> SigningKey {
@@ -26,35 +23,12 @@ fn envelope(serial: u64, score: u8, extra: &[Value]) -> Vec<u8> {
     let payload = json!({
         "schema": 1, "org": "acme", "serial": serial, "issued_at": "2026-11-20T10:00:00Z",
         "org_policy": {"min_score": 70}, "catalog": catalog,
-    })
-    .to_string()
-    .into_bytes();
-    json!({
-        "key_id": "k1",
-        "payload": STANDARD.encode(&payload),
-        "signature": STANDARD.encode(key().sign(&payload).to_bytes()),
-    })
-    .to_string()
-    .into_bytes()
+    });
+    crate::test_support::signed(&payload, &key())
 }
 
 async fn context(dir: &tempfile::TempDir) -> Context {
-    let ctx = Context::open(
-        dir.path().join("data"),
-        dir.path().join("config.yaml"),
-        ManagedSettings::default(),
-        SystemClock,
-    )
-    .await
-    .unwrap();
-    let pin = format!("k1:{}", STANDARD.encode(key().verifying_key().as_bytes()));
-    for (name, value) in [
-        ("hub_url", "https://hub.example".to_owned()),
-        ("organization", "acme".to_owned()),
-        ("hub_keys", json!([pin]).to_string()),
-    ] {
-        ctx.store.set_setting(name, &value).await.unwrap();
-    }
+    let ctx = crate::test_support::following_acme(dir, &key()).await;
     add_server(
         &ctx,
         AddServer {

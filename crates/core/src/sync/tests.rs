@@ -4,17 +4,14 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use gatehouse_hub::{AuditAck, ClientError, Fetch};
 use gatehouse_store::AuditKind;
 use serde_json::json;
 use time::OffsetDateTime;
 
 use super::*;
-use crate::managed::ManagedSettings;
-use crate::ports::{RecordingNotifier, SystemClock};
+use crate::ports::RecordingNotifier;
 
 /// A hub that answers from a script and records what it was sent.
 #[derive(Default)]
@@ -74,16 +71,8 @@ fn envelope(serial: u64) -> Vec<u8> {
     let payload = json!({
         "schema": 1, "org": "acme", "serial": serial, "issued_at": "2026-11-20T10:00:00Z",
         "max_offline_age": "1d", "org_policy": {"min_cert_level": 1},
-    })
-    .to_string()
-    .into_bytes();
-    json!({
-        "key_id": "k1",
-        "payload": STANDARD.encode(&payload),
-        "signature": STANDARD.encode(key().sign(&payload).to_bytes()),
-    })
-    .to_string()
-    .into_bytes()
+    });
+    crate::test_support::signed(&payload, &key())
 }
 
 fn bundle(serial: u64) -> std::result::Result<Fetch, ClientError> {
@@ -94,23 +83,7 @@ fn bundle(serial: u64) -> std::result::Result<Fetch, ClientError> {
 }
 
 async fn context(dir: &tempfile::TempDir) -> Context {
-    let ctx = Context::open(
-        dir.path().join("data"),
-        dir.path().join("config.yaml"),
-        ManagedSettings::default(),
-        SystemClock,
-    )
-    .await
-    .unwrap();
-    let pin = format!("k1:{}", STANDARD.encode(key().verifying_key().as_bytes()));
-    for (name, value) in [
-        ("hub_url", "https://hub.example".to_owned()),
-        ("organization", "acme".to_owned()),
-        ("hub_keys", json!([pin]).to_string()),
-    ] {
-        ctx.store.set_setting(name, &value).await.unwrap();
-    }
-    ctx
+    crate::test_support::following_acme(dir, &key()).await
 }
 
 fn at(seconds: i64) -> OffsetDateTime {

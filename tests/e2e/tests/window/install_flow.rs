@@ -9,8 +9,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use gatehouse_e2e::{RunningHub, Sandbox, copy_dir, desktop_available, workspace_root};
 
-use crate::driver;
-use crate::support::{NOTIFICATIONS, click, text_of, wait_for_text};
+use crate::support::{NOTIFICATIONS, click, start_app, text_of, wait_for_text};
 
 const TOKEN: &str = "midsize-demo-token";
 const WORD_COUNT: &str = "@acme-corp/word-count";
@@ -67,15 +66,7 @@ async fn a_person_installs_from_the_catalog_and_routes_an_app_through_gatehouse(
     .unwrap();
     let original_cursor = std::fs::read_to_string(&cursor).unwrap();
 
-    let mut env: Vec<(&str, std::ffi::OsString)> = sandbox
-        .env()
-        .into_iter()
-        .map(|(k, v)| (k, v.into_os_string()))
-        .collect();
-    env.push(("GATEHOUSE_HUB_TOKEN", TOKEN.into()));
-    let env_refs: Vec<(&str, &std::ffi::OsStr)> =
-        env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
-    let session = driver::Session::start(&env_refs).await;
+    let session = start_app(&sandbox, TOKEN).await;
     let client = &session.client;
 
     // The Servers view points out what Cursor starts without Gatehouse.

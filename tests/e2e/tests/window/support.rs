@@ -110,6 +110,19 @@ pub fn row(id: &str, part: &str) -> String {
     format!("[data-server-id=\"{id}\"] {part}")
 }
 
+/// The real app in a window, with `sandbox`'s data and home and `token` as its hub token.
+pub async fn start_app(sandbox: &Sandbox, token: &str) -> driver::Session {
+    let mut env: Vec<(&str, std::ffi::OsString)> = sandbox
+        .env()
+        .into_iter()
+        .map(|(k, v)| (k, v.into_os_string()))
+        .collect();
+    env.push(("GATEHOUSE_HUB_TOKEN", token.into()));
+    let env_refs: Vec<(&str, &std::ffi::OsStr)> =
+        env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    driver::Session::start(&env_refs).await
+}
+
 /// The app in a real window, following a reference hub whose org lists `good` (level 3),
 /// `meh` (level 1) and `evil` (denied) under `prefix`, all three registered and synced once
 /// from the command line. With `cert_mode` `warn`, `meh` asks first; `strict` blocks it.
@@ -139,15 +152,7 @@ impl HubApp {
         for id in ["good", "meh", "evil"] {
             add(&sandbox, id, &format!("{prefix}/{id}"));
         }
-        let mut env: Vec<(&str, std::ffi::OsString)> = sandbox
-            .env()
-            .into_iter()
-            .map(|(k, v)| (k, v.into_os_string()))
-            .collect();
-        env.push(("GATEHOUSE_HUB_TOKEN", TOKEN.into()));
-        let env_refs: Vec<(&str, &std::ffi::OsStr)> =
-            env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
-        let session = driver::Session::start(&env_refs).await;
+        let session = start_app(&sandbox, TOKEN).await;
         HubApp {
             session,
             sandbox,

@@ -1,0 +1,46 @@
+//! Setup shared by the crate's unit tests that need a signed hub bundle: an envelope signed
+//! like the hub's, and a device that follows organization `acme` with the signing key pinned
+//! as `k1`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Value, json};
+
+use crate::context::Context;
+use crate::managed::ManagedSettings;
+use crate::ports::SystemClock;
+
+/// The hub's envelope (B1) around `payload`, signed by `signer` under key id `k1`.
+pub(crate) fn signed(payload: &Value, signer: &SigningKey) -> Vec<u8> {
+    let payload = payload.to_string().into_bytes();
+    json!({
+        "key_id": "k1",
+        "payload": STANDARD.encode(&payload),
+        "signature": STANDARD.encode(signer.sign(&payload).to_bytes()),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A fresh device in `dir` following `acme` at `https://hub.example`, with `key`'s public
+/// half pinned as `k1`.
+pub(crate) async fn following_acme(dir: &tempfile::TempDir, key: &SigningKey) -> Context {
+    let ctx = Context::open(
+        dir.path().join("data"),
+        dir.path().join("config.yaml"),
+        ManagedSettings::default(),
+        SystemClock,
+    )
+    .await
+    .unwrap();
+    let pin = format!("k1:{}", STANDARD.encode(key.verifying_key().as_bytes()));
+    for (name, value) in [
+        ("hub_url", "https://hub.example".to_owned()),
+        ("organization", "acme".to_owned()),
+        ("hub_keys", json!([pin]).to_string()),
+    ] {
+        ctx.store.set_setting(name, &value).await.unwrap();
+    }
+    ctx
+}
