@@ -8,7 +8,7 @@
 //! the hub cannot be asked, the signed catalog is searched instead, so the screen still
 //! works offline.
 
-use gatehouse_policy::{Request, ServerFacts, Timestamp, Verdict, evaluate};
+use gatehouse_policy::{Request, ServerFacts, Verdict, evaluate};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -61,13 +61,7 @@ pub async fn search<C: Clock>(
     hub: std::result::Result<&impl CatalogPort, String>,
     query: &str,
 ) -> Result<CatalogSearch> {
-    let sources = PolicySources::load(
-        &ctx.store,
-        &ctx.mcp_config,
-        &ctx.managed,
-        Scope::ManyServers,
-    )
-    .await?;
+    let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let organization = ctx.hub_settings().await?.organization;
     let (source, problem, raw) = match (hub, organization) {
         (Ok(hub), Some(org)) => match hub.search_catalog(&org, query).await {
@@ -94,10 +88,7 @@ pub async fn search<C: Clock>(
     } else {
         source
     };
-    let request = Request {
-        now: Some(Timestamp(ctx.clock.now().unix_timestamp())),
-        ..Request::default()
-    };
+    let request = ctx.request_now();
     let servers = ctx.store.servers().await?;
     let mut entries = Vec::new();
     for value in &raw {

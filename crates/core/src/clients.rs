@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use gatehouse_clients::paths::config_paths;
 use gatehouse_clients::read::read_config;
 use gatehouse_clients::{ClientApp, ConfigEnv, ConfigFile, Entry, Os, Transport};
-use gatehouse_policy::{Code, Request};
+use gatehouse_policy::Code;
 use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::Result;
-use crate::evaluation::{Evaluator, PolicySources, Scope};
+use crate::evaluation::{Evaluator, Scope};
 use crate::ports::Clock;
 
 /// Where the client apps' files are: the OS and the variables their paths come from.
@@ -104,20 +104,9 @@ pub async fn list_clients<C: Clock>(
     env: &ClientsEnv,
     apps: &[ClientApp],
 ) -> Result<Vec<ClientFileView>> {
-    let sources = PolicySources::load(
-        &ctx.store,
-        &ctx.mcp_config,
-        &ctx.managed,
-        Scope::ManyServers,
-    )
-    .await?;
+    let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let mut evaluator = Evaluator::new(&sources);
-    let request = Request {
-        now: Some(gatehouse_policy::Timestamp(
-            ctx.clock.now().unix_timestamp(),
-        )),
-        ..Request::default()
-    };
+    let request = ctx.request_now();
     let mut views = Vec::new();
     for (app, path) in env.files(apps) {
         let mut view = ClientFileView {

@@ -6,6 +6,7 @@ use gatehouse_store::{AuditEvent, AuditKind, Store};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::evaluation::{PolicySources, Scope};
 use crate::hub_settings::HubSettings;
 use crate::managed::{ManagedSettings, managed_settings_path};
 use crate::paths::{DataDirs, Platform, mcp_config_path};
@@ -63,6 +64,24 @@ impl<C: Clock> Context<C> {
     /// The hub settings in force: the user's, with what managed settings fix on top.
     pub async fn hub_settings(&self) -> Result<HubSettings> {
         HubSettings::load(&self.store, &self.managed).await
+    }
+
+    /// The policy layers available on this machine now ([`PolicySources::load`]).
+    pub async fn policy_sources(&self, scope: Scope) -> Result<PolicySources> {
+        PolicySources::load(&self.store, &self.mcp_config, &self.managed, scope).await
+    }
+
+    /// Now, as the policy engine reads the time of a request.
+    pub fn policy_now(&self) -> gatehouse_policy::Timestamp {
+        gatehouse_policy::Timestamp(self.clock.now().unix_timestamp())
+    }
+
+    /// A request with no flags, made now: how a list or a check judges a server.
+    pub fn request_now(&self) -> gatehouse_policy::Request {
+        gatehouse_policy::Request {
+            now: Some(self.policy_now()),
+            ..gatehouse_policy::Request::default()
+        }
     }
 
     /// A new audit event of `kind`, stamped with the time, this device and this user.

@@ -7,7 +7,7 @@ use gatehouse_store::{ConfirmationKey, Server};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, PolicySources, Scope};
+use crate::evaluation::{Evaluation, Scope};
 use crate::ports::Clock;
 
 /// What `check` and `run` decided before anything is spawned or anybody is asked.
@@ -53,8 +53,7 @@ pub async fn decide<C: Clock>(
     request
         .validate()
         .map_err(|error| Error::Usage(error.to_string()))?;
-    let sources =
-        PolicySources::load(&ctx.store, &ctx.mcp_config, &ctx.managed, Scope::OneServer).await?;
+    let sources = ctx.policy_sources(Scope::OneServer).await?;
     let server = ctx.store.server(id_or_name).await?;
     let (id, name, version) = match &server {
         Some(server) => (
@@ -69,9 +68,7 @@ pub async fn decide<C: Clock>(
         None => return Err(Error::UnknownServer(id_or_name.to_owned())),
     };
     let mut request = request.clone();
-    request.now = Some(gatehouse_policy::Timestamp(
-        ctx.clock.now().unix_timestamp(),
-    ));
+    request.now = Some(ctx.policy_now());
     let evaluation = Evaluation::new(&sources, &name, version.as_deref(), &request)?;
     let confirmation_key = ConfirmationKey {
         server_id: id,

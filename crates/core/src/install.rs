@@ -18,13 +18,13 @@ mod staging;
 use std::path::{Component, Path, PathBuf};
 
 use gatehouse_hub::Resolved;
-use gatehouse_policy::{Request, ServerFacts, Status, Timestamp, Verdict, block_report, evaluate};
+use gatehouse_policy::{ServerFacts, Status, Verdict, block_report, evaluate};
 use gatehouse_store::{AuditKind, Install, Server, ServerSource};
 use serde_json::json;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{PolicySources, Scope};
+use crate::evaluation::Scope;
 use crate::ports::{Clock, RegistryPort};
 
 pub use apps::install_into_apps;
@@ -145,26 +145,13 @@ pub async fn install_with_progress<C: Clock>(
     progress(InstallStep::CheckingPolicy {
         version: version.clone(),
     });
-    let sources = PolicySources::load(
-        &ctx.store,
-        &ctx.mcp_config,
-        &ctx.managed,
-        Scope::ManyServers,
-    )
-    .await?;
+    let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let mut policy = sources.server_policy(&id, Some(&version))?;
     if !sources.catalog_lists(&id, &version) {
         policy.facts = registry_facts(&id, &resolved);
     }
     let (effective, facts) = policy.compile();
-    let decision = evaluate(
-        &effective,
-        &facts,
-        &Request {
-            now: Some(Timestamp(ctx.clock.now().unix_timestamp())),
-            ..Request::default()
-        },
-    );
+    let decision = evaluate(&effective, &facts, &ctx.request_now());
     if decision.verdict == Verdict::Block {
         return Ok(InstallOutcome::Blocked {
             message: format!(

@@ -8,7 +8,7 @@
 //! verified: the policy in force, its age and the audit log stay as they were.
 
 use gatehouse_hub::{ClientError, Fetch};
-use gatehouse_policy::{Request, Timestamp, Verdict};
+use gatehouse_policy::{Request, Verdict};
 use gatehouse_store::Server;
 use serde::Serialize;
 
@@ -119,17 +119,17 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
         }
         Err(error) => return Err(error),
     }
-    let now = ctx.clock.now().unix_timestamp();
+    let now = ctx.policy_now();
     // The device's own layers stay; only the hub's are the previewed bundle's. (Not
     // `..current.clone()`: that would copy the parsed bundle in force only to drop it.)
     let after = PolicySources {
         local: current.local.clone(),
-        hub: Some(HubSnapshot::unstored(envelope, bundle, Timestamp(now))),
+        hub: Some(HubSnapshot::unstored(envelope, bundle, now)),
         area: settings.area.clone(),
         managed_mandatory: current.managed_mandatory.clone(),
     };
     let request = Request {
-        now: Some(Timestamp(now)),
+        now: Some(now),
         ..Request::default()
     };
     let changes = compare_servers(&servers, &current, &after, &request, verdict_change)?;
@@ -143,13 +143,7 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
 /// The sources in force now; before the first sync (no valid snapshot), the layers that
 /// do not come from the hub, which is what the first bundle is then compared with.
 async fn sources_in_force<C: Clock>(ctx: &Context<C>) -> Result<PolicySources> {
-    let loaded = PolicySources::load(
-        &ctx.store,
-        &ctx.mcp_config,
-        &ctx.managed,
-        Scope::ManyServers,
-    )
-    .await;
+    let loaded = ctx.policy_sources(Scope::ManyServers).await;
     match loaded {
         Err(Error::NoSnapshot(_)) => PolicySources::without_hub(&ctx.mcp_config, &ctx.managed),
         other => other,

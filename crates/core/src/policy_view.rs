@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::context::Context;
 use crate::error::Result;
-use crate::evaluation::{PolicySources, Scope};
+use crate::evaluation::Scope;
 use crate::ports::Clock;
 
 /// Everything the policy view shows.
@@ -87,13 +87,7 @@ pub struct ClampLine {
 
 /// Reads the policy in force now. Never touches the network.
 pub async fn policy_view<C: Clock>(ctx: &Context<C>) -> Result<PolicyView> {
-    let sources = PolicySources::load(
-        &ctx.store,
-        &ctx.mcp_config,
-        &ctx.managed,
-        Scope::ManyServers,
-    )
-    .await?;
+    let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let now = ctx.clock.now();
     let (layers, freshness) = sources.device_policy();
     let mut effective = EffectivePolicy::compile(&layers);

@@ -1,13 +1,13 @@
 //! Registering, removing and listing managed servers.
 
-use gatehouse_policy::{Request, Verdict};
+use gatehouse_policy::Verdict;
 use gatehouse_store::{AuditKind, Server, ServerSource};
 use serde::Serialize;
 
 use crate::clients::wire::unwire_clients;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluator, PolicySources, Scope};
+use crate::evaluation::{Evaluator, Scope};
 use crate::naming::derive_name;
 use crate::ports::{Clock, SecretStore};
 
@@ -264,19 +264,8 @@ pub async fn list_servers<C: Clock>(
     clients: &crate::clients::ClientsEnv,
 ) -> Result<Vec<ServerView>> {
     let mut apps = crate::clients::apps_by_server(clients);
-    let sources = PolicySources::load(
-        &ctx.store,
-        &ctx.mcp_config,
-        &ctx.managed,
-        Scope::ManyServers,
-    )
-    .await?;
-    let request = Request {
-        now: Some(gatehouse_policy::Timestamp(
-            ctx.clock.now().unix_timestamp(),
-        )),
-        ..Request::default()
-    };
+    let sources = ctx.policy_sources(Scope::ManyServers).await?;
+    let request = ctx.request_now();
     let mut evaluator = Evaluator::new(&sources);
     // One query for every server's tools rather than one per server.
     let mut seen: std::collections::HashMap<String, LastTools> = ctx

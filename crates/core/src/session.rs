@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::clients::wire::secret_account;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, PolicySources, Scope};
+use crate::evaluation::{Evaluation, Scope};
 use crate::launch::{Launch, server_event};
 use crate::ports::{Clock, SecretStore};
 
@@ -166,19 +166,13 @@ async fn watch_policy<C: Clock>(
             }
             last = now;
             let mut request = request.clone();
-            request.now = Some(gatehouse_policy::Timestamp(
-                ctx.clock.now().unix_timestamp(),
-            ));
-            let evaluation = match PolicySources::load(
-                &ctx.store,
-                &ctx.mcp_config,
-                &ctx.managed,
-                Scope::OneServer,
-            )
-            .await
-            .and_then(|sources| {
-                Evaluation::new(&sources, &server.name, server.version.as_deref(), &request)
-            }) {
+            request.now = Some(ctx.policy_now());
+            let evaluation = match ctx
+                .policy_sources(Scope::OneServer)
+                .await
+                .and_then(|sources| {
+                    Evaluation::new(&sources, &server.name, server.version.as_deref(), &request)
+                }) {
                 Ok(evaluation) => evaluation,
                 // A policy that became unusable stops what it would have governed.
                 Err(error) => {

@@ -9,8 +9,6 @@
 use gatehouse_hub::{Bundle, Envelope};
 use gatehouse_store::{AuditKind, NewSnapshot, Snapshot};
 
-use gatehouse_policy::{Request, Timestamp};
-
 use crate::context::Context;
 use crate::drops::drops;
 use crate::error::{Error, Result};
@@ -96,7 +94,8 @@ async fn store<C: Clock>(
         fetched_at: now,
     };
     // Loaded before storing: with no valid snapshot in force there is nothing to compare.
-    let old = load_sources(ctx)
+    let old = ctx
+        .policy_sources(Scope::ManyServers)
         .await
         .ok()
         .filter(|sources| sources.hub.is_some());
@@ -168,16 +167,6 @@ pub(crate) fn standing(
     Ok(Standing::Newer)
 }
 
-async fn load_sources<C: Clock>(ctx: &Context<C>) -> Result<PolicySources> {
-    PolicySources::load(
-        &ctx.store,
-        &ctx.mcp_config,
-        &ctx.managed,
-        Scope::ManyServers,
-    )
-    .await
-}
-
 /// Notifies and records each registered server the snapshot now in force made worse than
 /// under `old`.
 async fn report_drops<C: Clock>(
@@ -185,11 +174,8 @@ async fn report_drops<C: Clock>(
     old: &PolicySources,
     notifier: &impl Notifier,
 ) -> Result<()> {
-    let new = load_sources(ctx).await?;
-    let request = Request {
-        now: Some(Timestamp(ctx.clock.now().unix_timestamp())),
-        ..Request::default()
-    };
+    let new = ctx.policy_sources(Scope::ManyServers).await?;
+    let request = ctx.request_now();
     let servers = ctx.store.servers().await?;
     for drop in drops(&servers, old, &new, &request)? {
         let mut event = ctx.event(AuditKind::ServerDropped);
