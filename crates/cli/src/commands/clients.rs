@@ -5,7 +5,7 @@ use gatehouse_core::clients::wire::{self, FileOutcome};
 use gatehouse_core::clients::{self, ClientFileView, ClientsEnv};
 use gatehouse_core::keyring::OsKeyring;
 
-use super::policy::explain::print;
+use super::policy::explain::{print, print_json};
 use super::{fail, runtime};
 use crate::cli::ClientsCommand;
 use crate::exit::Exit;
@@ -15,16 +15,7 @@ pub fn run(command: ClientsCommand) -> Exit {
     runtime::with_context(|ctx| async move {
         match command {
             ClientsCommand::List { json } => match clients::list_clients(&ctx, &env, &[]).await {
-                Ok(list) if json => match serde_json::to_string_pretty(&list) {
-                    Ok(text) => {
-                        print(&text);
-                        Exit::Ok
-                    }
-                    Err(error) => {
-                        eprintln!("gatehouse: {error}");
-                        Exit::Failure
-                    }
-                },
+                Ok(list) if json => print_json(&list, "client apps"),
                 Ok(list) => {
                     print(&table(&list));
                     Exit::Ok

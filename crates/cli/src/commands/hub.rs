@@ -15,7 +15,7 @@ use gatehouse_core::token::{self, TOKEN_VARIABLE};
 use gatehouse_core::{Context, Error, Sensitive};
 use serde_json::json;
 
-use super::policy::explain::print;
+use super::policy::explain::{print, print_json};
 use super::{fail, runtime};
 use crate::exit::Exit;
 
@@ -100,14 +100,7 @@ pub fn status(json: bool) -> Exit {
             Err(error) => return fail(&error),
         };
         if json {
-            match serde_json::to_string_pretty(&status) {
-                Ok(text) => print(&text),
-                Err(error) => {
-                    eprintln!("gatehouse: cannot print the status: {error}");
-                    return Exit::Failure;
-                }
-            }
-            return Exit::Ok;
+            return print_json(&status, "status");
         }
         let or_none = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
         let mut lines = vec![

@@ -3,7 +3,7 @@
 use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::servers::{self, AddServer, ServerView};
 
-use super::policy::explain::print;
+use super::policy::explain::{print, print_json};
 use super::{fail, runtime};
 use crate::cli::ServersCommand;
 use crate::exit::Exit;
@@ -17,16 +17,7 @@ pub fn run(command: ServersCommand) -> Exit {
             )
             .await
             {
-                Ok(list) if json => match serde_json::to_string_pretty(&list) {
-                    Ok(text) => {
-                        print(&text);
-                        Exit::Ok
-                    }
-                    Err(error) => {
-                        eprintln!("gatehouse: {error}");
-                        Exit::Failure
-                    }
-                },
+                Ok(list) if json => print_json(&list, "servers"),
                 Ok(list) => {
                     print(&table(&list));
                     Exit::Ok

@@ -174,3 +174,18 @@ pub(crate) fn print(text: &str) {
     // A closed stdout cannot be reported anywhere useful; the exit code still tells.
     let _ = writeln!(out, "{}", text.trim_end());
 }
+
+/// Prints `value` as pretty JSON (the `--json` answers): `Exit::Ok`, or `Exit::Failure`
+/// said on stderr when it cannot be serialized.
+pub(crate) fn print_json(value: &impl serde::Serialize, what: &str) -> Exit {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            print(&text);
+            Exit::Ok
+        }
+        Err(error) => {
+            eprintln!("gatehouse: cannot print the {what}: {error}");
+            Exit::Failure
+        }
+    }
+}

@@ -4,7 +4,7 @@
 
 use gatehouse_core::policy_preview::{PolicyPreview, PreviewState, preview};
 
-use super::explain::print;
+use super::explain::{print, print_json};
 use crate::commands::servers::verdict_words;
 use crate::commands::{fail, hub, runtime};
 use crate::exit::Exit;
@@ -24,12 +24,9 @@ pub fn run(json: bool) -> Exit {
             PreviewState::Refused => Exit::Failure,
         };
         if json {
-            match serde_json::to_string_pretty(&preview) {
-                Ok(text) => print(&text),
-                Err(error) => {
-                    eprintln!("gatehouse: cannot print the preview: {error}");
-                    return Exit::Failure;
-                }
+            let printed = print_json(&preview, "preview");
+            if printed != Exit::Ok {
+                return printed;
             }
         } else if preview.state == PreviewState::Refused {
             eprintln!("gatehouse: {}", human(&preview));

@@ -3,7 +3,7 @@
 use gatehouse_core::policy_view::{PolicyView, policy_view};
 use gatehouse_policy::duration_words;
 
-use super::explain::print;
+use super::explain::{print, print_json};
 use crate::commands::{fail, runtime};
 use crate::exit::Exit;
 
@@ -14,16 +14,9 @@ pub fn run(json: bool) -> Exit {
             Err(error) => return fail(&error),
         };
         if json {
-            match serde_json::to_string_pretty(&view) {
-                Ok(text) => print(&text),
-                Err(error) => {
-                    eprintln!("gatehouse: cannot print the policy: {error}");
-                    return Exit::Failure;
-                }
-            }
-        } else {
-            print(&human(&view));
+            return print_json(&view, "policy");
         }
+        print(&human(&view));
         Exit::Ok
     })
 }
