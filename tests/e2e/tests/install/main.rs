@@ -285,13 +285,8 @@ fn a_policy_blocked_package_is_refused_before_any_download() {
 #[test]
 fn install_with_clients_adds_routed_entries_and_remove_takes_them_out() {
     let hub = RefHub::start();
+    // Following the hub and synced already.
     let sandbox = hub.sandbox();
-    let synced = sandbox
-        .gatehouse(&["sync"])
-        .env("GATEHOUSE_HUB_TOKEN", hub::TOKEN)
-        .output()
-        .unwrap();
-    assert!(synced.status.success(), "{synced:?}");
     // VS Code already has a settings file of its own (JSONC); Cursor has none yet.
     let home = sandbox.path().join("home");
     let vscode = home.join(".config/Code/User/mcp.json");
@@ -366,13 +361,8 @@ fn install_with_clients_adds_routed_entries_and_remove_takes_them_out() {
 #[test]
 fn an_app_file_that_cannot_be_changed_undoes_the_whole_install() {
     let hub = RefHub::start();
+    // Following the hub and synced already.
     let sandbox = hub.sandbox();
-    let synced = sandbox
-        .gatehouse(&["sync"])
-        .env("GATEHOUSE_HUB_TOKEN", hub::TOKEN)
-        .output()
-        .unwrap();
-    assert!(synced.status.success(), "{synced:?}");
     let home = sandbox.path().join("home");
     let vscode = home.join(".config/Code/User/mcp.json");
     std::fs::create_dir_all(vscode.parent().unwrap()).unwrap();
