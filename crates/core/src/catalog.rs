@@ -63,30 +63,26 @@ pub async fn search<C: Clock>(
 ) -> Result<CatalogSearch> {
     let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let organization = ctx.hub_settings().await?.organization;
-    let (source, problem, raw) = match (hub, organization) {
-        (Ok(hub), Some(org)) => match hub.search_catalog(&org, query).await {
-            Ok(found) => ("hub", None, found),
-            Err(error) => (
-                "cached",
-                Some(format!("the hub could not be asked ({error})")),
-                local_matches(sources.catalog_entries(), query),
-            ),
-        },
-        (Ok(_), None) => (
-            "cached",
-            Some("no organization is set".to_owned()),
-            local_matches(sources.catalog_entries(), query),
-        ),
-        (Err(problem), _) => (
-            "cached",
+    let asked = match (hub, organization) {
+        (Ok(hub), Some(org)) => hub
+            .search_catalog(&org, query)
+            .await
+            .map_err(|error| format!("the hub could not be asked ({error})")),
+        (Ok(_), None) => Err("no organization is set".to_owned()),
+        (Err(problem), _) => Err(problem),
+    };
+    let (source, problem, raw) = match asked {
+        Ok(found) => ("hub", None, found),
+        // Offline: the signed catalog of the last sync, if there is one.
+        Err(problem) => (
+            if sources.hub.is_some() {
+                "cached"
+            } else {
+                "none"
+            },
             Some(problem),
             local_matches(sources.catalog_entries(), query),
         ),
-    };
-    let source = if source == "cached" && sources.hub.is_none() {
-        "none"
-    } else {
-        source
     };
     let request = ctx.request_now();
     let servers = ctx.store.servers().await?;
@@ -95,12 +91,10 @@ pub async fn search<C: Clock>(
         let Some(view) = entry_view(&sources, &request, value)? else {
             continue;
         };
+        let name = gatehouse_policy::normalize_name(&view.name);
         let installed_version = servers
             .iter()
-            .find(|server| {
-                gatehouse_policy::normalize_name(&server.name)
-                    == gatehouse_policy::normalize_name(&view.name)
-            })
+            .find(|server| gatehouse_policy::normalize_name(&server.name) == name)
             .map(|server| server.version.clone().unwrap_or_default());
         entries.push(CatalogEntryView {
             installed_version,
