@@ -77,7 +77,8 @@ pub async fn unwire_client_app<R: Runtime>(
     failed_files(outcomes?)
 }
 
-fn client_app(name: &str) -> Result<ClientApp, IpcError> {
+/// The app named `name` (`cursor`, `vscode`, …), or an `invalid_input` error.
+pub(crate) fn client_app(name: &str) -> Result<ClientApp, IpcError> {
     ClientApp::from_name(name).ok_or_else(|| IpcError {
         code: ErrorCode::InvalidInput,
         message: format!("`{name}` is not a client app Gatehouse knows"),

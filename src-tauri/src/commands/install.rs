@@ -10,8 +10,9 @@ use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::token::TOKEN_VARIABLE;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
+use crate::commands::clients::client_app;
 use crate::commands::launcher_path;
-use crate::ipc::{ClientAppChoice, ErrorCode, InstallDone, InstallProgress, IpcError};
+use crate::ipc::{ClientAppChoice, InstallDone, InstallProgress, IpcError};
 use crate::state::AppState;
 
 /// The event carrying install progress to the UI.
@@ -61,12 +62,7 @@ pub async fn install_server<R: Runtime>(
 ) -> Result<InstallDone, IpcError> {
     let apps = clients
         .iter()
-        .map(|name| {
-            ClientApp::from_name(name).ok_or_else(|| IpcError {
-                code: ErrorCode::InvalidInput,
-                message: format!("`{name}` is not a client app Gatehouse knows"),
-            })
-        })
+        .map(|name| client_app(name))
         .collect::<Result<Vec<_>, _>>()?;
     let gatehouse = if apps.is_empty() {
         String::new()
