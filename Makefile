@@ -4,8 +4,12 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
+# Tools the tests need live in a project-local root, so a run never depends on what an earlier
+# build left in ~/.cargo/bin (or in whatever CARGO_HOME happens to be set).
+TOOLS := $(CURDIR)/target/tools
+export PATH := $(TOOLS)/bin:$(PATH)
 
-.PHONY: run test ui system-build system-test tools test-servers bindings fmt lint clean
+.PHONY: run test ui node system-build system-test tools fetch test-servers bindings fmt lint clean
 
 ## Start the tray app (builds the UI and the app first).
 run: system-build ui
@@ -13,7 +17,7 @@ run: system-build ui
 	./target/debug/gatehouse-app
 
 ## Every check CI runs: formatting, clippy, unit, integration and end-to-end tests.
-test: system-test tools ui test-servers
+test: system-test fetch tools ui test-servers
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	# One build of binaries and tests together: building them apart compiles tauri twice.
@@ -26,14 +30,22 @@ system-build:
 system-test:
 	scripts/system-packages.sh test
 
+# Every crate of the lock file, for every platform: the builds only download this platform's,
+# but `cargo metadata` (the architecture test) reads them all. A few seconds; nothing when warm.
+fetch:
+	$(CARGO) fetch --locked
+
 # tauri-driver bridges WebDriver to the app; WebKitWebDriver comes from webkit2gtk-driver.
-tools:
-	@command -v tauri-driver >/dev/null 2>&1 || $(CARGO) install tauri-driver --version '^2' --locked
+tools: $(TOOLS)/bin/tauri-driver
+
+$(TOOLS)/bin/tauri-driver:
+	$(CARGO) install --locked --root $(TOOLS) tauri-driver --version '^2'
 
 ## Real MCP servers from npm and PyPI for the launcher tests, installed into tests/mcp-servers.
 test-servers: tests/mcp-servers/node_modules/.installed tests/mcp-servers/.venv/.installed
 
 tests/mcp-servers/node_modules/.installed: tests/mcp-servers/package-lock.json
+	scripts/check-node.sh
 	cd tests/mcp-servers && npm ci --no-audit --no-fund
 	touch $@
 
@@ -48,6 +60,7 @@ tests/mcp-servers/.venv/.installed: tests/mcp-servers/requirements.txt tests/mcp
 # platform's build of rollup's native package, so the lock file cannot list the others, and
 # `npm ci` refuses such a lock. `npm install` keeps the locked versions and leaves the lock as is.
 ui/node_modules/.installed: ui/package-lock.json
+	scripts/check-node.sh
 	cd ui && npm install --no-audit --no-fund
 	touch $@
 
