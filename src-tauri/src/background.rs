@@ -4,17 +4,16 @@
 
 use std::time::Duration;
 
-use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
-use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::ports::Clock;
 use gatehouse_core::servers::list_servers;
-use gatehouse_core::status::status;
+use gatehouse_core::settings;
+use gatehouse_core::sync::status;
 use gatehouse_core::sync::{self, Delivery, PolicyOutcome, SyncOutcome};
-use gatehouse_core::token::TOKEN_VARIABLE;
 use gatehouse_core::{HubClient, Verdict};
+use gatehouse_desktop::keyring::OsKeyring;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::notifier::AppNotifier;
+use crate::notifier::app_notifier;
 use crate::state::AppState;
 use crate::tray::{self, TrayServer, TrayStatus};
 
@@ -77,7 +76,7 @@ pub async fn sync_once<R: Runtime>(
     }
     let _one_at_a_time = state.syncing.lock().await;
     let hub = hub_client(ctx).await?;
-    let notifier = AppNotifier::new(app.clone());
+    let notifier = app_notifier(app);
     let outcome = sync::sync(ctx, &hub, ctx.clock.now(), delivery, &notifier).await;
     refresh(app).await;
     outcome.map(Some)
@@ -86,8 +85,7 @@ pub async fn sync_once<R: Runtime>(
 /// The client for the configured hub, with the token in force (`GATEHOUSE_HUB_TOKEN`, else
 /// the keyring's) and the request time limit of `GATEHOUSE_HUB_TIMEOUT_MS`.
 pub async fn hub_client(ctx: &gatehouse_core::Context) -> gatehouse_core::Result<HubClient> {
-    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-    connect::configured_client(ctx, std::env::var(TOKEN_VARIABLE).ok(), &OsKeyring, timeout).await
+    Ok(settings::configured_client(ctx, &OsKeyring).await?.0)
 }
 
 /// Watches the client apps' config files: an entry another tool adds is recorded and the
@@ -96,17 +94,16 @@ pub async fn hub_client(ctx: &gatehouse_core::Context) -> gatehouse_core::Result
 pub fn watch_client_configs<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let ctx = match gatehouse_core::Context::from_process().await {
+        let env = app.state::<AppState>().ctx.env.clone();
+        let ctx = match gatehouse_core::Context::from_environment(env).await {
             Ok(ctx) => ctx,
             Err(error) => {
                 eprintln!("gatehouse: cannot watch client app settings: {error}");
                 return;
             }
         };
-        let notifier = std::sync::Arc::new(AppNotifier::new(app.clone()));
-        let env = gatehouse_core::clients::ClientsEnv::from_process();
-        match gatehouse_core::clients_watch::watch_clients(std::sync::Arc::new(ctx), notifier, &env)
-        {
+        let notifier = std::sync::Arc::new(app_notifier(&app));
+        match gatehouse_desktop::watch::watch_clients(std::sync::Arc::new(ctx), notifier) {
             // Watching lasts as long as the app: the handle stops it when dropped.
             Ok(_watch) => std::future::pending::<()>().await,
             Err(error) => eprintln!("gatehouse: cannot watch client app settings: {error}"),
@@ -129,19 +126,18 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
         },
         Err(_) => TrayStatus::NotConnected,
     };
-    let servers: Vec<TrayServer> =
-        match list_servers(ctx, &gatehouse_core::clients::ClientsEnv::from_process()).await {
-            Ok(list) => list
-                .into_iter()
-                .map(|view| TrayServer {
-                    id: view.id,
-                    name: view.name,
-                    verdict: view.verdict,
-                })
-                .collect(),
-            // No usable policy: the tray says so through the status; no verdicts to show.
-            Err(_) => Vec::new(),
-        };
+    let servers: Vec<TrayServer> = match list_servers(ctx).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|view| TrayServer {
+                id: view.id,
+                name: view.name,
+                verdict: view.verdict,
+            })
+            .collect(),
+        // No usable policy: the tray says so through the status; no verdicts to show.
+        Err(_) => Vec::new(),
+    };
     let attention = state.waiting() > 0 || servers.iter().any(|s| s.verdict == Verdict::Block);
     if let Err(error) = tray::update(app, &tray_status, &servers, attention) {
         eprintln!("gatehouse: could not update the tray: {error}");

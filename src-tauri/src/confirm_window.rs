@@ -1,12 +1,9 @@
 //! The confirmation window for `warn` verdicts. The launcher asks over the local socket
-//! (`gatehouse_core::confirm`); each request opens its own small window, which answers
+//! (`gatehouse_desktop::confirm`); each request opens its own small window, which answers
 //! through the `confirm_answer` command. No answer within `ANSWER_WITHIN`, or a closed
 //! window, is "Don't run".
 
-use gatehouse_core::confirm::{
-    ANSWER_WITHIN, Answer, ConfirmListener, PendingConfirm, socket_path,
-};
-use gatehouse_core::paths::Platform;
+use gatehouse_desktop::confirm::{ANSWER_WITHIN, Answer, ConfirmListener, PendingConfirm};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 use tokio::sync::mpsc;
 
@@ -20,7 +17,7 @@ pub const LABEL_PREFIX: &str = "confirm-";
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let path = match socket_path(Platform::current(), |name| std::env::var_os(name)) {
+        let path = match app.state::<AppState>().ctx.env.socket() {
             Ok(path) => path,
             Err(error) => {
                 eprintln!("gatehouse: no place for the confirmation socket: {error}");

@@ -51,7 +51,7 @@ impl From<gatehouse_core::Error> for IpcError {
             E::UnknownServer(_) => ErrorCode::NotFound,
             E::DuplicateServer(_) | E::StillWired { .. } => ErrorCode::Conflict,
             E::Store(_) | E::Io { .. } | E::Settings(_) | E::ClientConfig(_) => ErrorCode::Storage,
-            E::Launch(_) | E::Probe(_) => ErrorCode::Launch,
+            E::Launch(_) | E::Probe(_) | E::LauncherMissing { .. } => ErrorCode::Launch,
             E::Hub(gatehouse_core::ClientError::Unauthorized) | E::Keyring(_) => ErrorCode::SignIn,
             E::Hub(_) | E::HubNotConfigured(_) => ErrorCode::Hub,
             E::Install(gatehouse_core::install::InstallError::AlreadyInstalled(_)) => {
@@ -128,8 +128,8 @@ impl SettingKey {
         SettingKey::HubKey,
     ];
 
-    pub fn config_key(self) -> gatehouse_core::config::ConfigKey {
-        use gatehouse_core::config::ConfigKey;
+    pub fn config_key(self) -> gatehouse_core::settings::ConfigKey {
+        use gatehouse_core::settings::ConfigKey;
         match self {
             SettingKey::HubUrl => ConfigKey::HubUrl,
             SettingKey::RegistryUrl => ConfigKey::RegistryUrl,

@@ -14,6 +14,7 @@ pub mod tray;
 
 use std::process::ExitCode;
 
+use gatehouse_core::context::{Environment, Platform, Program};
 use tauri::Manager;
 
 /// Registers every command the UI may call. Shared by [`run`] and the tests (which pass
@@ -49,7 +50,12 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
 
 /// Starts the tray app and blocks until it quits.
 pub fn run() -> ExitCode {
-    let ctx = match tauri::async_runtime::block_on(gatehouse_core::Context::from_process()) {
+    let env = Environment::new(Platform::current(), std::env::vars_os());
+    let env = match std::env::current_exe() {
+        Ok(exe) => env.running(Program::App, exe),
+        Err(_) => env,
+    };
+    let ctx = match tauri::async_runtime::block_on(gatehouse_core::Context::from_environment(env)) {
         Ok(ctx) => ctx,
         Err(error) => {
             eprintln!("gatehouse: the app could not open its data: {error}");

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use gatehouse_core::Context;
-use gatehouse_core::confirm::{Answer, PendingConfirm};
+use gatehouse_desktop::confirm::{Answer, PendingConfirm};
 use tokio::sync::Notify;
 
 /// The app's state.

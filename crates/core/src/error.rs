@@ -78,6 +78,9 @@ pub enum Error {
     /// An install from the registry was refused or failed; nothing was left behind.
     #[error(transparent)]
     Install(#[from] crate::install::InstallError),
+    /// The `gatehouse` launcher that client app entries call cannot be found.
+    #[error("the Gatehouse launcher is missing from `{}`; reinstall Gatehouse", .path.display())]
+    LauncherMissing { path: PathBuf },
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -119,6 +122,7 @@ impl Error {
             | Error::ClientConfig(_)
             | Error::StillWired { .. }
             | Error::Install(_)
+            | Error::LauncherMissing { .. }
             | Error::Io { .. } => 1,
         }
     }

@@ -1,15 +1,26 @@
-//! Setup shared by the crate's unit tests that need a signed hub bundle: an envelope signed
-//! like the hub's, and a device that follows organization `acme` with the signing key pinned
-//! as `k1`.
+//! Setup shared by the crate's unit tests: an environment and a context in a temporary
+//! folder, an envelope signed like the hub's, and a device that follows organization `acme`
+//! with the signing key pinned as `k1`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 
-use crate::context::Context;
-use crate::managed::ManagedSettings;
+use crate::context::{Context, Environment, Platform};
 use crate::ports::SystemClock;
+use crate::settings::managed::ManagedSettings;
+
+/// A fresh device confined to `dir` ([`Environment::confined_to`]) with nothing managed.
+pub(crate) async fn context_in(dir: &tempfile::TempDir) -> Context {
+    Context::open(
+        Environment::confined_to(Platform::Linux, dir.path()),
+        ManagedSettings::default(),
+        SystemClock,
+    )
+    .await
+    .unwrap()
+}
 
 /// The hub's envelope (B1) around `payload`, signed by `signer` under key id `k1`.
 pub(crate) fn signed(payload: &Value, signer: &SigningKey) -> Vec<u8> {
@@ -26,14 +37,7 @@ pub(crate) fn signed(payload: &Value, signer: &SigningKey) -> Vec<u8> {
 /// A fresh device in `dir` following `acme` at `https://hub.example`, with `key`'s public
 /// half pinned as `k1`.
 pub(crate) async fn following_acme(dir: &tempfile::TempDir, key: &SigningKey) -> Context {
-    let ctx = Context::open(
-        dir.path().join("data"),
-        dir.path().join("config.yaml"),
-        ManagedSettings::default(),
-        SystemClock,
-    )
-    .await
-    .unwrap();
+    let ctx = context_in(dir).await;
     let pin = format!("k1:{}", STANDARD.encode(key.verifying_key().as_bytes()));
     for (name, value) in [
         ("hub_url", "https://hub.example".to_owned()),

@@ -6,11 +6,19 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
-use crate::paths::Platform;
+use gatehouse_core::context::{Environment, Platform};
+use gatehouse_core::{Error, Result};
 
-/// The autostart file for this user, or `None` where autostart is not a file.
-pub fn entry_path(platform: Platform, env: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+/// The autostart file of the user of `env`, or `None` where autostart is not a file.
+pub fn entry_path(env: &Environment) -> Option<PathBuf> {
+    entry_path_in(env.platform(), env.lookup())
+}
+
+/// [`entry_path`] as a pure function of the platform and a variable lookup.
+pub fn entry_path_in(
+    platform: Platform,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> Option<PathBuf> {
     let set = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
     match platform {
         Platform::Linux => set("XDG_CONFIG_HOME")
@@ -82,23 +90,23 @@ mod tests {
     #[test]
     fn each_platform_has_its_place() {
         assert_eq!(
-            entry_path(Platform::Linux, env(&[("HOME", "/home/a")])),
+            entry_path_in(Platform::Linux, env(&[("HOME", "/home/a")])),
             Some(PathBuf::from("/home/a/.config/autostart/gatehouse.desktop"))
         );
         assert_eq!(
-            entry_path(
+            entry_path_in(
                 Platform::Linux,
                 env(&[("HOME", "/home/a"), ("XDG_CONFIG_HOME", "/cfg")])
             ),
             Some(PathBuf::from("/cfg/autostart/gatehouse.desktop"))
         );
         assert_eq!(
-            entry_path(Platform::MacOs, env(&[("HOME", "/Users/a")])),
+            entry_path_in(Platform::MacOs, env(&[("HOME", "/Users/a")])),
             Some(PathBuf::from(
                 "/Users/a/Library/LaunchAgents/dev.gatehouse.app.plist"
             ))
         );
-        assert_eq!(entry_path(Platform::Windows, env(&[])), None);
+        assert_eq!(entry_path_in(Platform::Windows, env(&[])), None);
     }
 
     #[test]

@@ -3,10 +3,10 @@
 //! `gatehouse` (DESIGN.md). Its errors never carry the secret: a keyring error that holds
 //! bytes (a badly encoded entry) is reported without them.
 
-use gatehouse_hub::Sensitive;
+use gatehouse_core::Sensitive;
 
-use crate::error::{Error, Result};
-use crate::ports::SecretStore;
+use gatehouse_core::ports::SecretStore;
+use gatehouse_core::{Error, Result};
 
 /// The keyring service name every Gatehouse secret is filed under.
 pub const SERVICE: &str = "gatehouse";

@@ -1,24 +1,19 @@
 //! Watching the client apps' config files (the `notify` crate) for local server entries
-//! another tool adds later: each one is recorded as `client_config_changed` and the person
-//! is offered to route it through Gatehouse. The tray app starts it with [`watch_clients`]
-//! and keeps the returned [`ClientsWatch`] for as long as it should watch.
+//! another tool adds later. What a change added is core's to judge and report
+//! ([`UnroutedEntries`]); this module only turns file system events into calls. The tray
+//! app starts it with [`watch_clients`] and keeps the returned [`ClientsWatch`] for as long
+//! as it should watch.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gatehouse_clients::paths::config_paths;
-use gatehouse_clients::read::read_config;
-use gatehouse_clients::{ClientApp, Transport};
-use gatehouse_store::AuditKind;
+use gatehouse_core::clients::UnroutedEntries;
+use gatehouse_core::ports::{Clock, Notifier};
+use gatehouse_core::{Context, Error, Result};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
-
-use crate::clients::ClientsEnv;
-use crate::context::Context;
-use crate::error::{Error, Result};
-use crate::ports::{Clock, Notification, Notifier};
 
 /// Editors and apps write a file in several steps; changes closer than this are one.
 const SETTLE: Duration = Duration::from_millis(150);
@@ -36,27 +31,14 @@ impl Drop for ClientsWatch {
     }
 }
 
-/// Local entries of one file that do not run through Gatehouse, by their key path.
-type Unrouted = BTreeSet<Vec<String>>;
-
 /// Starts watching every config file of every client app (the folders that exist; a file
 /// created later in them is seen too). Needs a Tokio runtime.
-pub fn watch_clients<C, N>(
-    ctx: Arc<Context<C>>,
-    notifier: Arc<N>,
-    env: &ClientsEnv,
-) -> Result<ClientsWatch>
+pub fn watch_clients<C, N>(ctx: Arc<Context<C>>, notifier: Arc<N>) -> Result<ClientsWatch>
 where
     C: Clock + 'static,
     N: Notifier + 'static,
 {
-    let mut files: HashMap<PathBuf, (ClientApp, Unrouted)> = HashMap::new();
-    for app in ClientApp::ALL {
-        for path in config_paths(app, env.os, &env.env) {
-            let known = unrouted(app, &path);
-            files.insert(path, (app, known));
-        }
-    }
+    let mut entries = UnroutedEntries::read(&ctx.env.clients());
     let (sender, mut changes) = mpsc::unbounded_channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {
@@ -67,14 +49,9 @@ where
         }
     })
     .map_err(watch_error)?;
-    let dirs: BTreeSet<PathBuf> = files
-        .keys()
-        .filter_map(|path| path.parent().map(Path::to_path_buf))
-        .filter(|dir| dir.is_dir())
-        .collect();
-    for dir in &dirs {
+    for dir in entries.folders() {
         watcher
-            .watch(dir, RecursiveMode::NonRecursive)
+            .watch(&dir, RecursiveMode::NonRecursive)
             .map_err(watch_error)?;
     }
     let task = tokio::spawn(async move {
@@ -85,14 +62,7 @@ where
                 touched.insert(path);
             }
             for path in touched {
-                let Some((app, known)) = files.get_mut(&path) else {
-                    continue;
-                };
-                let now = unrouted(*app, &path);
-                for added in now.difference(known) {
-                    report(&ctx, notifier.as_ref(), *app, &path, added).await;
-                }
-                *known = now;
+                entries.changed(&ctx, notifier.as_ref(), &path).await;
             }
         }
     });
@@ -100,49 +70,6 @@ where
         _watcher: watcher,
         task,
     })
-}
-
-/// The unrouted local entries of a file; none when it is missing or does not parse (a
-/// half-written file is read again at its next change).
-fn unrouted(app: ClientApp, path: &Path) -> Unrouted {
-    match read_config(app, path) {
-        Ok(Some(file)) => file
-            .entries
-            .iter()
-            .filter(|e| matches!(e.transport, Transport::Local(_)) && e.routed_id().is_none())
-            .map(|e| e.path())
-            .collect(),
-        _ => Unrouted::new(),
-    }
-}
-
-async fn report<C: Clock, N: Notifier>(
-    ctx: &Context<C>,
-    notifier: &N,
-    app: ClientApp,
-    path: &Path,
-    entry_path: &[String],
-) {
-    let name = entry_path.last().cloned().unwrap_or_default();
-    let mut event = ctx.event(AuditKind::ClientConfigChanged);
-    event.detail = Some(serde_json::json!({
-        "client": app.name(),
-        "path": path.to_string_lossy(),
-        "entry": entry_path,
-        "action": "entry_added",
-        "routed": false,
-    }));
-    if let Err(error) = ctx.store.record(&event).await {
-        eprintln!("gatehouse: could not record a client_config_changed event: {error}");
-    }
-    notifier.notify(&Notification {
-        title: format!("New MCP server in {}", app.label()),
-        body: format!(
-            "`{name}` was added to {} and does not run through Gatehouse, so nothing checks it before it starts. Route it through Gatehouse?",
-            app.label()
-        ),
-        server_id: name,
-    });
 }
 
 fn watch_error(error: notify::Error) -> Error {

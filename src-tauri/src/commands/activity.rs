@@ -28,7 +28,7 @@ pub async fn export_activity(
     query: ActivityQuery,
 ) -> Result<ExportDone, IpcError> {
     let filter = filter(&state, &query)?;
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let home = state.ctx.env.home();
     let dir = activity::export_dir(home.as_deref(), &state.ctx.data_dir);
     let (path, count) = activity::export_activity(&state.ctx, &filter, &dir).await?;
     Ok(ExportDone {

@@ -1,15 +1,15 @@
 //! Commands about the app itself.
 
-use gatehouse_core::paths::DataDirs;
+use tauri::State;
 
 use crate::ipc::{AppInfo, IpcError};
+use crate::state::AppState;
 
 /// The app version and data directory.
 #[tauri::command]
-pub fn app_info() -> Result<AppInfo, IpcError> {
-    let dirs = DataDirs::from_process()?;
+pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        data_dir: dirs.data().display().to_string(),
+        data_dir: state.ctx.data_dir.display().to_string(),
     })
 }

@@ -4,12 +4,11 @@
 use std::path::PathBuf;
 
 use gatehouse_core::ClientApp;
-use gatehouse_core::clients::wire::{self, FileOutcome};
-use gatehouse_core::clients::{self, ClientFileView, ClientsEnv};
-use gatehouse_core::keyring::OsKeyring;
+use gatehouse_core::clients::{self, ClientFileView, FileOutcome};
+use gatehouse_desktop::keyring::OsKeyring;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::commands::launcher_path;
+use crate::commands::launcher;
 use crate::ipc::{ErrorCode, IpcError};
 use crate::state::AppState;
 
@@ -17,7 +16,7 @@ use crate::state::AppState;
 /// it runs through Gatehouse and what the policy says of it.
 #[tauri::command]
 pub async fn list_clients(state: State<'_, AppState>) -> Result<Vec<ClientFileView>, IpcError> {
-    Ok(clients::list_clients(&state.ctx, &ClientsEnv::from_process(), &[]).await?)
+    Ok(clients::list_clients(&state.ctx, &[]).await?)
 }
 
 /// Routes one entry through Gatehouse ("Route through Gatehouse").
@@ -29,11 +28,10 @@ pub async fn route_entry<R: Runtime>(
     path: String,
     entry_path: Vec<String>,
 ) -> Result<FileOutcome, IpcError> {
-    let launcher = launcher_path()?.display().to_string();
-    let outcome = wire::wire_entry(
+    let launcher = launcher(&state)?;
+    let outcome = clients::wire_entry(
         &state.ctx,
         &OsKeyring,
-        &ClientsEnv::from_process(),
         &launcher,
         client_app(&client)?,
         &PathBuf::from(path),
@@ -51,15 +49,9 @@ pub async fn wire_client_app<R: Runtime>(
     state: State<'_, AppState>,
     client: String,
 ) -> Result<Vec<FileOutcome>, IpcError> {
-    let launcher = launcher_path()?.display().to_string();
-    let outcomes = wire::wire_clients(
-        &state.ctx,
-        &OsKeyring,
-        &ClientsEnv::from_process(),
-        &launcher,
-        &[client_app(&client)?],
-    )
-    .await;
+    let launcher = launcher(&state)?;
+    let outcomes =
+        clients::wire_clients(&state.ctx, &OsKeyring, &launcher, &[client_app(&client)?]).await;
     crate::background::refresh(&app).await;
     failed_files(outcomes?)
 }
@@ -72,7 +64,7 @@ pub async fn unwire_client_app<R: Runtime>(
     client: String,
 ) -> Result<Vec<FileOutcome>, IpcError> {
     let outcomes =
-        wire::unwire_clients(&state.ctx, &OsKeyring, &[client_app(&client)?], None).await;
+        clients::unwire_clients(&state.ctx, &OsKeyring, &[client_app(&client)?], None).await;
     crate::background::refresh(&app).await;
     failed_files(outcomes?)
 }

@@ -1,6 +1,6 @@
 //! The confirmation window's two commands: read the request, answer it.
 
-use gatehouse_core::confirm::{ANSWER_WITHIN, Answer};
+use gatehouse_desktop::confirm::{ANSWER_WITHIN, Answer};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::confirm_window;

@@ -1,8 +1,7 @@
 //! The connection: status, and Sync now.
 
 use gatehouse_core::ports::Clock;
-use gatehouse_core::status::{self, Status};
-use gatehouse_core::sync::{Delivery, PolicyOutcome};
+use gatehouse_core::sync::{self, Delivery, PolicyOutcome, Status};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::background;
@@ -12,7 +11,7 @@ use crate::state::AppState;
 /// The hub, the snapshot in force, the last sync.
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
-    Ok(status::status(&state.ctx, state.ctx.clock.now()).await?)
+    Ok(sync::status(&state.ctx, state.ctx.clock.now()).await?)
 }
 
 /// Fetches the policy now and delivers every waiting activity record.

@@ -2,16 +2,13 @@
 //! give the chosen client apps an entry.
 
 use gatehouse_core::ClientApp;
-use gatehouse_core::catalog::{self, CatalogSearch};
-use gatehouse_core::clients::ClientsEnv;
-use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
-use gatehouse_core::install::{self, InstallOutcome, InstallRequest, InstallStep};
-use gatehouse_core::keyring::OsKeyring;
-use gatehouse_core::token::TOKEN_VARIABLE;
+use gatehouse_core::install::{self, CatalogSearch, InstallOutcome, InstallRequest, InstallStep};
+use gatehouse_core::settings;
+use gatehouse_desktop::keyring::OsKeyring;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::commands::clients::client_app;
-use crate::commands::launcher_path;
+use crate::commands::launcher;
 use crate::ipc::{ClientAppChoice, InstallDone, InstallProgress, IpcError};
 use crate::state::AppState;
 
@@ -26,19 +23,17 @@ pub async fn search_catalog(
     query: String,
 ) -> Result<CatalogSearch, IpcError> {
     let ctx = &state.ctx;
-    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-    let client =
-        connect::configured_client(ctx, std::env::var(TOKEN_VARIABLE).ok(), &OsKeyring, timeout)
-            .await
-            .map_err(|error| error.to_string());
-    Ok(catalog::search(ctx, client.as_ref().map_err(Clone::clone), &query).await?)
+    let client = settings::configured_client(ctx, &OsKeyring)
+        .await
+        .map(|(client, _)| client)
+        .map_err(|error| error.to_string());
+    Ok(install::search(ctx, client.as_ref().map_err(Clone::clone), &query).await?)
 }
 
 /// The client apps an installed server can be added to, those found on this computer first.
 #[tauri::command]
-pub fn client_app_choices() -> Vec<ClientAppChoice> {
-    let env = ClientsEnv::from_process();
-    let found = env.files(&[]);
+pub fn client_app_choices(state: State<'_, AppState>) -> Vec<ClientAppChoice> {
+    let found = state.ctx.env.clients().files(&[]);
     let mut choices: Vec<ClientAppChoice> = ClientApp::ALL
         .into_iter()
         .map(|app| ClientAppChoice {
@@ -67,17 +62,10 @@ pub async fn install_server<R: Runtime>(
     let gatehouse = if apps.is_empty() {
         String::new()
     } else {
-        launcher_path()?.display().to_string()
+        launcher(&state)?
     };
     let ctx = &state.ctx;
-    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-    let registry = connect::configured_registry_client(
-        ctx,
-        std::env::var(TOKEN_VARIABLE).ok(),
-        &OsKeyring,
-        timeout,
-    )
-    .await?;
+    let (registry, _) = settings::configured_registry_client(ctx, &OsKeyring).await?;
     let emitter = app.clone();
     let asked = package.clone();
     let progress = move |step: InstallStep| {
@@ -94,7 +82,6 @@ pub async fn install_server<R: Runtime>(
         &registry,
         &OsKeyring,
         &InstallRequest { package },
-        &ClientsEnv::from_process(),
         &gatehouse,
         &apps,
         &progress,

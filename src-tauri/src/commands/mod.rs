@@ -12,29 +12,9 @@ pub mod policy;
 pub mod servers;
 pub mod settings;
 
-use crate::ipc::{ErrorCode, IpcError};
+use crate::ipc::IpcError;
 
-/// The `gatehouse` launcher installed beside the app.
-pub(crate) fn launcher_path() -> Result<std::path::PathBuf, IpcError> {
-    let name = if cfg!(windows) {
-        "gatehouse.exe"
-    } else {
-        "gatehouse"
-    };
-    let path = std::env::current_exe()
-        .map(|app| app.with_file_name(name))
-        .map_err(|error| IpcError {
-            code: ErrorCode::Launch,
-            message: format!("cannot find the Gatehouse launcher: {error}"),
-        })?;
-    if !path.exists() {
-        return Err(IpcError {
-            code: ErrorCode::Launch,
-            message: format!(
-                "the Gatehouse launcher is missing from `{}`; reinstall Gatehouse",
-                path.display()
-            ),
-        });
-    }
-    Ok(path)
+/// The `gatehouse` launcher that client app entries call, as text for their files.
+pub(crate) fn launcher(state: &crate::state::AppState) -> Result<String, IpcError> {
+    Ok(state.ctx.env.launcher()?.display().to_string())
 }

@@ -1,19 +1,17 @@
 //! The servers view: list, check now (a real launch through the policy check), remove.
 
-use gatehouse_core::clients::ClientsEnv;
-use gatehouse_core::keyring::OsKeyring;
-use gatehouse_core::probe::{ProbeOutcome, probe};
-use gatehouse_core::servers::{self, ServerView};
+use gatehouse_core::servers::{self, ProbeOutcome, ServerView};
+use gatehouse_desktop::keyring::OsKeyring;
+use gatehouse_desktop::probe::probe;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::commands::launcher_path;
 use crate::ipc::IpcError;
 use crate::state::AppState;
 
 /// Every registered server with its badges, verdict and reasons.
 #[tauri::command]
 pub async fn list_servers(state: State<'_, AppState>) -> Result<Vec<ServerView>, IpcError> {
-    Ok(servers::list_servers(&state.ctx, &ClientsEnv::from_process()).await?)
+    Ok(servers::list_servers(&state.ctx).await?)
 }
 
 /// Runs the server through `gatehouse run` (so a warn verdict asks first and everything is
@@ -21,9 +19,10 @@ pub async fn list_servers(state: State<'_, AppState>) -> Result<Vec<ServerView>,
 #[tauri::command]
 pub async fn check_server<R: Runtime>(
     app: AppHandle<R>,
+    state: State<'_, AppState>,
     id: String,
 ) -> Result<ProbeOutcome, IpcError> {
-    let launcher = launcher_path()?;
+    let launcher = state.ctx.env.launcher()?;
     let outcome = probe(&launcher, &id).await;
     crate::background::refresh(&app).await;
     Ok(outcome?)

@@ -1,12 +1,9 @@
 //! Settings: the hub this device follows, signing in and out, start at login.
 
-use gatehouse_core::autostart;
-use gatehouse_core::config::{self, ConfigKey};
-use gatehouse_core::keyring::OsKeyring;
-use gatehouse_core::paths::Platform;
-use gatehouse_core::ports::SecretStore;
-use gatehouse_core::token::{self, TOKEN_VARIABLE};
+use gatehouse_core::settings::{self, ConfigKey};
 use gatehouse_core::{Error, Sensitive};
+use gatehouse_desktop::autostart;
+use gatehouse_desktop::keyring::OsKeyring;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::ipc::{IpcError, SettingKey, SettingsView};
@@ -16,22 +13,15 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, IpcError> {
     let ctx = &state.ctx;
-    let get = |key| config::get(ctx, key);
+    let get = |key| settings::get(ctx, key);
     let hub_keys = get(ConfigKey::HubKey).await?;
     let locked = SettingKey::ALL
         .into_iter()
         .filter(|key| ctx.managed.fixes(key.config_key()))
         .collect();
-    let settings = ctx.hub_settings().await?;
-    let token_from_environment = std::env::var(TOKEN_VARIABLE).is_ok_and(|t| !t.is_empty());
+    let token_from_environment = ctx.env.hub_token().is_some();
     // Unknown (None) when no hub is configured or the keyring cannot be asked.
-    let signed_in = match token::account(&settings) {
-        Ok(account) if !token_from_environment => {
-            OsKeyring.get(&account).ok().map(|token| token.is_some())
-        }
-        Ok(_) => Some(true),
-        Err(_) => None,
-    };
+    let signed_in = settings::signed_in(ctx, &OsKeyring).await;
     Ok(SettingsView {
         hub_url: get(ConfigKey::HubUrl).await?,
         registry_url: get(ConfigKey::RegistryUrl).await?,
@@ -43,7 +33,7 @@ pub async fn settings(state: State<'_, AppState>) -> Result<SettingsView, IpcErr
         locked,
         signed_in,
         token_from_environment,
-        start_at_login: autostart::is_enabled(autostart_path().as_deref()),
+        start_at_login: autostart::is_enabled(autostart::entry_path(&ctx.env).as_deref()),
     })
 }
 
@@ -55,7 +45,7 @@ pub async fn set_setting<R: Runtime>(
     key: SettingKey,
     value: String,
 ) -> Result<(), IpcError> {
-    config::set(&state.ctx, key.config_key(), value.trim()).await?;
+    settings::set(&state.ctx, key.config_key(), value.trim()).await?;
     crate::background::refresh(&app).await;
     Ok(())
 }
@@ -63,39 +53,30 @@ pub async fn set_setting<R: Runtime>(
 /// Stores the hub token in the OS keyring.
 #[tauri::command]
 pub async fn sign_in(state: State<'_, AppState>, token: String) -> Result<(), IpcError> {
-    let token = token.trim();
-    if token.is_empty() {
-        return Err(Error::Usage("paste the token your organization gave you".to_owned()).into());
-    }
-    let account = token::account(&state.ctx.hub_settings().await?)?;
-    OsKeyring.set(&account, &Sensitive::new(token.to_owned()))?;
+    settings::sign_in(&state.ctx, &OsKeyring, &Sensitive::new(token)).await?;
     Ok(())
 }
 
 /// Removes the hub token from the OS keyring.
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Result<(), IpcError> {
-    let account = token::account(&state.ctx.hub_settings().await?)?;
-    OsKeyring.delete(&account)?;
+    settings::sign_out(&state.ctx, &OsKeyring).await?;
     Ok(())
 }
 
 /// Starts the tray app at login, or stops doing so.
 #[tauri::command]
-pub fn set_start_at_login(enabled: bool) -> Result<(), IpcError> {
-    let app = std::env::current_exe().map_err(|source| Error::Io {
+pub fn set_start_at_login(state: State<'_, AppState>, enabled: bool) -> Result<(), IpcError> {
+    let env = &state.ctx.env;
+    let app = env.executable().ok_or_else(|| Error::Io {
         path: std::path::PathBuf::from("gatehouse-app"),
-        source,
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
     })?;
     autostart::set_enabled(
-        Platform::current(),
-        autostart_path().as_deref(),
-        &app,
+        env.platform(),
+        autostart::entry_path(env).as_deref(),
+        app,
         enabled,
     )?;
     Ok(())
-}
-
-fn autostart_path() -> Option<std::path::PathBuf> {
-    autostart::entry_path(Platform::current(), |name| std::env::var_os(name))
 }

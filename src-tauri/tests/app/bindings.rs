@@ -9,15 +9,15 @@ use gatehouse_app::ipc::{
     InstallDone, InstallProgress, IpcError, SettingKey, SettingsView, SyncDone,
 };
 use gatehouse_core::activity::ActivityRow;
-use gatehouse_core::catalog::{CatalogEntryView, CatalogSearch};
-use gatehouse_core::clients::wire::FileOutcome;
+use gatehouse_core::clients::FileOutcome;
 use gatehouse_core::clients::{ClientFileView, EntryView, EntryViolation};
 use gatehouse_core::install::InstallStep;
-use gatehouse_core::policy_preview::{PolicyPreview, PreviewState, VerdictChange};
-use gatehouse_core::policy_view::{ClampLine, PolicyView, RuleLine, SnapshotView};
-use gatehouse_core::probe::ProbeOutcome;
+use gatehouse_core::install::{CatalogEntryView, CatalogSearch};
+use gatehouse_core::policy::{ClampLine, PolicyView, RuleLine, SnapshotView};
+use gatehouse_core::servers::ProbeOutcome;
 use gatehouse_core::servers::{ReasonView, ServerView};
-use gatehouse_core::status::Status;
+use gatehouse_core::sync::Status;
+use gatehouse_core::sync::{PolicyPreview, PreviewState, VerdictChange};
 use ts_rs::{Config, TS};
 
 fn bindings_dir() -> PathBuf {

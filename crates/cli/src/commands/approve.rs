@@ -2,7 +2,7 @@
 //! that policy says to ask about, so that client apps can start it without a prompt. It
 //! holds only while the server, its version and the rules that concern it stay the same.
 
-use gatehouse_core::decide::decide;
+use gatehouse_core::launch::decide;
 use gatehouse_core::ports::{ConfirmRequest, Confirmation, Prompter};
 use gatehouse_policy::{Request, Verdict, block_report};
 

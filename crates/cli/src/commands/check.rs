@@ -1,7 +1,7 @@
 //! `gatehouse check <server>`: the decision only. Nothing is spawned, nobody is asked,
 //! nothing is audited; remembered confirmations count.
 
-use gatehouse_core::decide::decide;
+use gatehouse_core::launch::decide;
 
 use super::policy::explain::{human, print};
 use super::{fail, flags, runtime};

@@ -1,9 +1,8 @@
 //! `gatehouse clients list|wire|unwire|remove-remote`.
 
 use gatehouse_core::ClientApp;
-use gatehouse_core::clients::wire::{self, FileOutcome};
-use gatehouse_core::clients::{self, ClientFileView, ClientsEnv};
-use gatehouse_core::keyring::OsKeyring;
+use gatehouse_core::clients::{self, ClientFileView, FileOutcome};
+use gatehouse_desktop::keyring::OsKeyring;
 
 use super::policy::explain::{print, print_json};
 use super::{fail, runtime};
@@ -11,10 +10,9 @@ use crate::cli::ClientsCommand;
 use crate::exit::Exit;
 
 pub fn run(command: ClientsCommand) -> Exit {
-    let env = ClientsEnv::from_process();
     runtime::with_context(|ctx| async move {
         match command {
-            ClientsCommand::List { json } => match clients::list_clients(&ctx, &env, &[]).await {
+            ClientsCommand::List { json } => match clients::list_clients(&ctx, &[]).await {
                 Ok(list) if json => print_json(&list, "client apps"),
                 Ok(list) => {
                     print(&table(&list));
@@ -27,14 +25,11 @@ pub fn run(command: ClientsCommand) -> Exit {
                     Ok(apps) => apps,
                     Err(exit) => return exit,
                 };
-                let gatehouse = match gatehouse_path() {
-                    Ok(path) => path,
-                    Err(message) => {
-                        eprintln!("gatehouse: {message}");
-                        return Exit::Failure;
-                    }
+                let gatehouse = match ctx.env.launcher() {
+                    Ok(path) => path.display().to_string(),
+                    Err(error) => return fail(&error),
                 };
-                match wire::wire_clients(&ctx, &OsKeyring, &env, &gatehouse, &apps).await {
+                match clients::wire_clients(&ctx, &OsKeyring, &gatehouse, &apps).await {
                     Ok(outcomes) => report(&outcomes, "Routed"),
                     Err(error) => fail(&error),
                 }
@@ -44,7 +39,7 @@ pub fn run(command: ClientsCommand) -> Exit {
                     Ok(apps) => apps,
                     Err(exit) => return exit,
                 };
-                match wire::unwire_clients(&ctx, &OsKeyring, &apps, None).await {
+                match clients::unwire_clients(&ctx, &OsKeyring, &apps, None).await {
                     Ok(outcomes) => report(&outcomes, "Restored"),
                     Err(error) => fail(&error),
                 }
@@ -57,7 +52,7 @@ pub fn run(command: ClientsCommand) -> Exit {
                 let Some(app) = app else {
                     return Exit::Usage;
                 };
-                match wire::remove_remote(&ctx, &env, app, &name).await {
+                match clients::remove_remote(&ctx, app, &name).await {
                     Ok(paths) if paths.is_empty() => {
                         eprintln!("gatehouse: {} has no remote entry `{name}`", app.label());
                         Exit::Failure
@@ -90,16 +85,6 @@ fn apps(names: &[String]) -> Result<Vec<ClientApp>, Exit> {
             })
         })
         .collect()
-}
-
-/// The absolute path of the running `gatehouse` binary, which wired entries call.
-fn gatehouse_path() -> Result<String, String> {
-    let exe = std::env::current_exe()
-        .and_then(|p| p.canonicalize())
-        .map_err(|e| format!("cannot find the gatehouse binary's own path: {e}"))?;
-    exe.into_os_string()
-        .into_string()
-        .map_err(|_| "the gatehouse binary's path is not valid text".to_owned())
 }
 
 /// One line per changed entry and per problem; exit 1 when a file was left untouched.

@@ -1,6 +1,6 @@
 //! `gatehouse config set|get`.
 
-use gatehouse_core::config::{self, ConfigKey};
+use gatehouse_core::settings::{self, ConfigKey};
 
 use super::policy::explain::print;
 use super::{fail, runtime};
@@ -17,11 +17,11 @@ pub fn run(command: ConfigCommand) -> Exit {
     };
     runtime::with_context(|ctx| async move {
         match command {
-            ConfigCommand::Set { value, .. } => match config::set(&ctx, key, &value).await {
+            ConfigCommand::Set { value, .. } => match settings::set(&ctx, key, &value).await {
                 Ok(()) => Exit::Ok,
                 Err(error) => fail(&error),
             },
-            ConfigCommand::Get { .. } => match config::get(&ctx, key).await {
+            ConfigCommand::Get { .. } => match settings::get(&ctx, key).await {
                 Ok(Some(value)) => {
                     print(&value);
                     Exit::Ok

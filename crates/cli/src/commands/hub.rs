@@ -2,17 +2,15 @@
 //! token. The token comes from `GATEHOUSE_HUB_TOKEN` when set (then the keyring is not
 //! consulted), else from the OS keyring; it is never printed.
 
-use gatehouse_core::desktop_notifier::DesktopNotifier;
+use gatehouse_desktop::notifier::DesktopNotifier;
 use std::io::{IsTerminal as _, Read as _};
 
-use gatehouse_core::config::{self, ConfigKey};
-use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
-use gatehouse_core::first_key;
-use gatehouse_core::keyring::OsKeyring;
+use gatehouse_core::context::TOKEN_VARIABLE;
 use gatehouse_core::ports::{Clock, SecretStore};
+use gatehouse_core::settings::{self, ConfigKey};
 use gatehouse_core::sync::{Delivery, PolicyOutcome, SyncOutcome};
-use gatehouse_core::token::{self, TOKEN_VARIABLE};
 use gatehouse_core::{Context, Error, Sensitive};
+use gatehouse_desktop::keyring::OsKeyring;
 use serde_json::json;
 
 use super::policy::explain::{print, print_json};
@@ -25,7 +23,14 @@ pub fn sync(json: bool) -> Exit {
         let result = match client(&ctx).await {
             // Someone asked for a sync now: waiting rows are sent whatever their backoff.
             Ok(hub) => {
-                gatehouse_core::sync::sync(&ctx, &hub, now, Delivery::All, &DesktopNotifier).await
+                gatehouse_core::sync::sync(
+                    &ctx,
+                    &hub,
+                    now,
+                    Delivery::All,
+                    &DesktopNotifier::default(),
+                )
+                .await
             }
             Err(error) => Err(error),
         };
@@ -83,19 +88,16 @@ fn report(outcome: &SyncOutcome, json: bool) {
 /// The client for the configured hub with the token in force. A keyring that cannot be
 /// read does not stop a sync: the hub then answers 401 if it needs a token.
 pub(crate) async fn client(ctx: &Context) -> Result<gatehouse_core::HubClient, Error> {
-    let settings = ctx.hub_settings().await?;
-    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-    let (token, keyring_problem) =
-        token::resolve_or_none(std::env::var(TOKEN_VARIABLE).ok(), &settings, &OsKeyring)?;
+    let (hub, keyring_problem) = settings::configured_client(ctx, &OsKeyring).await?;
     if let Some(problem) = keyring_problem {
         eprintln!("gatehouse: {problem}; asking the hub without a token");
     }
-    connect::hub_client(&settings, token, timeout)
+    Ok(hub)
 }
 
 pub fn status(json: bool) -> Exit {
     runtime::with_context(|ctx| async move {
-        let status = match gatehouse_core::status::status(&ctx, ctx.clock.now()).await {
+        let status = match gatehouse_core::sync::status(&ctx, ctx.clock.now()).await {
             Ok(status) => status,
             Err(error) => return fail(&error),
         };
@@ -168,14 +170,14 @@ pub fn login(token: Option<String>) -> Exit {
     let token = Sensitive::new(token);
     runtime::with_context(|ctx| async move {
         let stored = async {
-            let account = token::account(&ctx.hub_settings().await?)?;
+            let account = settings::account(&ctx.hub_settings().await?)?;
             OsKeyring.set(&account, &token)?;
             Ok::<_, Error>(account)
         };
         match stored.await {
             Ok(account) => {
                 eprintln!("gatehouse: the token for `{account}` is stored in the OS keyring");
-                if std::env::var_os(TOKEN_VARIABLE).is_some() {
+                if ctx.env.hub_token().is_some() {
                     eprintln!(
                         "gatehouse: note: `{TOKEN_VARIABLE}` is set and wins over the keyring"
                     );
@@ -190,7 +192,7 @@ pub fn login(token: Option<String>) -> Exit {
 pub fn logout() -> Exit {
     runtime::with_context(|ctx| async move {
         let removed = async {
-            let account = token::account(&ctx.hub_settings().await?)?;
+            let account = settings::account(&ctx.hub_settings().await?)?;
             Ok::<_, Error>((OsKeyring.delete(&account)?, account))
         };
         match removed.await {
@@ -220,9 +222,8 @@ async fn offer_keys(ctx: &Context, token: Sensitive<String>) -> Exit {
             .organization
             .clone()
             .ok_or(Error::HubNotConfigured("organization"))?;
-        let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-        let hub = connect::hub_client(&settings, Some(token), timeout)?;
-        Ok::<_, Error>(Some(first_key::offered_keys(&hub, &org).await?))
+        let hub = settings::hub_client(ctx, &settings, Some(token))?;
+        Ok::<_, Error>(Some(settings::offered_keys(&hub, &org).await?))
     };
     let keys = match offered.await {
         Ok(Some(keys)) => keys,
@@ -243,7 +244,7 @@ async fn offer_keys(ctx: &Context, token: Sensitive<String>) -> Exit {
         && std::io::stdin().is_terminal()
         && confirm("pin this key? [y/N] ")
     {
-        return match config::set(ctx, ConfigKey::HubKey, &only.pin).await {
+        return match settings::set(ctx, ConfigKey::HubKey, &only.pin).await {
             Ok(()) => {
                 eprintln!("gatehouse: the key is pinned");
                 Exit::Ok

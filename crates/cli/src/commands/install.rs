@@ -2,12 +2,10 @@
 //! registry and register. Exit 0 installed; 1 failed (nothing left behind); 4 refused by
 //! policy or by the version's status, before anything was downloaded.
 
-use gatehouse_core::clients::ClientsEnv;
-use gatehouse_core::connect::{self, TIMEOUT_VARIABLE};
 use gatehouse_core::install::{self, InstallOutcome, InstallRequest};
-use gatehouse_core::keyring::OsKeyring;
-use gatehouse_core::token::{self, TOKEN_VARIABLE};
+use gatehouse_core::settings;
 use gatehouse_core::{ClientApp, Context, Error};
+use gatehouse_desktop::keyring::OsKeyring;
 use gatehouse_policy::{Verdict, level_name};
 
 use super::policy::explain::print;
@@ -41,7 +39,7 @@ pub fn run(args: InstallArgs) -> Exit {
         let gatehouse = if apps.is_empty() {
             String::new()
         } else {
-            match std::env::current_exe().and_then(|p| p.canonicalize()) {
+            match ctx.env.launcher() {
                 Ok(path) => path.display().to_string(),
                 Err(error) => {
                     eprintln!("gatehouse: cannot tell where this program is installed: {error}");
@@ -49,13 +47,11 @@ pub fn run(args: InstallArgs) -> Exit {
                 }
             }
         };
-        let env = ClientsEnv::from_process();
         let outcome = install::install_into_apps(
             &ctx,
             &registry,
             &OsKeyring,
             &request,
-            &env,
             &gatehouse,
             &apps,
             &install::silent,
@@ -117,12 +113,9 @@ pub fn run(args: InstallArgs) -> Exit {
 
 /// The client for the configured registry with the hub token in force.
 async fn registry(ctx: &Context) -> Result<gatehouse_core::HubClient, Error> {
-    let settings = ctx.hub_settings().await?;
-    let timeout = connect::timeout(std::env::var(TIMEOUT_VARIABLE).ok().as_deref())?;
-    let (token, keyring_problem) =
-        token::resolve_or_none(std::env::var(TOKEN_VARIABLE).ok(), &settings, &OsKeyring)?;
+    let (registry, keyring_problem) = settings::configured_registry_client(ctx, &OsKeyring).await?;
     if let Some(problem) = keyring_problem {
         eprintln!("gatehouse: {problem}; asking the registry without a token");
     }
-    connect::registry_client(&settings, token, timeout)
+    Ok(registry)
 }

@@ -8,7 +8,7 @@ mod show;
 mod test;
 
 use clap::Subcommand;
-use gatehouse_core::desktop_notifier::DesktopNotifier;
+use gatehouse_desktop::notifier::DesktopNotifier;
 
 use crate::exit::Exit;
 
@@ -51,12 +51,12 @@ fn import(file: &std::path::Path) -> Exit {
         }
     };
     super::runtime::with_context(|ctx| async move {
-        match gatehouse_core::snapshot::accept(&ctx, &body, None, &DesktopNotifier).await {
-            Ok(gatehouse_core::snapshot::Accepted::Stored { org, serial }) => {
+        match gatehouse_core::sync::accept(&ctx, &body, None, &DesktopNotifier::default()).await {
+            Ok(gatehouse_core::sync::Accepted::Stored { org, serial }) => {
                 explain::print(&format!("Stored the policy of `{org}`, serial {serial}."));
                 Exit::Ok
             }
-            Ok(gatehouse_core::snapshot::Accepted::Unchanged { org, serial }) => {
+            Ok(gatehouse_core::sync::Accepted::Unchanged { org, serial }) => {
                 explain::print(&format!(
                     "The policy of `{org}`, serial {serial}, is already in force."
                 ));

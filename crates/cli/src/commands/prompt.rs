@@ -5,9 +5,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use gatehouse_core::confirm::{SocketPrompter, socket_path};
-use gatehouse_core::paths::Platform;
 use gatehouse_core::ports::{ConfirmRequest, Confirmation, Prompter};
+use gatehouse_desktop::confirm::SocketPrompter;
 
 /// How long an unanswered question waits before it counts as "Don't run".
 const ANSWER_WITHIN: Duration = Duration::from_secs(120);
@@ -22,11 +21,13 @@ pub enum LaunchPrompter {
 
 impl LaunchPrompter {
     /// The prompter for this process: the terminal when stdin and stderr are one.
-    pub fn for_process() -> Result<LaunchPrompter, gatehouse_core::Error> {
+    pub fn for_process(
+        env: &gatehouse_core::context::Environment,
+    ) -> Result<LaunchPrompter, gatehouse_core::Error> {
         if TerminalPrompter::can_ask() {
             return Ok(LaunchPrompter::Terminal(TerminalPrompter));
         }
-        let path = socket_path(Platform::current(), |name| std::env::var_os(name))?;
+        let path = env.socket()?;
         Ok(LaunchPrompter::App(SocketPrompter::new(path)))
     }
 }

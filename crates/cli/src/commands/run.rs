@@ -1,7 +1,7 @@
 //! `gatehouse run <server>`: what client app configs call for every managed server.
 
-use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::launch::{self, Prepared};
+use gatehouse_desktop::keyring::OsKeyring;
 
 use super::prompt::LaunchPrompter;
 use super::{fail, flags, runtime};
@@ -17,7 +17,7 @@ pub fn run(args: RunArgs) -> Exit {
         }
     };
     let exit = runtime::with_context(|ctx| async move {
-        let prompter = match LaunchPrompter::for_process() {
+        let prompter = match LaunchPrompter::for_process(&ctx.env) {
             Ok(prompter) => prompter,
             Err(error) => return fail(&error),
         };

@@ -3,6 +3,7 @@
 use std::future::Future;
 
 use gatehouse_core::Context;
+use gatehouse_core::context::{Environment, Platform, Program};
 
 use crate::exit::Exit;
 
@@ -24,7 +25,7 @@ where
         }
     };
     let exit = runtime.block_on(async {
-        match Context::from_process().await {
+        match Context::from_environment(environment()).await {
             Ok(ctx) => body(ctx).await,
             Err(error) => super::fail(&error),
         }
@@ -34,4 +35,13 @@ where
     // the runtime waited for that thread. Nothing else is left running by then.
     runtime.shutdown_background();
     exit
+}
+
+/// This process's environment, read once: every command sees it through the context.
+pub fn environment() -> Environment {
+    let env = Environment::new(Platform::current(), std::env::vars_os());
+    match std::env::current_exe() {
+        Ok(exe) => env.running(Program::Cli, exe),
+        Err(_) => env,
+    }
 }

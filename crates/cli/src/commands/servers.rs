@@ -1,7 +1,7 @@
 //! `gatehouse servers list|add|remove`.
 
-use gatehouse_core::keyring::OsKeyring;
 use gatehouse_core::servers::{self, AddServer, ServerView};
+use gatehouse_desktop::keyring::OsKeyring;
 
 use super::policy::explain::{print, print_json};
 use super::{fail, runtime};
@@ -11,12 +11,7 @@ use crate::exit::Exit;
 pub fn run(command: ServersCommand) -> Exit {
     runtime::with_context(|ctx| async move {
         match command {
-            ServersCommand::List { json } => match servers::list_servers(
-                &ctx,
-                &gatehouse_core::clients::ClientsEnv::from_process(),
-            )
-            .await
-            {
+            ServersCommand::List { json } => match servers::list_servers(&ctx).await {
                 Ok(list) if json => print_json(&list, "servers"),
                 Ok(list) => {
                     print(&table(&list));

@@ -10,7 +10,6 @@ use gatehouse_clients::paths::config_paths;
 use gatehouse_clients::read::read_config;
 use gatehouse_clients::write;
 
-use super::ClientsEnv;
 use super::wire::backup_path;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -21,11 +20,11 @@ use crate::ports::Clock;
 /// file that cannot be changed safely; files already changed keep their new entry.
 pub async fn add_to_clients<C: Clock>(
     ctx: &Context<C>,
-    env: &ClientsEnv,
     gatehouse: &str,
     apps: &[ClientApp],
     id: &str,
 ) -> Result<Vec<(ClientApp, PathBuf)>> {
+    let env = ctx.env.clients();
     let mut changed = Vec::new();
     for &app in apps {
         let existing = env.files(&[app]).into_iter().next().map(|(_, path)| path);
@@ -54,11 +53,8 @@ pub async fn add_to_clients<C: Clock>(
 /// Removes every entry that runs `gatehouse run <id>` from the client apps' files, for a
 /// server that is being removed. A file with such an entry that cannot be changed safely is
 /// reported.
-pub async fn remove_from_clients<C: Clock>(
-    ctx: &Context<C>,
-    env: &ClientsEnv,
-    id: &str,
-) -> Result<usize> {
+pub async fn remove_from_clients<C: Clock>(ctx: &Context<C>, id: &str) -> Result<usize> {
+    let env = ctx.env.clients();
     let mut removed = 0;
     for (app, path) in env.files(&[]) {
         // A file that does not parse holds no entry we could find or take out; wired entries

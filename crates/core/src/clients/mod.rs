@@ -1,9 +1,17 @@
 //! The MCP client apps on this machine: their config files, the entries in them, and
 //! whether each runs through Gatehouse (`gatehouse clients list`). Wiring and unwiring are
-//! in [`wire`]; watching the files for entries added later is in [`crate::clients_watch`].
+//! in [`wire`]; entries added for an installed server in [`entries`]; what a change of a
+//! watched file added in [`watch`] (the watching itself is the desktop crate's adapter).
 
-pub mod add;
-pub mod wire;
+pub(crate) mod entries;
+pub(crate) mod watch;
+pub(crate) mod wire;
+
+pub use entries::{add_to_clients, remove_from_clients};
+pub use watch::UnroutedEntries;
+pub use wire::{
+    FileOutcome, remove_remote, secret_account, unwire_clients, wire_clients, wire_entry,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +23,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::error::Result;
-use crate::evaluation::{Evaluator, Scope};
+use crate::policy::{Evaluator, Scope};
 use crate::ports::Clock;
 
 /// Where the client apps' files are: the OS and the variables their paths come from.
@@ -26,15 +34,6 @@ pub struct ClientsEnv {
 }
 
 impl ClientsEnv {
-    /// This process's OS and environment (`HOME`, `APPDATA`, `XDG_CONFIG_HOME`, …).
-    pub fn from_process() -> ClientsEnv {
-        let os = Os::current();
-        ClientsEnv {
-            os,
-            env: ConfigEnv::from_process(os),
-        }
-    }
-
     /// The config files of `apps` (every app when empty) that exist, in app order.
     pub fn files(&self, apps: &[ClientApp]) -> Vec<(ClientApp, PathBuf)> {
         ClientApp::ALL
@@ -101,9 +100,9 @@ pub struct EntryViolation {
 /// against the policy in force.
 pub async fn list_clients<C: Clock>(
     ctx: &Context<C>,
-    env: &ClientsEnv,
     apps: &[ClientApp],
 ) -> Result<Vec<ClientFileView>> {
+    let env = ctx.env.clients();
     let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let mut evaluator = Evaluator::new(&sources);
     let request = ctx.request_now();

@@ -16,11 +16,11 @@ use gatehouse_store::{AuditKind, Server, ServerSource, Wiring};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{ClientsEnv, read_file};
+use super::read_file;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::naming::derive_name;
 use crate::ports::{Clock, SecretStore};
+use crate::servers::naming::derive_name;
 use crate::servers::validate_id;
 
 /// What wiring or unwiring did to one file.
@@ -66,10 +66,10 @@ fn secret_reference(id: &str, name: &str) -> String {
 pub async fn wire_clients<C: Clock, S: SecretStore>(
     ctx: &Context<C>,
     secrets: &S,
-    env: &ClientsEnv,
     gatehouse: &str,
     apps: &[ClientApp],
 ) -> Result<Vec<FileOutcome>> {
+    let env = ctx.env.clients();
     let mut outcomes = Vec::new();
     // Servers made earlier in this run, so that one key in two files is matched too.
     let mut made: HashMap<String, String> = HashMap::new();
@@ -100,12 +100,12 @@ pub async fn wire_clients<C: Clock, S: SecretStore>(
 pub async fn wire_entry<C: Clock, S: SecretStore>(
     ctx: &Context<C>,
     secrets: &S,
-    env: &ClientsEnv,
     gatehouse: &str,
     app: ClientApp,
     path: &Path,
     entry_path: &[String],
 ) -> Result<FileOutcome> {
+    let env = ctx.env.clients();
     // Only a file Gatehouse would find itself: the UI must not be able to point it at any
     // other file on the disk.
     if !env.files(&[app]).iter().any(|(_, known)| known == path) {
@@ -534,10 +534,10 @@ async fn unwire_file<C: Clock, S: SecretStore>(
 /// changed; none when no remote entry has that name.
 pub async fn remove_remote<C: Clock>(
     ctx: &Context<C>,
-    env: &ClientsEnv,
     app: ClientApp,
     name: &str,
 ) -> Result<Vec<PathBuf>> {
+    let env = ctx.env.clients();
     let mut changed = Vec::new();
     for (_, path) in env.files(&[app]) {
         let file = read_file(app, &path)?;

@@ -1,4 +1,14 @@
-//! What every use case works with: the store, the clock, and where the files are.
+//! What every use case works with: the store, the clock, the process environment read
+//! once at start ([`Environment`]), and where the files are ([`paths`], [`socket`]: pure
+//! functions of the platform and the environment).
+
+pub(crate) mod environment;
+pub(crate) mod paths;
+pub(crate) mod socket;
+
+pub use environment::{Environment, Program, TIMEOUT_VARIABLE, TOKEN_VARIABLE};
+pub use paths::{DataDirs, Platform, managed_settings_path, mcp_config_path};
+pub use socket::socket_path;
 
 use std::path::PathBuf;
 
@@ -6,11 +16,10 @@ use gatehouse_store::{AuditEvent, AuditKind, Store};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::evaluation::{PolicySources, Scope};
-use crate::hub_settings::HubSettings;
-use crate::managed::{ManagedSettings, managed_settings_path};
-use crate::paths::{DataDirs, Platform, mcp_config_path};
+use crate::policy::{PolicySources, Scope};
 use crate::ports::{Clock, SystemClock};
+use crate::settings::hub::HubSettings;
+use crate::settings::managed::ManagedSettings;
 
 /// The store and the surroundings of one process.
 #[derive(Debug)]
@@ -27,27 +36,24 @@ pub struct Context<C: Clock = SystemClock> {
     pub user: String,
     /// What IT fixed for this machine.
     pub managed: ManagedSettings,
+    /// The process environment, read once by the shell.
+    pub env: Environment,
 }
 
 impl Context<SystemClock> {
-    /// Opens the store of this process's environment (`GATEHOUSE_DATA_DIR`, …).
-    pub async fn from_process() -> Result<Context<SystemClock>> {
-        let env = |name: &str| std::env::var_os(name);
-        let dirs = DataDirs::resolve(Platform::current(), env)?;
-        let mcp_config = mcp_config_path(Platform::current(), env)?;
-        let managed = ManagedSettings::load(&managed_settings_path(Platform::current(), env))?;
-        Context::open(dirs.data().to_owned(), mcp_config, managed, SystemClock).await
+    /// Opens the store of the environment `env` (`GATEHOUSE_DATA_DIR`, …) with the managed
+    /// settings found there.
+    pub async fn from_environment(env: Environment) -> Result<Context<SystemClock>> {
+        let managed = ManagedSettings::load(&env.managed_settings())?;
+        Context::open(env, managed, SystemClock).await
     }
 }
 
 impl<C: Clock> Context<C> {
-    /// Opens (creating if needed) the store in `data_dir`.
-    pub async fn open(
-        data_dir: PathBuf,
-        mcp_config: PathBuf,
-        managed: ManagedSettings,
-        clock: C,
-    ) -> Result<Context<C>> {
+    /// Opens (creating if needed) the store in `env`'s data directory.
+    pub async fn open(env: Environment, managed: ManagedSettings, clock: C) -> Result<Context<C>> {
+        let data_dir = env.data_dir()?;
+        let mcp_config = env.mcp_config()?;
         let store = Store::open(&data_dir.join("gatehouse.db")).await?;
         let device = store.device_id().await?.to_string();
         Ok(Context {
@@ -56,8 +62,9 @@ impl<C: Clock> Context<C> {
             data_dir,
             mcp_config,
             device,
-            user: os_user(),
+            user: env.user(),
             managed,
+            env,
         })
     }
 
@@ -122,12 +129,4 @@ impl<C: Clock> Context<C> {
             .collect();
         Ok(dir.join(format!("{safe}.log")))
     }
-}
-
-/// The OS user name, as the audit log records it.
-fn os_user() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -1,8 +1,8 @@
 //! Where Gatehouse keeps its files on each platform.
 //!
 //! The decision is a pure function of the environment and the platform, so every
-//! platform's table is tested on whichever machine runs the tests; only
-//! [`DataDirs::from_process`] reads the real process environment.
+//! platform's table is tested on whichever machine runs the tests; the environment comes
+//! from the [`super::Environment`] a shell read once.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -76,11 +76,6 @@ impl DataDirs {
         Ok(DataDirs { data })
     }
 
-    /// Resolves the directories for this process on this platform.
-    pub fn from_process() -> Result<Self> {
-        Self::resolve(Platform::current(), |name| std::env::var_os(name))
-    }
-
     /// The directory that holds the database, backups, installed bundles and logs.
     pub fn data(&self) -> &Path {
         &self.data
@@ -104,6 +99,25 @@ pub fn mcp_config_path(
         .filter(|value| !value.is_empty())
         .ok_or(Error::NoDataDir)?;
     Ok(PathBuf::from(home).join(".mcp").join("config.yaml"))
+}
+
+/// Where the managed settings file is: `GATEHOUSE_MANAGED_SETTINGS`, else the platform's.
+pub fn managed_settings_path(
+    platform: Platform,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> PathBuf {
+    if let Some(path) = env("GATEHOUSE_MANAGED_SETTINGS").filter(|value| !value.is_empty()) {
+        return PathBuf::from(path);
+    }
+    match platform {
+        Platform::Linux => PathBuf::from("/etc/gatehouse/managed.yaml"),
+        Platform::MacOs => PathBuf::from("/Library/Application Support/Gatehouse/managed.yaml"),
+        Platform::Windows => {
+            let base =
+                env("ProgramData").map_or_else(|| PathBuf::from("C:\\ProgramData"), PathBuf::from);
+            base.join("Gatehouse").join("managed.yaml")
+        }
+    }
 }
 
 /// `Path::is_absolute` answers for the host; the tables are tested for every platform on
@@ -221,5 +235,25 @@ mod tests {
     fn no_home_is_an_error() {
         let err = DataDirs::resolve(Platform::Linux, env(&[])).unwrap_err();
         assert!(matches!(err, Error::NoDataDir));
+    }
+
+    #[test]
+    fn the_platform_paths() {
+        let none = |_: &str| None;
+        assert_eq!(
+            managed_settings_path(Platform::Linux, none),
+            Path::new("/etc/gatehouse/managed.yaml")
+        );
+        assert!(
+            managed_settings_path(Platform::MacOs, none)
+                .starts_with("/Library/Application Support")
+        );
+        let env = |name: &str| {
+            (name == "GATEHOUSE_MANAGED_SETTINGS").then(|| OsString::from("/t/m.yaml"))
+        };
+        assert_eq!(
+            managed_settings_path(Platform::Windows, env),
+            Path::new("/t/m.yaml")
+        );
     }
 }

@@ -3,8 +3,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use super::paths::{DataDirs, Platform};
 use crate::error::{Error, Result};
-use crate::paths::{DataDirs, Platform};
 
 const FILE: &str = "gatehouse.sock";
 

@@ -6,8 +6,7 @@ use gatehouse_clients::ClientApp;
 
 use super::{InstallOutcome, InstallRequest, install_with_progress};
 use super::{InstallStep, Progress};
-use crate::clients::ClientsEnv;
-use crate::clients::add::add_to_clients;
+use crate::clients::entries::add_to_clients;
 use crate::context::Context;
 use crate::error::Result;
 use crate::ports::{Clock, RegistryPort, SecretStore};
@@ -24,7 +23,6 @@ pub async fn install_into_apps<C: Clock, S: SecretStore>(
     registry: &impl RegistryPort,
     secrets: &S,
     request: &InstallRequest,
-    env: &ClientsEnv,
     gatehouse: &str,
     apps: &[ClientApp],
     progress: Progress<'_>,
@@ -38,7 +36,7 @@ pub async fn install_into_apps<C: Clock, S: SecretStore>(
     }
     progress(InstallStep::AddingToApps);
     let id = installed.server.id.clone();
-    match add_to_clients(ctx, env, gatehouse, apps, &id).await {
+    match add_to_clients(ctx, gatehouse, apps, &id).await {
         Ok(changed) => {
             installed.added_to = changed;
             Ok(outcome)

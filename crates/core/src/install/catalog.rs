@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::Result;
-use crate::evaluation::{PolicySources, Scope};
+use crate::policy::{PolicySources, Scope};
 use crate::ports::{CatalogPort, Clock};
 use crate::servers::ReasonView;
 

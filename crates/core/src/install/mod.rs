@@ -10,6 +10,7 @@
 //! transaction. A failure at any step leaves no files and no registered server.
 
 mod apps;
+pub(crate) mod catalog;
 mod manifest;
 mod package_ref;
 mod progress;
@@ -24,10 +25,11 @@ use serde_json::json;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::Scope;
+use crate::policy::Scope;
 use crate::ports::{Clock, RegistryPort};
 
 pub use apps::install_into_apps;
+pub use catalog::{CatalogEntryView, CatalogSearch, search};
 pub use manifest::{Entrypoint, Manifest};
 pub use package_ref::PackageRef;
 pub use progress::{InstallStep, Progress, silent};

@@ -7,7 +7,7 @@ use gatehouse_store::{ConfirmationKey, Server};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, Scope};
+use crate::policy::{Evaluation, Scope};
 use crate::ports::Clock;
 
 /// What `check` and `run` decided before anything is spawned or anybody is asked.

@@ -5,12 +5,10 @@ use gatehouse_policy::{Request, Verdict, block_report};
 use gatehouse_store::{AuditEvent, AuditKind, Server};
 
 use crate::context::Context;
-use crate::decide::{Decided, decide};
 use crate::error::{Error, Result};
-use crate::evaluation::Evaluation;
+use crate::launch::decide::{Decided, decide};
+use crate::policy::Evaluation;
 use crate::ports::{Clock, ConfirmRequest, Confirmation, Prompter};
-
-pub use crate::session::run;
 
 /// The outcome of the decision step of `run`.
 #[derive(Debug)]

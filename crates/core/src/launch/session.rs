@@ -16,8 +16,8 @@ use tokio::sync::mpsc;
 use crate::clients::wire::secret_account;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, Scope};
-use crate::launch::{Launch, server_event};
+use crate::launch::prepare::{Launch, server_event};
+use crate::policy::{Evaluation, Scope};
 use crate::ports::{Clock, SecretStore};
 
 /// How often a running launcher looks for a new policy (DESIGN.md: "within seconds").
@@ -40,7 +40,7 @@ pub async fn run<C: Clock, S: SecretStore>(
         warnings,
         request,
     } = launch;
-    let env_lookup = |name: &str| std::env::var_os(name);
+    let env_lookup = ctx.env.lookup();
     let mut spec = LaunchSpec::new(
         OsString::from(&server.command),
         server.args.iter().map(OsString::from).collect(),

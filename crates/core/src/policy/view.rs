@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::context::Context;
 use crate::error::Result;
-use crate::evaluation::Scope;
+use crate::policy::Scope;
 use crate::ports::Clock;
 
 /// Everything the policy view shows.

@@ -1,14 +1,23 @@
-//! Registering, removing and listing managed servers.
+//! The managed servers: registering one by hand, removing one (and the client app entries
+//! that run it), listing them with their verdicts ([`list`]), the tools each listed at its
+//! last run ([`tools`]), the policy name a launch command implies ([`naming`]), and the
+//! MCP conversation of "Check now" ([`check`]).
 
-use gatehouse_policy::Verdict;
+pub(crate) mod check;
+pub(crate) mod list;
+pub(crate) mod naming;
+pub(crate) mod tools;
+
+pub use check::{ProbeOutcome, talk};
+pub use list::{ReasonView, ServerView, list_servers};
+pub use naming::{DerivedName, derive_name};
+pub use tools::{LastTools, record_tools};
+
 use gatehouse_store::{AuditKind, Server, ServerSource};
-use serde::Serialize;
 
 use crate::clients::wire::unwire_clients;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluator, Scope};
-use crate::naming::derive_name;
 use crate::ports::{Clock, SecretStore};
 
 /// A server to register by hand (`gatehouse servers add`).
@@ -124,13 +133,13 @@ pub async fn remove_server<C: Clock, S: SecretStore>(
         });
     }
     // Entries added for it (`install --client`) go too: no app is left calling it.
-    crate::clients::add::remove_from_clients(ctx, &crate::clients::ClientsEnv::from_process(), id)
+    crate::clients::entries::remove_from_clients(ctx, id)
         .await
         .map_err(|error| Error::StillWired {
             id: id.to_owned(),
             reason: error.to_string(),
         })?;
-    ctx.store.remove_setting(&tools_key(id)).await?;
+    ctx.store.remove_setting(&tools::tools_key(id)).await?;
     // Unwiring its last entry already removed a server that came from a client app.
     let Some(server) = ctx.store.server(id).await? else {
         return Ok(true);
@@ -162,177 +171,6 @@ async fn remove_unused_bundle<C: Clock>(ctx: &Context<C>, server: &Server) -> Re
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(source) => Err(Error::Io { path: dir, source }),
     }
-}
-
-/// One row of `gatehouse servers list`: the fields of `shared/CLI.md`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ServerView {
-    pub id: String,
-    pub name: String,
-    pub version: Option<String>,
-    pub origin: String,
-    pub cert_level: Option<u8>,
-    pub score: Option<u8>,
-    pub status: String,
-    #[cfg_attr(feature = "ts", ts(type = "\"allow\" | \"warn\" | \"block\""))]
-    pub verdict: Verdict,
-    pub codes: Vec<String>,
-    pub clients: Vec<String>,
-    /// The reasons in plain words, one per violation.
-    pub reasons: Vec<String>,
-    /// Each violation with the layer that set the broken rule.
-    pub violations: Vec<ReasonView>,
-    /// The command that starts it (as configured; values of its environment are never kept).
-    pub command: String,
-    pub args: Vec<String>,
-    /// Where it came from: `manual`, `client` or `registry`.
-    pub source: String,
-    /// The tools it listed at its last run, and when (RFC 3339); empty before its first run.
-    pub tools: Vec<String>,
-    pub tools_seen_at: Option<String>,
-}
-
-/// One reason for a verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ReasonView {
-    pub code: String,
-    /// `block` or `warn`.
-    pub severity: String,
-    /// The layer whose rule this is (`org`, `area`, …).
-    pub layer: String,
-    /// The area's name, for an area rule.
-    pub layer_label: Option<String>,
-    pub message: String,
-}
-
-impl ReasonView {
-    /// The violation as the UI shows it.
-    pub fn of(violation: &gatehouse_policy::Violation) -> ReasonView {
-        ReasonView {
-            code: violation.code.name().to_owned(),
-            severity: match violation.severity {
-                gatehouse_policy::Severity::Warn => "warn",
-                gatehouse_policy::Severity::Block => "block",
-            }
-            .to_owned(),
-            layer: violation.layer.name().to_owned(),
-            layer_label: violation.layer_label.clone(),
-            message: violation.message.clone(),
-        }
-    }
-}
-
-/// The tools a server listed at its last run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct LastTools {
-    pub tools: Vec<String>,
-    pub at: String,
-}
-
-/// The settings keys holding each server's last tools: this prefix and the server id.
-const TOOLS_PREFIX: &str = "last_tools/";
-
-fn tools_key(id: &str) -> String {
-    format!("{TOOLS_PREFIX}{id}")
-}
-
-/// Remembers the tools server `id` listed (the launcher reports them as it proxies).
-pub async fn record_tools<C: Clock>(
-    ctx: &Context<C>,
-    id: &str,
-    tools: &[String],
-    at: time::OffsetDateTime,
-) -> Result<()> {
-    let at = at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let value = serde_json::to_string(&LastTools {
-        tools: tools.to_vec(),
-        at,
-    })
-    .map_err(|error| Error::Settings(error.to_string()))?;
-    ctx.store.set_setting(&tools_key(id), &value).await?;
-    Ok(())
-}
-
-/// Every registered server with its facts and its verdict under the policy in force now,
-/// and the client apps (in `clients`' files) that start it through Gatehouse.
-pub async fn list_servers<C: Clock>(
-    ctx: &Context<C>,
-    clients: &crate::clients::ClientsEnv,
-) -> Result<Vec<ServerView>> {
-    let mut apps = crate::clients::apps_by_server(clients);
-    let sources = ctx.policy_sources(Scope::ManyServers).await?;
-    let request = ctx.request_now();
-    let mut evaluator = Evaluator::new(&sources);
-    // One query for every server's tools rather than one per server.
-    let mut seen: std::collections::HashMap<String, LastTools> = ctx
-        .store
-        .settings_with_prefix(TOOLS_PREFIX)
-        .await?
-        .into_iter()
-        .filter_map(|(key, text)| {
-            let id = key.strip_prefix(TOOLS_PREFIX)?.to_owned();
-            Some((id, serde_json::from_str(&text).ok()?))
-        })
-        .collect();
-    let views = ctx
-        .store
-        .servers()
-        .await?
-        .into_iter()
-        .map(|server| {
-            let tools = seen.remove(&server.id).unwrap_or_default();
-            let evaluation =
-                evaluator.evaluate(&server.name, server.version.as_deref(), &request)?;
-            let facts = &evaluation.facts;
-            Ok(ServerView {
-                origin: facts.origin.name().to_owned(),
-                cert_level: facts.cert_level,
-                score: facts.score,
-                status: facts.status.name().to_owned(),
-                verdict: evaluation.decision.verdict,
-                codes: evaluation
-                    .decision
-                    .violations
-                    .iter()
-                    .map(|v| v.code.name().to_owned())
-                    .collect(),
-                reasons: evaluation
-                    .decision
-                    .violations
-                    .iter()
-                    .map(|v| v.message.clone())
-                    .collect(),
-                violations: evaluation
-                    .decision
-                    .violations
-                    .iter()
-                    .map(ReasonView::of)
-                    .collect(),
-                command: server.command.clone(),
-                args: server.args.clone(),
-                source: server.source.as_str().to_owned(),
-                tools: tools.tools,
-                tools_seen_at: (!tools.at.is_empty()).then_some(tools.at),
-                clients: {
-                    let mut names: Vec<String> = server.client.iter().cloned().collect();
-                    for name in apps.remove(&server.id).unwrap_or_default() {
-                        if !names.contains(&name) {
-                            names.push(name);
-                        }
-                    }
-                    names
-                },
-                id: server.id,
-                name: server.name,
-                version: server.version,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(views)
 }
 
 #[cfg(test)]

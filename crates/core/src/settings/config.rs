@@ -7,8 +7,8 @@ use gatehouse_hub::{PinnedKey, fingerprint};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::hub_settings::key;
 use crate::ports::Clock;
+use crate::settings::hub::key;
 
 /// The keys of `gatehouse config`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use gatehouse_hub::{PinnedKey, TrustedKeys};
 use gatehouse_store::Store;
 
 use crate::error::{Error, Result};
-use crate::managed::ManagedSettings;
+use crate::settings::managed::ManagedSettings;
 
 /// Setting names in the store.
 pub(crate) mod key {

@@ -4,7 +4,6 @@
 //! mandatory layer. Unknown keys are an error: a typo must not silently drop a control.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use gatehouse_hub::PinnedKey;
@@ -12,7 +11,6 @@ use gatehouse_policy::{Layer, Rules};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::paths::Platform;
 
 /// The parsed managed settings; every key optional.
 #[derive(Debug, Clone, Default)]
@@ -41,29 +39,10 @@ struct Wire {
     forbid_unmanaged: bool,
 }
 
-/// Where the managed settings file is: `GATEHOUSE_MANAGED_SETTINGS`, else the platform's.
-pub fn managed_settings_path(
-    platform: Platform,
-    env: impl Fn(&str) -> Option<OsString>,
-) -> PathBuf {
-    if let Some(path) = env("GATEHOUSE_MANAGED_SETTINGS").filter(|value| !value.is_empty()) {
-        return PathBuf::from(path);
-    }
-    match platform {
-        Platform::Linux => PathBuf::from("/etc/gatehouse/managed.yaml"),
-        Platform::MacOs => PathBuf::from("/Library/Application Support/Gatehouse/managed.yaml"),
-        Platform::Windows => {
-            let base =
-                env("ProgramData").map_or_else(|| PathBuf::from("C:\\ProgramData"), PathBuf::from);
-            base.join("Gatehouse").join("managed.yaml")
-        }
-    }
-}
-
 impl ManagedSettings {
     /// Whether `key` is fixed here, so the user may not change it.
-    pub fn fixes(&self, key: crate::config::ConfigKey) -> bool {
-        use crate::config::ConfigKey;
+    pub fn fixes(&self, key: crate::settings::config::ConfigKey) -> bool {
+        use crate::settings::config::ConfigKey;
         match key {
             ConfigKey::HubUrl => self.hub_url.is_some(),
             ConfigKey::RegistryUrl => self.registry_url.is_some(),
@@ -111,7 +90,7 @@ impl ManagedSettings {
             ),
         };
         for url in [&wire.hub_url, &wire.registry_url].into_iter().flatten() {
-            crate::config::validate_url(url).map_err(|e| invalid(path, e.to_string()))?;
+            crate::settings::config::validate_url(url).map_err(|e| invalid(path, e.to_string()))?;
         }
         Ok(ManagedSettings {
             path: Some(path.to_owned()),
@@ -170,25 +149,5 @@ mod tests {
             "plain http only on loopback"
         );
         assert!(parse("hub_keys: {a: nope}\n").is_err());
-    }
-
-    #[test]
-    fn the_platform_paths() {
-        let none = |_: &str| None;
-        assert_eq!(
-            managed_settings_path(Platform::Linux, none),
-            Path::new("/etc/gatehouse/managed.yaml")
-        );
-        assert!(
-            managed_settings_path(Platform::MacOs, none)
-                .starts_with("/Library/Application Support")
-        );
-        let env = |name: &str| {
-            (name == "GATEHOUSE_MANAGED_SETTINGS").then(|| OsString::from("/t/m.yaml"))
-        };
-        assert_eq!(
-            managed_settings_path(Platform::Windows, env),
-            Path::new("/t/m.yaml")
-        );
     }
 }

@@ -1,15 +1,13 @@
-//! Which hub token a request carries: `GATEHOUSE_HUB_TOKEN` for headless use, and when it
-//! is set the keyring is not consulted at all (a CI box may have no keyring); otherwise the
-//! one `gatehouse login` stored in the keyring under `<hub host>/<org>`.
+//! Which hub token a request carries: `GATEHOUSE_HUB_TOKEN` for headless use (read once
+//! into the context's environment), and when it is set the keyring is not consulted at all
+//! (a CI box may have no keyring); otherwise the one `gatehouse login` stored in the
+//! keyring under `<hub host>/<org>`.
 
 use gatehouse_hub::Sensitive;
 
+use super::hub::HubSettings;
 use crate::error::{Error, Result};
-use crate::hub_settings::HubSettings;
 use crate::ports::SecretStore;
-
-/// The environment variable that overrides the keyring.
-pub const TOKEN_VARIABLE: &str = "GATEHOUSE_HUB_TOKEN";
 
 /// The keyring account for the configured hub and organization: `<host[:port]>/<org>`.
 pub fn account(settings: &HubSettings) -> Result<String> {
@@ -26,15 +24,16 @@ pub fn account(settings: &HubSettings) -> Result<String> {
     Ok(format!("{host}/{org}"))
 }
 
-/// The token to send: `env_token` (the variable's value) when set and not empty, else the
-/// keyring's, else none.
+/// The token to send: `env_token` (the variable's, see
+/// [`crate::context::Environment::hub_token`]) when there is one, else the keyring's, else
+/// none.
 pub fn resolve(
-    env_token: Option<String>,
+    env_token: Option<Sensitive<String>>,
     settings: &HubSettings,
     secrets: &impl SecretStore,
 ) -> Result<Option<Sensitive<String>>> {
-    if let Some(token) = env_token.filter(|token| !token.is_empty()) {
-        return Ok(Some(Sensitive::new(token)));
+    if let Some(token) = env_token {
+        return Ok(Some(token));
     }
     secrets.get(&account(settings)?)
 }
@@ -43,7 +42,7 @@ pub fn resolve(
 /// the hub then answers 401 if it needs one, which asks the person to sign in. The
 /// keyring's problem is returned beside it, for the caller to mention.
 pub fn resolve_or_none(
-    env_token: Option<String>,
+    env_token: Option<Sensitive<String>>,
     settings: &HubSettings,
     secrets: &impl SecretStore,
 ) -> Result<(Option<Sensitive<String>>, Option<Error>)> {
@@ -103,7 +102,12 @@ mod tests {
 
     #[test]
     fn the_variable_wins_and_the_keyring_is_not_consulted() {
-        let token = resolve(Some("from-env".to_owned()), &settings(), &Unreachable).unwrap();
+        let token = resolve(
+            Some(Sensitive::new("from-env".to_owned())),
+            &settings(),
+            &Unreachable,
+        )
+        .unwrap();
         assert_eq!(token.unwrap().expose(), "from-env");
     }
 
@@ -114,11 +118,7 @@ mod tests {
         memory
             .set("hub.example:8443/acme", &Sensitive::new("kept".to_owned()))
             .unwrap();
-        let token = resolve(Some(String::new()), &settings(), &memory).unwrap();
-        assert_eq!(
-            token.unwrap().expose(),
-            "kept",
-            "an empty variable counts as unset"
-        );
+        let token = resolve(None, &settings(), &memory).unwrap();
+        assert_eq!(token.unwrap().expose(), "kept");
     }
 }

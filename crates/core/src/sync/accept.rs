@@ -4,16 +4,16 @@
 //! as `policy_rejected`, and the previous snapshot stays in force. `gatehouse sync` and
 //! `gatehouse policy import` both come through here. A stored snapshot is followed by a
 //! look at every registered server: each one it made worse gets one notification and one
-//! `server_dropped` event ([`crate::drops`]).
+//! `server_dropped` event ([`crate::sync::drops`]).
 
 use gatehouse_hub::{Bundle, Envelope};
 use gatehouse_store::{AuditKind, NewSnapshot, Snapshot};
 
 use crate::context::Context;
-use crate::drops::drops;
 use crate::error::{Error, Result};
-use crate::evaluation::{PolicySources, Scope};
+use crate::policy::{PolicySources, Scope};
 use crate::ports::{Clock, Notifier};
+use crate::sync::drops::drops;
 
 /// What happened to an offered bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub async fn accept<C: Clock>(
 
 /// Parses `body` (the hub's envelope JSON) and verifies it: a pinned key's signature and this
 /// device's organization. Anything else is `Error::Rejected`. Shared with
-/// [`crate::policy_preview`], which must judge a bundle exactly as a sync would.
+/// [`crate::sync::preview`], which must judge a bundle exactly as a sync would.
 pub(crate) async fn check<C: Clock>(ctx: &Context<C>, body: &[u8]) -> Result<(Envelope, Bundle)> {
     let settings = ctx.hub_settings().await?;
     if settings.keys.is_empty() {

@@ -1,18 +1,18 @@
 //! Which registered servers a new policy snapshot made worse (DESIGN.md, "The sync path"):
 //! each server is evaluated under the old sources and the new ones, and one whose verdict got
 //! worse or whose cert level or score dropped is reported once. Nothing here does I/O, so
-//! the rule is tested with data; [`crate::snapshot::accept`] sends and records the results.
+//! the rule is tested with data; [`crate::sync::accept::accept`] sends and records the results.
 
 use gatehouse_policy::{Layer, Request, Verdict, layer_words, level_name};
 use gatehouse_store::Server;
 
 use crate::error::Result;
-use crate::evaluation::{Evaluation, Evaluator, PolicySources};
+use crate::policy::{Evaluation, Evaluator, PolicySources};
 use crate::ports::Notification;
 
 /// One server the new snapshot made worse.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drop {
+pub struct ServerDrop {
     pub server_id: String,
     pub name: String,
     pub version: Option<String>,
@@ -36,13 +36,13 @@ pub fn drops(
     old: &PolicySources,
     new: &PolicySources,
     request: &Request,
-) -> Result<Vec<Drop>> {
+) -> Result<Vec<ServerDrop>> {
     compare_servers(servers, old, new, request, compare)
 }
 
 /// Evaluates each server in `servers` under `old` and under `new` (each compiled once per
 /// distinct set of layers) and keeps what `pick` makes of the two evaluations: the drops
-/// after a sync, the verdict changes of a preview ([`crate::policy_preview`]).
+/// after a sync, the verdict changes of a preview ([`crate::sync::preview`]).
 pub fn compare_servers<T>(
     servers: &[Server],
     old: &PolicySources,
@@ -62,7 +62,7 @@ pub fn compare_servers<T>(
 }
 
 /// The drop between two evaluations of `server`, if it got worse.
-pub fn compare(server: &Server, before: &Evaluation, after: &Evaluation) -> Option<Drop> {
+pub fn compare(server: &Server, before: &Evaluation, after: &Evaluation) -> Option<ServerDrop> {
     let old_verdict = before.decision.verdict;
     let new_verdict = after.decision.verdict;
     let (old_cert_level, new_cert_level) = (before.facts.cert_level, after.facts.cert_level);
@@ -77,7 +77,7 @@ pub fn compare(server: &Server, before: &Evaluation, after: &Evaluation) -> Opti
         return None;
     }
     let violations = &after.decision.violations;
-    Some(Drop {
+    Some(ServerDrop {
         server_id: server.id.clone(),
         name: server.name.clone(),
         version: server.version.clone(),
@@ -96,7 +96,7 @@ pub fn compare(server: &Server, before: &Evaluation, after: &Evaluation) -> Opti
     })
 }
 
-impl Drop {
+impl ServerDrop {
     /// The desktop notification for this drop: who, what changed, and what to do. It holds
     /// names and numbers from the policy only, never a secret.
     pub fn notification(&self) -> Notification {

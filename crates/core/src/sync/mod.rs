@@ -1,5 +1,7 @@
 //! Syncing with the hub: fetch the policy bundle with the stored ETag, verify and store it
-//! through [`crate::snapshot::accept`], then deliver the audit outbox.
+//! through [`accept()`], then deliver the audit outbox. The folder also holds what a new
+//! snapshot made worse ([`drops`]), what the hub's policy would change if applied
+//! ([`preview()`]), and the device's sync status ([`status()`]).
 //!
 //! Invariants: a failure changes nothing but the "last attempt" settings, so the cached
 //! policy stays in force; a 304 counts as a verified answer (it moves the snapshot's
@@ -14,7 +16,16 @@ use uuid::Uuid;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::ports::{Clock, HubPort, Notifier};
-use crate::snapshot::{self, Accepted};
+
+pub(crate) mod accept;
+pub(crate) mod drops;
+pub(crate) mod preview;
+pub(crate) mod status;
+
+pub use accept::{Accepted, accept};
+pub use drops::{ServerDrop, compare, compare_servers, drops};
+pub use preview::{PolicyPreview, PreviewState, VerdictChange, preview};
+pub use status::{Status, status};
 
 /// How many audit events go in one request.
 pub const AUDIT_BATCH: u32 = 200;
@@ -138,7 +149,7 @@ async fn fetch_policy<C: Clock>(
                 serial: Some(newest.serial),
             })
         }
-        Fetch::Bundle { body, etag } => match snapshot::accept(ctx, &body, etag, notifier).await? {
+        Fetch::Bundle { body, etag } => match accept(ctx, &body, etag, notifier).await? {
             Accepted::Stored { serial, .. } => Ok(PolicyOutcome::Stored { serial }),
             Accepted::Unchanged { serial, .. } => Ok(PolicyOutcome::Unchanged {
                 serial: Some(serial),

@@ -3,7 +3,7 @@
 //!
 //! The bundle is fetched whole (no ETag: a 304 would tell nothing about its content) and
 //! judged exactly as a sync would judge it: the same signature and organization check and
-//! the same rollback rules ([`crate::snapshot`]). Every registered server is then evaluated
+//! the same rollback rules ([`crate::sync::accept`]). Every registered server is then evaluated
 //! under the policy in force and under the fetched one. Nothing is stored, audited or marked
 //! verified: the policy in force, its age and the audit log stay as they were.
 
@@ -13,11 +13,11 @@ use gatehouse_store::Server;
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::drops::compare_servers;
 use crate::error::{Error, Result};
-use crate::evaluation::{Evaluation, HubSnapshot, PolicySources, Scope};
+use crate::policy::{Evaluation, HubSnapshot, PolicySources, Scope};
 use crate::ports::{Clock, HubPort};
-use crate::snapshot::{Standing, check, newest_stored, standing};
+use crate::sync::accept::{Standing, check, newest_stored, standing};
+use crate::sync::drops::compare_servers;
 
 /// How the hub's bundle stands against the policy in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

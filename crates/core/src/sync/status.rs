@@ -7,10 +7,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::{self as sync, key};
 use crate::context::Context;
 use crate::error::Result;
 use crate::ports::Clock;
-use crate::sync::{self, key};
 
 /// The status of this device, in the field names of CLI.md.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -129,7 +129,7 @@ async fn a_bundle_is_stored_then_a_304_only_moves_its_verified_time() {
     let after = ctx.store.snapshots_newest_first(1).await.unwrap();
     assert_eq!(after[0].verified_at, at(3600), "a 304 is a verified answer");
     assert_ne!(after[0].verified_at, verified_before);
-    let status = crate::status::status(&ctx, at(3600)).await.unwrap();
+    let status = crate::sync::status::status(&ctx, at(3600)).await.unwrap();
     assert!(status.online && !status.stale, "{status:?}");
     assert_eq!(status.serial, Some(1));
     assert_eq!(status.pending_audit, 0, "policy_synced was delivered");
@@ -166,7 +166,9 @@ async fn a_failed_fetch_keeps_the_cached_policy_and_marks_offline() {
         matches!(error, Error::Hub(ClientError::Timeout(10))),
         "{error:?}"
     );
-    let status = crate::status::status(&ctx, at(2 * 86_400)).await.unwrap();
+    let status = crate::sync::status::status(&ctx, at(2 * 86_400))
+        .await
+        .unwrap();
     assert_eq!(status.serial, Some(1), "the cached snapshot stays");
     assert!(!status.online, "the last attempt failed");
     assert!(

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::wire::{Answer, RequestLine, VERSION};
-use crate::error::{Error, Result};
-use crate::ports::ConfirmRequest;
+use super::protocol::{Answer, RequestLine, VERSION};
+use gatehouse_core::ports::ConfirmRequest;
+use gatehouse_core::{Error, Result};
 
 /// A request waiting for the person's answer. Dropping it unanswered answers "Don't run".
 #[derive(Debug)]
@@ -157,7 +157,7 @@ mod tests {
 
     use super::*;
     use crate::confirm::SocketPrompter;
-    use crate::ports::{Confirmation, Prompter};
+    use gatehouse_core::ports::{Confirmation, Prompter};
 
     fn request() -> ConfirmRequest {
         ConfirmRequest {

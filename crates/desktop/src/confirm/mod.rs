@@ -3,19 +3,18 @@
 //! listens on, sends one request line and waits for one answer line (DESIGN.md, "The launch
 //! path", step 3). Nobody listening means nobody can be asked: the launch is refused.
 //!
+//! The socket's place is a pure function of the environment (core's `context::socket_path`).
 //! The socket is owner-only (mode 0600 in a 0700 directory) and the app also checks that a
 //! connecting process runs as the same user, so another account on the machine can neither
 //! answer for the user nor flood them with windows.
 
 mod listener;
-mod path;
 mod prompter;
-mod wire;
+mod protocol;
 
 pub use listener::{ConfirmListener, PendingConfirm};
-pub use path::socket_path;
 pub use prompter::SocketPrompter;
-pub use wire::{Answer, RequestLine};
+pub use protocol::{Answer, RequestLine};
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::ports::{ConfirmRequest, Confirmation, Prompter};
+use gatehouse_core::ports::{ConfirmRequest, Confirmation, Prompter};
 
 /// Asks the tray app listening on `path`. Unreachable means nobody can be asked.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ports::{ConfirmRequest, Confirmation};
+use gatehouse_core::ports::{ConfirmRequest, Confirmation};
 
 /// What the launcher sends: one JSON object on one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,12 +1,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gatehouse_clients::{ConfigEnv, Os};
 use gatehouse_store::AuditKind;
 
 use super::*;
-use crate::managed::ManagedSettings;
-use crate::ports::{RecordingNotifier, SystemClock};
+use gatehouse_core::Context;
+use gatehouse_core::context::{Environment, Platform};
+use gatehouse_core::ports::{RecordingNotifier, SystemClock};
+use gatehouse_core::settings::ManagedSettings;
 
 const BEFORE: &str = r#"{
   "mcpServers": {
@@ -32,8 +33,7 @@ async fn an_entry_another_tool_adds_is_recorded_and_offered_for_routing() {
     std::fs::write(cursor.join("mcp.json"), BEFORE).unwrap();
     let ctx = Arc::new(
         Context::open(
-            home.path().join("data"),
-            home.path().join("config.yaml"),
+            Environment::confined_to(Platform::Linux, home.path()),
             ManagedSettings::default(),
             SystemClock,
         )
@@ -41,14 +41,7 @@ async fn an_entry_another_tool_adds_is_recorded_and_offered_for_routing() {
         .unwrap(),
     );
     let notifier = Arc::new(RecordingNotifier::default());
-    let env = ClientsEnv {
-        os: Os::Linux,
-        env: ConfigEnv {
-            home: Some(home.path().to_owned()),
-            ..ConfigEnv::default()
-        },
-    };
-    let watch = watch_clients(ctx.clone(), notifier.clone(), &env).unwrap();
+    let watch = watch_clients(ctx.clone(), notifier.clone()).unwrap();
 
     std::fs::write(cursor.join("mcp.json"), AFTER).unwrap();
 

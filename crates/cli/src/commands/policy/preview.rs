@@ -2,7 +2,7 @@
 //! were applied. Exit 0 when it was judged (up to date or newer), 1 when the hub cannot be
 //! asked or a sync would refuse its bundle, 3 when no usable policy is in force.
 
-use gatehouse_core::policy_preview::{PolicyPreview, PreviewState, preview};
+use gatehouse_core::sync::{PolicyPreview, PreviewState, preview};
 
 use super::explain::{print, print_json};
 use crate::commands::servers::verdict_words;
@@ -83,7 +83,7 @@ fn human(preview: &PolicyPreview) -> String {
 #[cfg(test)]
 mod tests {
     use gatehouse_core::Verdict;
-    use gatehouse_core::policy_preview::VerdictChange;
+    use gatehouse_core::sync::VerdictChange;
 
     use super::*;
 

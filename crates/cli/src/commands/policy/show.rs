@@ -1,6 +1,6 @@
 //! `gatehouse policy show [--json]`: the policy in force (exit 3 when none is usable).
 
-use gatehouse_core::policy_view::{PolicyView, policy_view};
+use gatehouse_core::policy::{PolicyView, policy_view};
 use gatehouse_policy::duration_words;
 
 use super::explain::{print, print_json};

@@ -1,11 +1,7 @@
 //! The "Route through Gatehouse" action: one entry is routed and the others stay as they
 //! are; a file Gatehouse would not find itself is refused.
 
-use gatehouse_clients::{ConfigEnv, Os};
-
 use super::*;
-use crate::managed::ManagedSettings;
-use crate::ports::SystemClock;
 use crate::ports::testing::MemorySecrets as Memory;
 
 const CURSOR: &str = r#"{
@@ -16,39 +12,23 @@ const CURSOR: &str = r#"{
 }
 "#;
 
-async fn setup(dir: &tempfile::TempDir) -> (Context, ClientsEnv, PathBuf) {
-    let ctx = Context::open(
-        dir.path().join("data"),
-        dir.path().join("config.yaml"),
-        ManagedSettings::default(),
-        SystemClock,
-    )
-    .await
-    .unwrap();
-    let home = dir.path().join("home");
-    let cursor = home.join(".cursor/mcp.json");
+async fn setup(dir: &tempfile::TempDir) -> (Context, PathBuf) {
+    let ctx = crate::test_support::context_in(dir).await;
+    let cursor = dir.path().join(".cursor/mcp.json");
     std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
     std::fs::write(&cursor, CURSOR).unwrap();
-    let env = ClientsEnv {
-        os: Os::Linux,
-        env: ConfigEnv {
-            home: Some(home),
-            ..ConfigEnv::default()
-        },
-    };
-    (ctx, env, cursor)
+    (ctx, cursor)
 }
 
 #[tokio::test]
 async fn one_entry_is_routed_and_its_neighbours_are_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let (ctx, env, cursor) = setup(&dir).await;
+    let (ctx, cursor) = setup(&dir).await;
     let secrets = Memory::default();
     let entry = ["mcpServers".to_owned(), "mail".to_owned()];
     let outcome = wire_entry(
         &ctx,
         &secrets,
-        &env,
         "/opt/gatehouse",
         ClientApp::Cursor,
         &cursor,
@@ -70,7 +50,6 @@ async fn one_entry_is_routed_and_its_neighbours_are_left_alone() {
     let again = wire_entry(
         &ctx,
         &secrets,
-        &env,
         "/opt/gatehouse",
         ClientApp::Cursor,
         &cursor,
@@ -88,7 +67,6 @@ async fn one_entry_is_routed_and_its_neighbours_are_left_alone() {
         wire_entry(
             &ctx,
             &secrets,
-            &env,
             "/opt/gatehouse",
             ClientApp::Cursor,
             &cursor,
@@ -103,13 +81,12 @@ async fn one_entry_is_routed_and_its_neighbours_are_left_alone() {
 #[tokio::test]
 async fn only_the_apps_own_files_can_be_named() {
     let dir = tempfile::tempdir().unwrap();
-    let (ctx, env, cursor) = setup(&dir).await;
+    let (ctx, cursor) = setup(&dir).await;
     let elsewhere = dir.path().join("elsewhere.json");
     std::fs::copy(&cursor, &elsewhere).unwrap();
     let error = wire_entry(
         &ctx,
         &Memory::default(),
-        &env,
         "/opt/gatehouse",
         ClientApp::Cursor,
         &elsewhere,

@@ -6,8 +6,7 @@ use gatehouse_hub::ClientError;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::managed::ManagedSettings;
-use crate::ports::{RecordingNotifier, SystemClock};
+use crate::ports::RecordingNotifier;
 use crate::servers::{AddServer, add_server};
 
 /// The hub's search answer, or a network failure for `None`.
@@ -49,7 +48,7 @@ fn envelope() -> Vec<u8> {
 
 async fn context(dir: &tempfile::TempDir) -> Context {
     let ctx = crate::test_support::following_acme(dir, &key()).await;
-    crate::snapshot::accept(&ctx, &envelope(), None, &RecordingNotifier::default())
+    crate::sync::accept::accept(&ctx, &envelope(), None, &RecordingNotifier::default())
         .await
         .unwrap();
     ctx
@@ -173,14 +172,7 @@ async fn a_registered_server_shows_its_installed_version() {
 #[tokio::test]
 async fn with_no_hub_there_is_nothing_to_search() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = Context::open(
-        dir.path().join("data"),
-        dir.path().join("config.yaml"),
-        ManagedSettings::default(),
-        SystemClock,
-    )
-    .await
-    .unwrap();
+    let ctx = crate::test_support::context_in(&dir).await;
     let search = search(&ctx, Err::<&FakeHub, _>("not set up".to_owned()), "")
         .await
         .unwrap();

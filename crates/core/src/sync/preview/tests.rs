@@ -10,7 +10,7 @@ use serde_json::json;
 use super::*;
 use crate::ports::RecordingNotifier;
 use crate::servers::{AddServer, add_server};
-use crate::snapshot::accept;
+use crate::sync::accept::accept;
 
 /// A hub that always serves one envelope and records the ETags it was asked with.
 struct FakeHub {
@@ -161,7 +161,9 @@ async fn a_newer_bundle_that_blocks_a_server_is_one_change_and_nothing_is_stored
         [None],
         "the whole bundle is asked for: a 304 would say nothing about its content"
     );
-    let status = crate::status::status(&ctx, ctx.clock.now()).await.unwrap();
+    let status = crate::sync::status::status(&ctx, ctx.clock.now())
+        .await
+        .unwrap();
     assert_eq!(status.serial, Some(1), "serial 1 stays in force");
 }
 

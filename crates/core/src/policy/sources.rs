@@ -1,0 +1,356 @@
+//! The policy layers available on this device (the local file, the verified hub snapshot,
+//! the managed mandatory block) and what they say about one server: its layers and facts.
+//! Only what is stored and signed counts: a user cannot assert facts.
+//!
+//! The launch path reads the hub snapshot for one server only ([`gatehouse_hub::server_view`]:
+//! a scan of the verified bytes, no compile of the whole policy), so a 10,000-entry policy
+//! costs little on every launch. Views over many servers parse the bundle once instead.
+
+use std::path::Path;
+
+use gatehouse_hub::{Bundle, Envelope};
+use gatehouse_policy::{EffectivePolicy, Freshness, Layer, Layers, Rules, ServerFacts, Timestamp};
+use gatehouse_store::Store;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::settings::hub::HubSettings;
+use crate::settings::managed::ManagedSettings;
+
+/// How many stored snapshots are tried, newest first, before giving up: an edited newest
+/// row falls back to the last valid one.
+const SNAPSHOTS_TRIED: u32 = 8;
+
+/// The verified hub snapshot in force.
+#[derive(Debug, Clone)]
+pub struct HubSnapshot {
+    /// The signed bytes, verified when loaded.
+    pub payload: Vec<u8>,
+    pub org: String,
+    pub serial: u64,
+    /// The store row it came from; `None` for a bundle previewed but not stored.
+    pub snapshot_id: Option<i64>,
+    /// The last verified answer from the hub about it (its age is measured from here).
+    pub verified_at: Timestamp,
+    pub key_id: String,
+    /// The whole bundle, parsed once, when many servers are evaluated.
+    pub(crate) bundle: Option<Bundle>,
+}
+
+impl HubSnapshot {
+    /// A bundle [`crate::sync::accept`] verified just now (at `verified_at`) but did not store:
+    /// what a preview evaluates against. Parsed whole, as for [`Scope::ManyServers`].
+    pub fn unstored(envelope: Envelope, bundle: Bundle, verified_at: Timestamp) -> HubSnapshot {
+        HubSnapshot {
+            payload: envelope.payload,
+            org: bundle.org.clone(),
+            serial: bundle.serial,
+            snapshot_id: None,
+            verified_at,
+            key_id: envelope.key_id,
+            bundle: Some(bundle),
+        }
+    }
+}
+
+/// How much of the snapshot a caller will use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One server (a launch, a check): read only its part of the snapshot.
+    OneServer,
+    /// Many servers (a list): parse the snapshot once.
+    ManyServers,
+}
+
+/// The policy layers available on this machine now, before choosing the ones for a server.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySources {
+    /// The `policy:` block of `~/.mcp/config.yaml`.
+    pub local: Option<Rules>,
+    /// The hub snapshot, when a hub is configured.
+    pub hub: Option<HubSnapshot>,
+    /// The device's configured area.
+    pub area: Option<String>,
+    /// The `mandatory` block of the managed settings file, merged with the hub's.
+    pub managed_mandatory: Option<Rules>,
+}
+
+/// What the policy sources say about one server.
+#[derive(Debug, Clone)]
+pub struct ServerPolicy {
+    pub layers: Layers,
+    pub facts: ServerFacts,
+    pub freshness: Option<Freshness>,
+}
+
+impl ServerPolicy {
+    /// The effective policy of these layers, with the snapshot's freshness attached.
+    pub fn compile(self) -> (EffectivePolicy, ServerFacts) {
+        let policy = EffectivePolicy::compile(&self.layers);
+        let policy = match self.freshness {
+            Some(freshness) => policy.with_freshness(freshness),
+            None => policy,
+        };
+        (policy, self.facts)
+    }
+}
+
+impl PolicySources {
+    /// Loads every layer available now: the local file and, when a hub is configured, the
+    /// newest stored snapshot whose signature verifies with a pinned key (checked on every
+    /// load, so an edited row is never enforced). Never touches the network.
+    pub async fn load(
+        store: &Store,
+        mcp_config: &Path,
+        managed: &ManagedSettings,
+        scope: Scope,
+    ) -> Result<PolicySources> {
+        let mut sources = PolicySources::without_hub(mcp_config, managed)?;
+        let settings = HubSettings::load(store, managed).await?;
+        sources.area = settings.area.clone();
+        if settings.hub_configured() {
+            let mut snapshot = latest_valid_snapshot(store, &settings).await?;
+            if scope == Scope::ManyServers {
+                snapshot.bundle = Some(
+                    Bundle::parse(&snapshot.payload)
+                        .map_err(|e| Error::NoSnapshot(e.to_string()))?,
+                );
+            }
+            sources.hub = Some(snapshot);
+        }
+        Ok(sources)
+    }
+
+    /// The layers on this device that do not come from a hub snapshot: the local file and
+    /// the managed mandatory block. What a first sync is compared with; no area is set.
+    pub fn without_hub(mcp_config: &Path, managed: &ManagedSettings) -> Result<PolicySources> {
+        Ok(PolicySources {
+            local: load_local(mcp_config)?,
+            hub: None,
+            area: None,
+            managed_mandatory: managed.mandatory.clone(),
+        })
+    }
+
+    /// Only the local file: for tests and tools that have no store.
+    pub fn local_only(mcp_config: &Path) -> Result<PolicySources> {
+        Ok(PolicySources {
+            local: load_local(mcp_config)?,
+            ..PolicySources::default()
+        })
+    }
+
+    /// The layers and facts for a server named `name` at `version`: the managed mandatory
+    /// block, the hub's layers for it, the local file; facts from the signed catalog's entry
+    /// for exactly this name and version, else nothing but the name (uncertified
+    /// community, by POLICY.md's defaults). Nothing else is consulted.
+    pub fn server_policy(&self, name: &str, version: Option<&str>) -> Result<ServerPolicy> {
+        let mut layers = Layers::new();
+        if let Some(mandatory) = &self.managed_mandatory {
+            layers.add(Layer::Mandatory, mandatory.clone());
+        }
+        let mut facts = ServerFacts::named(name);
+        facts.version = version.map(str::to_owned);
+        let mut freshness = None;
+        if let Some(hub) = &self.hub {
+            let area = self.area.as_deref();
+            match &hub.bundle {
+                Some(bundle) => {
+                    bundle.add_layers(&mut layers, name, area);
+                    facts = bundle.facts_for(name, version);
+                    freshness = bundle.freshness(hub.verified_at);
+                }
+                None => {
+                    let view = gatehouse_hub::server_view(&hub.payload, name, version, area)
+                        .map_err(|e| Error::NoSnapshot(e.to_string()))?;
+                    for (layer, rules) in view.layers.iter() {
+                        layers.add(layer, rules.clone());
+                    }
+                    if let Some(label) = view.layers.label(Layer::Area) {
+                        layers.set_label(Layer::Area, label);
+                    }
+                    facts = view.facts;
+                    freshness = view
+                        .max_offline_age_secs
+                        .map(|max_offline_age_secs| Freshness {
+                            verified_at: hub.verified_at,
+                            max_offline_age_secs,
+                            stale_mode: view.stale_mode,
+                        });
+                }
+            }
+        }
+        if let Some(local) = &self.local {
+            layers.insert(Layer::Local, local.clone());
+        }
+        Ok(ServerPolicy {
+            layers,
+            facts,
+            freshness,
+        })
+    }
+}
+
+impl PolicySources {
+    /// The layers that apply to every server on this device (no per-server rules), for
+    /// showing the policy in force: the managed mandatory block, the hub's mandatory, org
+    /// and device-area layers, and the local file; with the snapshot's freshness.
+    pub fn device_policy(&self) -> (Layers, Option<Freshness>) {
+        let mut layers = Layers::new();
+        if let Some(mandatory) = &self.managed_mandatory {
+            layers.add(Layer::Mandatory, mandatory.clone());
+        }
+        let mut freshness = None;
+        if let Some(HubSnapshot {
+            bundle: Some(bundle),
+            verified_at,
+            ..
+        }) = &self.hub
+        {
+            bundle.add_org_layers(&mut layers);
+            if let Some(area) = self.area.as_deref() {
+                bundle.add_area_layer(&mut layers, area);
+            }
+            freshness = bundle.freshness(*verified_at);
+        }
+        if let Some(local) = &self.local {
+            layers.insert(Layer::Local, local.clone());
+        }
+        (layers, freshness)
+    }
+}
+
+impl PolicySources {
+    /// Whether the signed catalog lists `name` at exactly `version`. Needs the bundle
+    /// parsed ([`Scope::ManyServers`]); `false` without a hub.
+    pub fn catalog_lists(&self, name: &str, version: &str) -> bool {
+        match &self.hub {
+            Some(HubSnapshot {
+                bundle: Some(bundle),
+                ..
+            }) => bundle.catalog_versions(name).contains(&version),
+            _ => false,
+        }
+    }
+
+    /// The signed catalog's entries as the hub sent them, in order. Needs the bundle parsed
+    /// ([`Scope::ManyServers`]); empty without a hub.
+    pub fn catalog_entries(&self) -> &[serde_json::Value] {
+        match &self.hub {
+            Some(HubSnapshot {
+                bundle: Some(bundle),
+                ..
+            }) => &bundle.catalog_entries,
+            _ => &[],
+        }
+    }
+
+    /// The facts part of [`Self::server_policy`] alone, for when the layers are known.
+    pub(crate) fn facts_for(&self, name: &str, version: Option<&str>) -> Result<ServerFacts> {
+        match &self.hub {
+            Some(HubSnapshot {
+                bundle: Some(bundle),
+                ..
+            }) => Ok(bundle.facts_for(name, version)),
+            _ => Ok(self.server_policy(name, version)?.facts),
+        }
+    }
+}
+
+/// Reads the local layer. A missing file sets no rules; a file that cannot be read or
+/// holds an invalid block is an error (exit 3), never ignored.
+fn load_local(mcp_config: &Path) -> Result<Option<Rules>> {
+    match std::fs::read_to_string(mcp_config) {
+        Ok(text) => {
+            gatehouse_policy::local_rules_from_config(&text).map_err(|error| Error::LocalPolicy {
+                path: mcp_config.to_owned(),
+                reason: error.to_string(),
+            })
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(Error::LocalPolicy {
+            path: mcp_config.to_owned(),
+            reason: error.to_string(),
+        }),
+    }
+}
+
+/// The identity fields of a payload, read without building the rest.
+#[derive(Deserialize)]
+struct Head {
+    org: String,
+    serial: u64,
+}
+
+async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<HubSnapshot> {
+    if settings.keys.is_empty() {
+        return Err(Error::NoSnapshot(
+            "no hub signing key is pinned on this device".to_owned(),
+        ));
+    }
+    let mut last_problem = "no policy has been synced from the hub yet".to_owned();
+    // The newest row alone first: that is the common case, and rows carry whole payloads.
+    for limit in [1, SNAPSHOTS_TRIED] {
+        for row in store.snapshots_newest_first(limit).await? {
+            if settings
+                .organization
+                .as_deref()
+                .is_some_and(|org| org != row.org)
+            {
+                last_problem = format!("the stored policy is for organization `{}`", row.org);
+                continue;
+            }
+            if let Err(error) = gatehouse_hub::verify_signature(
+                &row.payload,
+                &row.signature,
+                &row.key_id,
+                &settings.keys,
+            ) {
+                last_problem = format!("the stored policy failed its check ({error})");
+                continue;
+            }
+            match serde_json::from_slice::<Head>(&row.payload) {
+                Ok(head) if head.org == row.org && head.serial == row.serial => {
+                    return Ok(HubSnapshot {
+                        payload: row.payload,
+                        org: row.org,
+                        serial: row.serial,
+                        snapshot_id: Some(row.id),
+                        verified_at: Timestamp(row.verified_at.unix_timestamp()),
+                        key_id: row.key_id,
+                        bundle: None,
+                    });
+                }
+                Ok(_) => {
+                    last_problem = "the stored policy does not match its own record".to_owned()
+                }
+                Err(error) => last_problem = format!("the stored policy cannot be read ({error})"),
+            }
+        }
+    }
+    Err(Error::NoSnapshot(last_problem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_policy_file_sets_no_rules_but_a_broken_one_stops_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = PolicySources::local_only(&dir.path().join("absent.yaml")).unwrap();
+        assert!(missing.local.is_none());
+        let broken = dir.path().join("config.yaml");
+        std::fs::write(&broken, "policy:\n  min_cert_level: 9\n").unwrap();
+        let error = PolicySources::local_only(&broken).unwrap_err();
+        assert_eq!(
+            error.exit_code(),
+            3,
+            "an invalid local policy is 'no usable policy'"
+        );
+        assert!(
+            error.to_string().contains("config.yaml"),
+            "the message names the file: {error}"
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! `gatehouse servers list` and the servers view: every registered server with its facts,
+//! its verdict under the policy in force, and the client apps that start it.
+
+use gatehouse_policy::Verdict;
+use serde::Serialize;
+
+use super::tools::{LastTools, TOOLS_PREFIX};
+use crate::context::Context;
+use crate::error::Result;
+use crate::policy::{Evaluator, Scope};
+use crate::ports::Clock;
+
+/// One row of `gatehouse servers list`: the fields of `shared/CLI.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ServerView {
+    pub id: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub origin: String,
+    pub cert_level: Option<u8>,
+    pub score: Option<u8>,
+    pub status: String,
+    #[cfg_attr(feature = "ts", ts(type = "\"allow\" | \"warn\" | \"block\""))]
+    pub verdict: Verdict,
+    pub codes: Vec<String>,
+    pub clients: Vec<String>,
+    /// The reasons in plain words, one per violation.
+    pub reasons: Vec<String>,
+    /// Each violation with the layer that set the broken rule.
+    pub violations: Vec<ReasonView>,
+    /// The command that starts it (as configured; values of its environment are never kept).
+    pub command: String,
+    pub args: Vec<String>,
+    /// Where it came from: `manual`, `client` or `registry`.
+    pub source: String,
+    /// The tools it listed at its last run, and when (RFC 3339); empty before its first run.
+    pub tools: Vec<String>,
+    pub tools_seen_at: Option<String>,
+}
+
+/// One reason for a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ReasonView {
+    pub code: String,
+    /// `block` or `warn`.
+    pub severity: String,
+    /// The layer whose rule this is (`org`, `area`, …).
+    pub layer: String,
+    /// The area's name, for an area rule.
+    pub layer_label: Option<String>,
+    pub message: String,
+}
+
+impl ReasonView {
+    /// The violation as the UI shows it.
+    pub fn of(violation: &gatehouse_policy::Violation) -> ReasonView {
+        ReasonView {
+            code: violation.code.name().to_owned(),
+            severity: match violation.severity {
+                gatehouse_policy::Severity::Warn => "warn",
+                gatehouse_policy::Severity::Block => "block",
+            }
+            .to_owned(),
+            layer: violation.layer.name().to_owned(),
+            layer_label: violation.layer_label.clone(),
+            message: violation.message.clone(),
+        }
+    }
+}
+
+/// Every registered server with its facts and its verdict under the policy in force now,
+/// and the client apps (in `clients`' files) that start it through Gatehouse.
+pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>> {
+    let mut apps = crate::clients::apps_by_server(&ctx.env.clients());
+    let sources = ctx.policy_sources(Scope::ManyServers).await?;
+    let request = ctx.request_now();
+    let mut evaluator = Evaluator::new(&sources);
+    // One query for every server's tools rather than one per server.
+    let mut seen: std::collections::HashMap<String, LastTools> = ctx
+        .store
+        .settings_with_prefix(TOOLS_PREFIX)
+        .await?
+        .into_iter()
+        .filter_map(|(key, text)| {
+            let id = key.strip_prefix(TOOLS_PREFIX)?.to_owned();
+            Some((id, serde_json::from_str(&text).ok()?))
+        })
+        .collect();
+    let views = ctx
+        .store
+        .servers()
+        .await?
+        .into_iter()
+        .map(|server| {
+            let tools = seen.remove(&server.id).unwrap_or_default();
+            let evaluation =
+                evaluator.evaluate(&server.name, server.version.as_deref(), &request)?;
+            let facts = &evaluation.facts;
+            Ok(ServerView {
+                origin: facts.origin.name().to_owned(),
+                cert_level: facts.cert_level,
+                score: facts.score,
+                status: facts.status.name().to_owned(),
+                verdict: evaluation.decision.verdict,
+                codes: evaluation
+                    .decision
+                    .violations
+                    .iter()
+                    .map(|v| v.code.name().to_owned())
+                    .collect(),
+                reasons: evaluation
+                    .decision
+                    .violations
+                    .iter()
+                    .map(|v| v.message.clone())
+                    .collect(),
+                violations: evaluation
+                    .decision
+                    .violations
+                    .iter()
+                    .map(ReasonView::of)
+                    .collect(),
+                command: server.command.clone(),
+                args: server.args.clone(),
+                source: server.source.as_str().to_owned(),
+                tools: tools.tools,
+                tools_seen_at: (!tools.at.is_empty()).then_some(tools.at),
+                clients: {
+                    let mut names: Vec<String> = server.client.iter().cloned().collect();
+                    for name in apps.remove(&server.id).unwrap_or_default() {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    names
+                },
+                id: server.id,
+                name: server.name,
+                version: server.version,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(views)
+}

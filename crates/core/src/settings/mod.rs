@@ -1,0 +1,21 @@
+//! What this device follows and how it reaches it: the hub settings a person sets
+//! (`gatehouse config`, [`config`]), the managed settings IT fixes ([`managed`]), the two
+//! merged ([`hub`]), the hub token ([`token`]), the hub and registry clients made from them
+//! ([`connect`]), signing in and out ([`sign_in`]) and the first sign-in's key offer
+//! ([`first_key`]).
+
+pub(crate) mod config;
+pub(crate) mod connect;
+pub(crate) mod first_key;
+pub(crate) mod hub;
+pub(crate) mod managed;
+pub(crate) mod sign_in;
+pub(crate) mod token;
+
+pub use config::{ConfigKey, get, set, validate_url};
+pub use connect::{configured_client, configured_registry_client, hub_client, registry_client};
+pub use first_key::{OfferedKey, offered_keys};
+pub use hub::HubSettings;
+pub use managed::ManagedSettings;
+pub use sign_in::{sign_in, sign_out, signed_in};
+pub use token::{account, resolve, resolve_or_none};
