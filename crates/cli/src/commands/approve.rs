@@ -2,7 +2,7 @@
 //! that policy says to ask about, so that client apps can start it without a prompt. It
 //! holds only while the server, its version and the rules that concern it stay the same.
 
-use gatehouse_core::launch::decide;
+use gatehouse_core::launch::{decide, remember_always};
 use gatehouse_core::ports::{ConfirmRequest, Confirmation, Prompter};
 use gatehouse_policy::{Request, Verdict, block_report};
 
@@ -64,25 +64,16 @@ pub fn run(args: ApproveArgs) -> Exit {
             TerminalPrompter.confirm(&request).await
         };
         match answer {
-            Confirmation::Always => {
-                match ctx
-                    .store
-                    .remember_confirmation(
-                        &decided.confirmation_key,
-                        gatehouse_core::ports::Clock::now(&ctx.clock),
-                    )
-                    .await
-                {
-                    Ok(_) => {
-                        println!(
-                            "Approved `{}` for this version; client apps can start it now.",
-                            args.server
-                        );
-                        Exit::Ok
-                    }
-                    Err(error) => fail(&error.into()),
+            Confirmation::Always => match remember_always(&ctx, &decided.confirmation_key).await {
+                Ok(_) => {
+                    println!(
+                        "Approved `{}` for this version; client apps can start it now.",
+                        args.server
+                    );
+                    Exit::Ok
                 }
-            }
+                Err(error) => fail(&error),
+            },
             Confirmation::RunOnce => {
                 println!(
                     "Nothing to run here: choose \"always\" to approve `{}`.",

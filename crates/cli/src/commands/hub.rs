@@ -6,7 +6,7 @@ use gatehouse_desktop::notifier::DesktopNotifier;
 use std::io::{IsTerminal as _, Read as _};
 
 use gatehouse_core::context::TOKEN_VARIABLE;
-use gatehouse_core::ports::{Clock, SecretStore};
+use gatehouse_core::ports::Clock;
 use gatehouse_core::settings::{self, ConfigKey};
 use gatehouse_core::sync::{Delivery, PolicyOutcome, SyncOutcome};
 use gatehouse_core::{Context, Error, Sensitive};
@@ -169,12 +169,7 @@ pub fn login(token: Option<String>) -> Exit {
     }
     let token = Sensitive::new(token);
     runtime::with_context(|ctx| async move {
-        let stored = async {
-            let account = settings::account(&ctx.hub_settings().await?)?;
-            OsKeyring.set(&account, &token)?;
-            Ok::<_, Error>(account)
-        };
-        match stored.await {
+        match settings::sign_in(&ctx, &OsKeyring, &token).await {
             Ok(account) => {
                 eprintln!("gatehouse: the token for `{account}` is stored in the OS keyring");
                 if ctx.env.hub_token().is_some() {
@@ -191,16 +186,12 @@ pub fn login(token: Option<String>) -> Exit {
 
 pub fn logout() -> Exit {
     runtime::with_context(|ctx| async move {
-        let removed = async {
-            let account = settings::account(&ctx.hub_settings().await?)?;
-            Ok::<_, Error>((OsKeyring.delete(&account)?, account))
-        };
-        match removed.await {
-            Ok((true, account)) => {
+        match settings::sign_out(&ctx, &OsKeyring).await {
+            Ok((account, true)) => {
                 eprintln!("gatehouse: the token for `{account}` is removed from the OS keyring");
                 Exit::Ok
             }
-            Ok((false, account)) => {
+            Ok((account, false)) => {
                 eprintln!("gatehouse: no token for `{account}` was stored");
                 Exit::Ok
             }

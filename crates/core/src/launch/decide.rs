@@ -86,6 +86,15 @@ pub async fn decide<C: Clock>(
     })
 }
 
+/// Remembers "Always for this version" for the situation `key` names: later launches of the
+/// same server, version and digest under the same rules run without asking.
+pub async fn remember_always<C: Clock>(ctx: &Context<C>, key: &ConfirmationKey) -> Result<()> {
+    ctx.store
+        .remember_confirmation(key, ctx.clock.now())
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

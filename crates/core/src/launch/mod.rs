@@ -6,6 +6,6 @@ pub(crate) mod decide;
 pub(crate) mod prepare;
 pub(crate) mod session;
 
-pub use decide::{Decided, decide};
+pub use decide::{Decided, decide, remember_always};
 pub use prepare::{Launch, Prepared, prepare};
 pub use session::run;

@@ -4,9 +4,9 @@
 use gatehouse_policy::{Request, Verdict, block_report};
 use gatehouse_store::{AuditEvent, AuditKind, Server};
 
+use super::decide::{Decided, decide, remember_always};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::launch::decide::{Decided, decide};
 use crate::policy::Evaluation;
 use crate::ports::{Clock, ConfirmRequest, Confirmation, Prompter};
 
@@ -80,11 +80,7 @@ pub async fn prepare<C: Clock, P: Prompter>(
             };
             match prompter.confirm(&ask).await {
                 Confirmation::RunOnce => {}
-                Confirmation::Always => {
-                    ctx.store
-                        .remember_confirmation(&confirmation_key, ctx.clock.now())
-                        .await?;
-                }
+                Confirmation::Always => remember_always(ctx, &confirmation_key).await?,
                 Confirmation::Declined => {
                     audit_decision(
                         ctx,
