@@ -1,7 +1,17 @@
 //! Errors of the core use cases. Each maps to one exit code of the command line contract
-//! (see [`Error::exit_code`]) and to an IPC error code in the app.
+//! ([`Error::exit_code`]) and to one stable [`ErrorCode`] that the app's IPC boundary, the
+//! UI and the audit log branch on ([`Error::code`]); nobody matches message text.
 
 use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::install::InstallError;
+use crate::policy::{LocalPolicyProblem, NoPolicy};
+use crate::ports::KeyringProblem;
+use crate::servers::ProbeProblem;
+use crate::settings::ManagedProblem;
+use crate::sync::Refusal;
 
 /// What can go wrong in a core use case. Messages are one lower-case sentence.
 #[derive(Debug, thiserror::Error)]
@@ -21,24 +31,39 @@ pub enum Error {
     },
     /// The user's own policy file cannot be used. Enforcing without it would silently drop
     /// rules the user set, so nothing runs until it is fixed.
-    #[error("your policy file `{}` cannot be used: {reason}", .path.display())]
-    LocalPolicy { path: PathBuf, reason: String },
+    #[error("your policy file `{}` cannot be used: {problem}", .path.display())]
+    LocalPolicy {
+        path: PathBuf,
+        problem: LocalPolicyProblem,
+    },
     /// A hub is configured but no stored snapshot is valid (none yet, or none passes its
     /// signature check): nothing runs until a sync succeeds (POLICY.md section 5, exit 3).
     #[error("no usable policy from your organization's hub: {0}; run `gatehouse sync` when online")]
-    NoSnapshot(String),
+    NoSnapshot(NoPolicy),
     /// The managed settings file exists but cannot be used.
-    #[error("the managed settings file `{}` cannot be used: {reason}", .path.display())]
-    Managed { path: PathBuf, reason: String },
+    #[error("the managed settings file `{}` cannot be used: {problem}", .path.display())]
+    Managed {
+        path: PathBuf,
+        problem: ManagedProblem,
+    },
     /// A setting fixed by managed settings (exit 5).
     #[error("`{0}` is set by your organization's managed settings and cannot be changed here")]
     Locked(&'static str),
     /// An offered policy bundle was refused; the previous one stays in force.
     #[error("the policy bundle was refused: {0}")]
-    Rejected(String),
-    /// Stored settings that cannot be used.
-    #[error("the stored settings cannot be used: {0}")]
-    Settings(String),
+    Rejected(Refusal),
+    /// A stored setting that cannot be used (edited by hand, or left by another build).
+    #[error("the stored setting `{key}` cannot be used: {source}")]
+    BadSetting {
+        key: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A value of Gatehouse's own could not be written out as JSON or text.
+    #[error("{what} cannot be written out: {source}")]
+    Encode {
+        what: &'static str,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The command line asked for something contradictory (POLICY.md: exit code 2).
     #[error("{0}")]
     Usage(String),
@@ -65,10 +90,10 @@ pub enum Error {
     HubNotConfigured(&'static str),
     /// The OS keyring cannot be used (none running, locked, or it refused).
     #[error("the OS keyring is unavailable: {0}")]
-    Keyring(String),
+    Keyring(KeyringProblem),
     /// "Check now" could not complete the MCP handshake through the launcher.
     #[error("{0}")]
-    Probe(String),
+    Probe(ProbeProblem),
     /// A client app's config file could not be read or changed safely; it was left untouched.
     #[error(transparent)]
     ClientConfig(#[from] gatehouse_clients::Error),
@@ -77,7 +102,7 @@ pub enum Error {
     StillWired { id: String, reason: String },
     /// An install from the registry was refused or failed; nothing was left behind.
     #[error(transparent)]
-    Install(#[from] crate::install::InstallError),
+    Install(#[from] InstallError),
     /// The `gatehouse` launcher that client app entries call cannot be found.
     #[error("the Gatehouse launcher is missing from `{}`; reinstall Gatehouse", .path.display())]
     LauncherMissing { path: PathBuf },
@@ -98,6 +123,100 @@ impl From<gatehouse_store::Error> for Error {
     }
 }
 
+/// What a failure was, as the UI, the audit log and scripts branch on. The wire names
+/// (`snake_case`) are stable: renaming one is a breaking change of the app's IPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum ErrorCode {
+    /// Gatehouse cannot find or use its data directory.
+    DataDir,
+    /// The person's own `~/.mcp/config.yaml` policy cannot be used.
+    LocalPolicy,
+    /// The managed settings file IT put on the machine cannot be used.
+    ManagedSettings,
+    /// A hub is configured but no valid policy from it is stored.
+    NoPolicy,
+    /// No hub signing key is pinned, so no bundle can be trusted.
+    NoKeyPinned,
+    /// A bundle whose signature does not verify: altered, or signed by someone else.
+    BundleForged,
+    /// A bundle signed with a key this device has not pinned.
+    BundleUnknownKey,
+    /// A bundle older than the one in force, or reusing its serial with other content.
+    BundleRollback,
+    /// A bundle for another organization than the one this device follows.
+    BundleOtherOrg,
+    /// A bundle that is not a valid policy (malformed, or a rule fails validation).
+    BundleInvalid,
+    /// A setting fixed by the organization's managed settings.
+    Locked,
+    /// The request itself was wrong (a bad id, contradictory options, a bad value).
+    InvalidInput,
+    /// The server asked for is not registered.
+    NotFound,
+    /// The thing to create exists already, or is still in use.
+    Conflict,
+    /// The database or a file of Gatehouse's own could not be read or written.
+    Storage,
+    /// The OS keyring cannot be used.
+    Keyring,
+    /// A server could not be started, or its launcher cannot be found.
+    Launch,
+    /// "Check now" could not talk to the server.
+    Check,
+    /// A hub setting needed for this is not set.
+    HubNotConfigured,
+    /// The hub could not be reached, or did not answer in time (the cached policy stays).
+    HubUnreachable,
+    /// The hub answered with an error or with something malformed.
+    HubRefused,
+    /// The hub needs a (new) sign-in.
+    SignIn,
+    /// A download did not match the digest its registry published: nothing was installed.
+    Tampered,
+    /// A package that cannot be installed as published (its manifest, its files, its name).
+    BadPackage,
+    /// The package has nothing to run on this kind of computer.
+    UnsupportedPlatform,
+    /// A client app's settings file cannot be read or changed safely; it was left as it was.
+    ClientApps,
+}
+
+impl ErrorCode {
+    /// The wire name, as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::DataDir => "data_dir",
+            ErrorCode::LocalPolicy => "local_policy",
+            ErrorCode::ManagedSettings => "managed_settings",
+            ErrorCode::NoPolicy => "no_policy",
+            ErrorCode::NoKeyPinned => "no_key_pinned",
+            ErrorCode::BundleForged => "bundle_forged",
+            ErrorCode::BundleUnknownKey => "bundle_unknown_key",
+            ErrorCode::BundleRollback => "bundle_rollback",
+            ErrorCode::BundleOtherOrg => "bundle_other_org",
+            ErrorCode::BundleInvalid => "bundle_invalid",
+            ErrorCode::Locked => "locked",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Storage => "storage",
+            ErrorCode::Keyring => "keyring",
+            ErrorCode::Launch => "launch",
+            ErrorCode::Check => "check",
+            ErrorCode::HubNotConfigured => "hub_not_configured",
+            ErrorCode::HubUnreachable => "hub_unreachable",
+            ErrorCode::HubRefused => "hub_refused",
+            ErrorCode::SignIn => "sign_in",
+            ErrorCode::Tampered => "tampered",
+            ErrorCode::BadPackage => "bad_package",
+            ErrorCode::UnsupportedPlatform => "unsupported_platform",
+            ErrorCode::ClientApps => "client_apps",
+        }
+    }
+}
+
 impl Error {
     /// The exit code of the command line contract (`shared/CLI.md`) for this error.
     pub fn exit_code(&self) -> u8 {
@@ -111,7 +230,8 @@ impl Error {
             Error::NoDataDir
             | Error::NoHome
             | Error::RelativePath { .. }
-            | Error::Settings(_)
+            | Error::BadSetting { .. }
+            | Error::Encode { .. }
             | Error::Rejected(_)
             | Error::Store(_)
             | Error::Launch(_)
@@ -126,6 +246,82 @@ impl Error {
             | Error::Io { .. } => 1,
         }
     }
+
+    /// The stable code of this error. Every variant is named: a new one must say its code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::NoDataDir | Error::NoHome | Error::RelativePath { .. } => ErrorCode::DataDir,
+            Error::LocalPolicy { .. } => ErrorCode::LocalPolicy,
+            Error::Managed { .. } => ErrorCode::ManagedSettings,
+            Error::NoSnapshot(NoPolicy::NoKeyPinned) => ErrorCode::NoKeyPinned,
+            Error::NoSnapshot(_) => ErrorCode::NoPolicy,
+            Error::Rejected(refusal) => refusal.code(),
+            Error::Locked(_) => ErrorCode::Locked,
+            Error::Usage(_) | Error::InvalidId { .. } => ErrorCode::InvalidInput,
+            Error::UnknownServer(_) => ErrorCode::NotFound,
+            Error::DuplicateServer(_) | Error::StillWired { .. } => ErrorCode::Conflict,
+            Error::Store(_)
+            | Error::Io { .. }
+            | Error::BadSetting { .. }
+            | Error::Encode { .. } => ErrorCode::Storage,
+            Error::Launch(_) | Error::LauncherMissing { .. } => ErrorCode::Launch,
+            Error::Probe(_) => ErrorCode::Check,
+            Error::Keyring(_) => ErrorCode::Keyring,
+            Error::HubNotConfigured(_) => ErrorCode::HubNotConfigured,
+            Error::Hub(error) => hub_code(error),
+            Error::ClientConfig(_) => ErrorCode::ClientApps,
+            Error::Install(error) => error.code(),
+        }
+    }
+}
+
+/// The code of a failed hub or registry request.
+pub(crate) fn hub_code(error: &gatehouse_hub::ClientError) -> ErrorCode {
+    use gatehouse_hub::ClientError as E;
+    match error {
+        E::Unauthorized => ErrorCode::SignIn,
+        E::Network(_) | E::Timeout(_) => ErrorCode::HubUnreachable,
+        E::InvalidUrl { .. } => ErrorCode::InvalidInput,
+        E::Http { .. } | E::Malformed(_) => ErrorCode::HubRefused,
+        E::DigestMismatch { .. } => ErrorCode::Tampered,
+    }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tampered_download_is_not_a_hub_hiccup() {
+        let error = Error::Hub(gatehouse_hub::ClientError::DigestMismatch {
+            what: "bundle",
+            expected: "sha256:aa".to_owned(),
+            actual: "sha256:bb".to_owned(),
+        });
+        assert_eq!(
+            error.code(),
+            ErrorCode::Tampered,
+            "a forged download must not read as 'it will try again'"
+        );
+        let offline = Error::Hub(gatehouse_hub::ClientError::Timeout(10));
+        assert_eq!(offline.code(), ErrorCode::HubUnreachable);
+    }
+
+    #[test]
+    fn codes_serialise_as_their_wire_names() {
+        for code in [
+            ErrorCode::DataDir,
+            ErrorCode::BundleRollback,
+            ErrorCode::Tampered,
+            ErrorCode::ClientApps,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::json!(code.as_str()),
+                "as_str and serde must agree: the audit log uses one, the UI the other"
+            );
+        }
+    }
+}

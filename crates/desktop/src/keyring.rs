@@ -5,7 +5,7 @@
 
 use gatehouse_core::Sensitive;
 
-use gatehouse_core::ports::SecretStore;
+use gatehouse_core::ports::{KeyringProblem, SecretStore};
 use gatehouse_core::{Error, Result};
 
 /// The keyring service name every Gatehouse secret is filed under.
@@ -48,8 +48,8 @@ impl SecretStore for OsKeyring {
 /// A keyring error as one sentence without any stored bytes.
 fn describe(error: &keyring::Error) -> Error {
     Error::Keyring(match error {
-        keyring::Error::BadEncoding(_) => "the stored token is not text".to_owned(),
-        keyring::Error::Ambiguous(_) => "more than one token is stored for this hub".to_owned(),
-        other => other.to_string().to_lowercase(),
+        keyring::Error::BadEncoding(_) => KeyringProblem::NotText,
+        keyring::Error::Ambiguous(_) => KeyringProblem::Ambiguous,
+        other => KeyringProblem::Unavailable(other.to_string().to_lowercase()),
     })
 }

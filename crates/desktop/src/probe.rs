@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use gatehouse_core::servers::{ProbeOutcome, talk};
+use gatehouse_core::servers::{ProbeOutcome, ProbeProblem, talk};
 use gatehouse_core::{Error, Result};
 use tokio::io::{AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -27,16 +27,14 @@ pub async fn probe(launcher: &Path, id: &str) -> Result<ProbeOutcome> {
         .kill_on_drop(true)
         .spawn()
         .map_err(|error| {
-            Error::Probe(format!(
-                "the launcher `{}` could not be started: {error}",
-                launcher.display()
-            ))
+            Error::Probe(ProbeProblem::NotStarted {
+                launcher: launcher.display().to_string(),
+                reason: error.to_string(),
+            })
         })?;
     let outcome = match tokio::time::timeout(WHOLE_CHECK, converse(&mut child)).await {
         Ok(outcome) => outcome,
-        Err(_) => Err(Error::Probe(
-            "the server did not answer the MCP handshake in time".to_owned(),
-        )),
+        Err(_) => Err(Error::Probe(ProbeProblem::TimedOut)),
     };
     match outcome {
         Ok(found) => {
@@ -63,7 +61,9 @@ pub async fn probe(launcher: &Path, id: &str) -> Result<ProbeOutcome> {
                 .collect::<Vec<_>>()
                 .join(" ");
             match status.and_then(|s| s.code()) {
-                Some(code) if code != 0 && !said.is_empty() => Err(Error::Probe(said)),
+                Some(code) if code != 0 && !said.is_empty() => {
+                    Err(Error::Probe(ProbeProblem::LauncherSaid(said)))
+                }
                 _ => Err(error),
             }
         }
@@ -72,7 +72,7 @@ pub async fn probe(launcher: &Path, id: &str) -> Result<ProbeOutcome> {
 
 /// The conversation over the child's pipes; its stdin is put back for the caller to close.
 async fn converse(child: &mut Child) -> Result<ProbeOutcome> {
-    let ended = || Error::Probe("the launcher ended before the server answered".to_owned());
+    let ended = || Error::Probe(ProbeProblem::Ended);
     let mut stdin = child.stdin.take().ok_or_else(ended)?;
     let stdout = child.stdout.take().ok_or_else(ended)?;
     let found = talk(BufReader::new(stdout), &mut stdin).await;

@@ -88,7 +88,7 @@ fn failed_files(outcomes: Vec<FileOutcome>) -> Result<Vec<FileOutcome>, IpcError
         Ok(outcomes)
     } else {
         Err(IpcError {
-            code: ErrorCode::Storage,
+            code: ErrorCode::ClientApps,
             message: format!("left unchanged: {}", problems.join("; ")),
         })
     }

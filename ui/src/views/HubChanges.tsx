@@ -79,7 +79,10 @@ function Outcome({ preview, onApply, applying }: { preview: PolicyPreview; onApp
       return (
         <div id="policy-preview-result">
           <ErrorNotice
-            error={{ code: "policy", message: preview.refused_reason ?? "The hub's policy did not pass its checks." }}
+            error={{
+              code: preview.refused_code ?? "bundle_invalid",
+              message: preview.refused_reason ?? "The hub's policy did not pass its checks.",
+            }}
             doing="use the hub's policy"
           />
         </div>

@@ -47,8 +47,7 @@ pub fn sync(json: bool) -> Exit {
                     _ => "no policy from the hub is stored yet".to_owned(),
                 };
                 if json {
-                    let value =
-                        json!({"result": "failed", "error": error.to_string(), "cached": kept});
+                    let value = json!({"result": "failed", "error": error.to_string(), "code": error.code(), "cached": kept});
                     print(&value.to_string());
                 }
                 eprintln!("gatehouse: sync failed: {error}");

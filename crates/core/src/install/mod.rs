@@ -68,6 +68,24 @@ pub enum InstallError {
     Unpack(#[from] gatehouse_artifact::Error),
 }
 
+impl InstallError {
+    /// The stable code of this failure: a tampered or broken package is never reported as
+    /// a hub that is merely unreachable.
+    pub fn code(&self) -> crate::error::ErrorCode {
+        use crate::error::ErrorCode;
+        match self {
+            InstallError::AlreadyInstalled(_) => ErrorCode::Conflict,
+            InstallError::WrongPackage { .. }
+            | InstallError::ManifestPackage { .. }
+            | InstallError::Manifest { .. }
+            | InstallError::MissingProgram(_)
+            | InstallError::Unpack(_) => ErrorCode::BadPackage,
+            InstallError::NoEntrypoint { .. } => ErrorCode::UnsupportedPlatform,
+            InstallError::ClientApps { .. } => ErrorCode::ClientApps,
+        }
+    }
+}
+
 /// What to install.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstallRequest {

@@ -18,7 +18,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::launch::prepare::{Launch, server_event};
 use crate::policy::{Evaluation, Scope};
-use crate::ports::{Clock, SecretStore};
+use crate::ports::{Clock, KeyringProblem, SecretStore};
 
 /// How often a running launcher looks for a new policy (DESIGN.md: "within seconds").
 const RECHECK_EVERY: Duration = Duration::from_secs(2);
@@ -49,10 +49,10 @@ pub async fn run<C: Clock, S: SecretStore>(
     for name in ctx.store.secret_env(&server.id).await? {
         let account = secret_account(&server.id, &name);
         let literal = secrets.get(&account)?.ok_or_else(|| {
-            Error::Keyring(format!(
-                "the value of `{name}` for `{}` is missing from the keyring; run `gatehouse clients unwire` and wire again",
-                server.id
-            ))
+            Error::Keyring(KeyringProblem::MissingValue {
+                id: server.id.clone(),
+                name: name.clone(),
+            })
         })?;
         from_keyring.insert(
             OsString::from(&name),
@@ -213,8 +213,7 @@ async fn watch_policy<C: Clock>(
 /// The value of a JSON string literal as the keyring keeps it (the exact text the client
 /// app's file had, so that unwiring restores it byte for byte).
 fn decode_literal(literal: &str) -> Result<String> {
-    serde_json::from_str(literal)
-        .map_err(|_| Error::Keyring("a stored env value is not a JSON string".to_owned()))
+    serde_json::from_str(literal).map_err(|_| Error::Keyring(KeyringProblem::NotAStoredValue))
 }
 
 /// Tool pins kept in the store.

@@ -7,5 +7,5 @@ pub(crate) mod sources;
 pub(crate) mod view;
 
 pub use evaluation::{Evaluation, Evaluator};
-pub use sources::{HubSnapshot, PolicySources, Scope, ServerPolicy};
+pub use sources::{HubSnapshot, LocalPolicyProblem, NoPolicy, PolicySources, Scope, ServerPolicy};
 pub use view::{ClampLine, PolicyView, RuleLine, SnapshotView, policy_view};

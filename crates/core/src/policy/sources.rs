@@ -113,7 +113,7 @@ impl PolicySources {
             if scope == Scope::ManyServers {
                 snapshot.bundle = Some(
                     Bundle::parse(&snapshot.payload)
-                        .map_err(|e| Error::NoSnapshot(e.to_string()))?,
+                        .map_err(|e| Error::NoSnapshot(NoPolicy::Invalid(Box::new(e))))?,
                 );
             }
             sources.hub = Some(snapshot);
@@ -162,7 +162,7 @@ impl PolicySources {
                 }
                 None => {
                     let view = gatehouse_hub::server_view(&hub.payload, name, version, area)
-                        .map_err(|e| Error::NoSnapshot(e.to_string()))?;
+                        .map_err(|e| Error::NoSnapshot(NoPolicy::Invalid(Box::new(e))))?;
                     for (layer, rules) in view.layers.iter() {
                         layers.add(layer, rules.clone());
                     }
@@ -257,6 +257,43 @@ impl PolicySources {
     }
 }
 
+/// Why the person's own policy file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalPolicyProblem {
+    /// It exists but cannot be read.
+    #[error("{0}")]
+    Unreadable(std::io::Error),
+    /// Its `policy:` block is not valid (or the file is not YAML).
+    #[error("{0}")]
+    Invalid(Box<gatehouse_policy::Error>),
+}
+
+/// Why no policy from the hub can be enforced (the device then runs nothing: exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum NoPolicy {
+    /// No signing key is pinned, so no stored bundle can be verified.
+    #[error("no hub signing key is pinned on this device")]
+    NoKeyPinned,
+    /// Nothing was stored yet.
+    #[error("no policy has been synced from the hub yet")]
+    NeverSynced,
+    /// What is stored belongs to another organization.
+    #[error("the stored policy is for organization `{org}`")]
+    OtherOrganization { org: String },
+    /// What is stored fails its signature check (an edited row).
+    #[error("the stored policy failed its check ({0})")]
+    FailedCheck(Box<gatehouse_hub::Error>),
+    /// What is stored says another organization or serial than its row.
+    #[error("the stored policy does not match its own record")]
+    NotItsRecord,
+    /// What is stored is not JSON.
+    #[error("the stored policy cannot be read ({0})")]
+    Unreadable(serde_json::Error),
+    /// What is stored verifies but is not a valid bundle.
+    #[error("{0}")]
+    Invalid(Box<gatehouse_hub::Error>),
+}
+
 /// Reads the local layer. A missing file sets no rules; a file that cannot be read or
 /// holds an invalid block is an error (exit 3), never ignored.
 fn load_local(mcp_config: &Path) -> Result<Option<Rules>> {
@@ -264,13 +301,13 @@ fn load_local(mcp_config: &Path) -> Result<Option<Rules>> {
         Ok(text) => {
             gatehouse_policy::local_rules_from_config(&text).map_err(|error| Error::LocalPolicy {
                 path: mcp_config.to_owned(),
-                reason: error.to_string(),
+                problem: LocalPolicyProblem::Invalid(Box::new(error)),
             })
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(Error::LocalPolicy {
             path: mcp_config.to_owned(),
-            reason: error.to_string(),
+            problem: LocalPolicyProblem::Unreadable(error),
         }),
     }
 }
@@ -284,11 +321,9 @@ struct Head {
 
 async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<HubSnapshot> {
     if settings.keys.is_empty() {
-        return Err(Error::NoSnapshot(
-            "no hub signing key is pinned on this device".to_owned(),
-        ));
+        return Err(Error::NoSnapshot(NoPolicy::NoKeyPinned));
     }
-    let mut last_problem = "no policy has been synced from the hub yet".to_owned();
+    let mut last_problem = NoPolicy::NeverSynced;
     // The newest row alone first: that is the common case, and rows carry whole payloads.
     for limit in [1, SNAPSHOTS_TRIED] {
         for row in store.snapshots_newest_first(limit).await? {
@@ -297,7 +332,7 @@ async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<
                 .as_deref()
                 .is_some_and(|org| org != row.org)
             {
-                last_problem = format!("the stored policy is for organization `{}`", row.org);
+                last_problem = NoPolicy::OtherOrganization { org: row.org };
                 continue;
             }
             if let Err(error) = gatehouse_hub::verify_signature(
@@ -306,7 +341,7 @@ async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<
                 &row.key_id,
                 &settings.keys,
             ) {
-                last_problem = format!("the stored policy failed its check ({error})");
+                last_problem = NoPolicy::FailedCheck(Box::new(error));
                 continue;
             }
             match serde_json::from_slice::<Head>(&row.payload) {
@@ -321,10 +356,8 @@ async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<
                         bundle: None,
                     });
                 }
-                Ok(_) => {
-                    last_problem = "the stored policy does not match its own record".to_owned()
-                }
-                Err(error) => last_problem = format!("the stored policy cannot be read ({error})"),
+                Ok(_) => last_problem = NoPolicy::NotItsRecord,
+                Err(error) => last_problem = NoPolicy::Unreadable(error),
             }
         }
     }

@@ -84,10 +84,30 @@ where
     Ok(ProbeOutcome { server_name, tools })
 }
 
+/// Why "Check now" found nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeProblem {
+    /// The launcher could not be started at all.
+    #[error("the launcher `{launcher}` could not be started: {reason}")]
+    NotStarted { launcher: String, reason: String },
+    /// No answer within the time a check may take.
+    #[error("the server did not answer the MCP handshake in time")]
+    TimedOut,
+    /// The launcher closed its pipes before the exchange finished.
+    #[error("the launcher ended before the server answered")]
+    Ended,
+    /// The launcher refused or failed and said why on stderr (the policy's words, usually).
+    #[error("{0}")]
+    LauncherSaid(String),
+    /// The server answered a request with a JSON-RPC error.
+    #[error("the server answered with {0}")]
+    ServerError(String),
+}
+
 /// The launcher closed its pipes before the exchange finished (it refused, or the server
 /// died); its stderr, read afterwards, usually says why.
 fn ended() -> Error {
-    Error::Probe("the launcher ended before the server answered".to_owned())
+    Error::Probe(ProbeProblem::Ended)
 }
 
 async fn send<W: AsyncWrite + Unpin>(stdin: &mut W, message: &Value) -> Result<()> {
@@ -115,7 +135,7 @@ async fn answer<R: AsyncBufRead + Unpin>(
                 .get("message")
                 .and_then(Value::as_str)
                 .unwrap_or("an error");
-            return Err(Error::Probe(format!("the server answered with {text}")));
+            return Err(Error::Probe(ProbeProblem::ServerError(text.to_owned())));
         }
         return Ok(message.get("result").cloned().unwrap_or(Value::Null));
     }

@@ -8,7 +8,7 @@ pub(crate) mod list;
 pub(crate) mod naming;
 pub(crate) mod tools;
 
-pub use check::{ProbeOutcome, talk};
+pub use check::{ProbeOutcome, ProbeProblem, talk};
 pub use list::{ReasonView, ServerView, list_servers};
 pub use naming::{DerivedName, derive_name};
 pub use tools::{LastTools, record_tools};

@@ -35,7 +35,10 @@ pub async fn record_tools<C: Clock>(
         tools: tools.to_vec(),
         at,
     })
-    .map_err(|error| Error::Settings(error.to_string()))?;
+    .map_err(|error| Error::Encode {
+        what: "the tools of a server",
+        source: Box::new(error),
+    })?;
     ctx.store.set_setting(&tools_key(id), &value).await?;
     Ok(())
 }

@@ -115,7 +115,10 @@ pub async fn set<C: Clock>(ctx: &Context<C>, key: ConfigKey, value: &str) -> Res
                 None => pinned.encoded(),
             };
             // Replaces earlier pins made this way: a new key is trusted only explicitly.
-            serde_json::to_string(&[entry]).map_err(|e| Error::Settings(e.to_string()))?
+            serde_json::to_string(&[entry]).map_err(|e| Error::Encode {
+                what: "the pinned key",
+                source: Box::new(e),
+            })?
         }
     };
     ctx.store.set_setting(store_key, &stored).await?;

@@ -34,12 +34,18 @@ impl HubSettings {
         let keys = match store.setting(key::HUB_KEYS).await? {
             None => TrustedKeys::default(),
             Some(text) => {
-                let list: Vec<String> = serde_json::from_str(&text)
-                    .map_err(|e| Error::Settings(format!("`hub_keys`: {e}")))?;
+                let list: Vec<String> =
+                    serde_json::from_str(&text).map_err(|e| Error::BadSetting {
+                        key: key::HUB_KEYS,
+                        source: Box::new(e),
+                    })?;
                 let parsed = list
                     .iter()
                     .map(|entry| {
-                        PinnedKey::parse(entry).map_err(|e| Error::Settings(e.to_string()))
+                        PinnedKey::parse(entry).map_err(|e| Error::BadSetting {
+                            key: key::HUB_KEYS,
+                            source: Box::new(e),
+                        })
                     })
                     .collect::<Result<Vec<_>>>()?;
                 TrustedKeys(parsed)

@@ -60,25 +60,26 @@ impl ManagedSettings {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(ManagedSettings::default());
             }
-            Err(error) => return Err(invalid(path, error.to_string())),
+            Err(error) => return Err(invalid(path, ManagedProblem::Unreadable(error))),
         };
         Self::parse(path, &text)
     }
 
     fn parse(path: &Path, text: &str) -> Result<ManagedSettings> {
-        let document =
-            gatehouse_policy::parse_document(text).map_err(|e| invalid(path, e.to_string()))?;
+        let document = gatehouse_policy::parse_document(text)
+            .map_err(|e| invalid(path, ManagedProblem::NotYaml(Box::new(e))))?;
         if document.is_null() {
             return Ok(ManagedSettings {
                 path: Some(path.to_owned()),
                 ..ManagedSettings::default()
             });
         }
-        let wire: Wire =
-            serde_json::from_value(document).map_err(|e| invalid(path, e.to_string()))?;
+        let wire: Wire = serde_json::from_value(document)
+            .map_err(|e| invalid(path, ManagedProblem::Shape(e)))?;
         let mut hub_keys = Vec::new();
         for (key_id, key) in &wire.hub_keys {
-            let mut pinned = PinnedKey::parse(key).map_err(|e| invalid(path, e.to_string()))?;
+            let mut pinned =
+                PinnedKey::parse(key).map_err(|e| invalid(path, ManagedProblem::Key(Box::new(e))))?;
             pinned.key_id = Some(key_id.clone());
             hub_keys.push(pinned);
         }
@@ -86,11 +87,12 @@ impl ManagedSettings {
             None => None,
             Some(value) => Some(
                 Rules::from_value(Layer::Mandatory, value)
-                    .map_err(|e| invalid(path, e.to_string()))?,
+                    .map_err(|e| invalid(path, ManagedProblem::Mandatory(Box::new(e))))?,
             ),
         };
         for url in [&wire.hub_url, &wire.registry_url].into_iter().flatten() {
-            crate::settings::config::validate_url(url).map_err(|e| invalid(path, e.to_string()))?;
+            crate::settings::config::validate_url(url)
+                .map_err(|e| invalid(path, ManagedProblem::Url(Box::new(e))))?;
         }
         Ok(ManagedSettings {
             path: Some(path.to_owned()),
@@ -105,10 +107,33 @@ impl ManagedSettings {
     }
 }
 
-fn invalid(path: &Path, reason: String) -> Error {
+/// Why the managed settings file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManagedProblem {
+    /// It exists but cannot be read.
+    #[error("{0}")]
+    Unreadable(std::io::Error),
+    /// It is not YAML.
+    #[error("{0}")]
+    NotYaml(Box<gatehouse_policy::Error>),
+    /// An unknown key, or a value of the wrong type.
+    #[error("{0}")]
+    Shape(serde_json::Error),
+    /// A `hub_keys` entry that is not a key.
+    #[error("{0}")]
+    Key(Box<gatehouse_hub::Error>),
+    /// A `mandatory` block that fails validation.
+    #[error("{0}")]
+    Mandatory(Box<gatehouse_policy::ValidationError>),
+    /// A hub or registry URL that cannot be used.
+    #[error("{0}")]
+    Url(Box<Error>),
+}
+
+fn invalid(path: &Path, problem: ManagedProblem) -> Error {
     Error::Managed {
         path: path.to_owned(),
-        reason,
+        problem,
     }
 }
 

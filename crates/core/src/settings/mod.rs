@@ -16,6 +16,6 @@ pub use config::{ConfigKey, get, set, validate_url};
 pub use connect::{configured_client, configured_registry_client, hub_client, registry_client};
 pub use first_key::{OfferedKey, offered_keys};
 pub use hub::HubSettings;
-pub use managed::ManagedSettings;
+pub use managed::{ManagedProblem, ManagedSettings};
 pub use sign_in::{sign_in, sign_out, signed_in};
 pub use token::{account, resolve, resolve_or_none};

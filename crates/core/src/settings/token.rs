@@ -19,8 +19,10 @@ pub fn account(settings: &HubSettings) -> Result<String> {
         .organization
         .as_deref()
         .ok_or(Error::HubNotConfigured("organization"))?;
-    let host = host_of(hub_url)
-        .ok_or_else(|| Error::Settings(format!("the hub url `{hub_url}` has no host")))?;
+    let host = host_of(hub_url).ok_or_else(|| Error::BadSetting {
+        key: super::hub::key::HUB_URL,
+        source: format!("`{hub_url}` has no host").into(),
+    })?;
     Ok(format!("{host}/{org}"))
 }
 

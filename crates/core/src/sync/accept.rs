@@ -9,6 +9,7 @@
 use gatehouse_hub::{Bundle, Envelope};
 use gatehouse_store::{AuditKind, NewSnapshot, Snapshot};
 
+use super::refusal::Refusal;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::policy::{PolicySources, Scope};
@@ -36,9 +37,12 @@ pub async fn accept<C: Clock>(
         Ok((envelope, bundle)) => store(ctx, envelope, bundle, etag, notifier).await,
         Err(error) => Err(error),
     };
-    if let Err(Error::Rejected(reason)) = &result {
+    if let Err(Error::Rejected(refusal)) = &result {
         let mut event = ctx.event(AuditKind::PolicyRejected);
-        event.detail = Some(serde_json::json!({ "reason": reason }));
+        event.detail = Some(serde_json::json!({
+            "reason": refusal.to_string(),
+            "code": refusal.code(),
+        }));
         ctx.store.record(&event).await?;
     }
     result
@@ -50,20 +54,19 @@ pub async fn accept<C: Clock>(
 pub(crate) async fn check<C: Clock>(ctx: &Context<C>, body: &[u8]) -> Result<(Envelope, Bundle)> {
     let settings = ctx.hub_settings().await?;
     if settings.keys.is_empty() {
-        return Err(Error::Rejected("no hub signing key is pinned on this device: pin one with `gatehouse config set hub-key`".to_owned()));
+        return Err(Error::Rejected(Refusal::NoKeyPinned));
     }
-    let envelope = Envelope::parse(body).map_err(|e| Error::Rejected(e.to_string()))?;
-    envelope
-        .verify(&settings.keys)
-        .map_err(|e| Error::Rejected(e.to_string()))?;
-    let bundle = Bundle::parse(&envelope.payload).map_err(|e| Error::Rejected(e.to_string()))?;
+    let refused = |error| Error::Rejected(Refusal::of(error));
+    let envelope = Envelope::parse(body).map_err(refused)?;
+    envelope.verify(&settings.keys).map_err(refused)?;
+    let bundle = Bundle::parse(&envelope.payload).map_err(refused)?;
     if let Some(org) = &settings.organization
         && &bundle.org != org
     {
-        return Err(Error::Rejected(format!(
-            "the bundle is for organization `{}`, this device follows `{org}`",
-            bundle.org
-        )));
+        return Err(Error::Rejected(Refusal::OtherOrganization {
+            bundle: bundle.org,
+            device: org.clone(),
+        }));
     }
     Ok((envelope, bundle))
 }
@@ -150,17 +153,16 @@ pub(crate) fn standing(
         return Ok(Standing::Newer);
     };
     if bundle.serial < newest.serial {
-        return Err(Error::Rejected(format!(
-            "the bundle's serial {} is older than the stored {} (a rollback)",
-            bundle.serial, newest.serial
-        )));
+        return Err(Error::Rejected(Refusal::Rollback {
+            offered: bundle.serial,
+            stored: newest.serial,
+        }));
     }
     if bundle.serial == newest.serial {
         if newest.payload != payload {
-            return Err(Error::Rejected(format!(
-                "the bundle reuses serial {} with different content",
-                bundle.serial
-            )));
+            return Err(Error::Rejected(Refusal::SerialReused {
+                serial: bundle.serial,
+            }));
         }
         return Ok(Standing::Same { id: newest.id });
     }

@@ -20,11 +20,13 @@ use crate::ports::{Clock, HubPort, Notifier};
 pub(crate) mod accept;
 pub(crate) mod drops;
 pub(crate) mod preview;
+pub(crate) mod refusal;
 pub(crate) mod status;
 
 pub use accept::{Accepted, accept};
 pub use drops::{ServerDrop, compare, compare_servers, drops};
 pub use preview::{PolicyPreview, PreviewState, VerdictChange, preview};
+pub use refusal::Refusal;
 pub use status::{Status, status};
 
 /// How many audit events go in one request.
@@ -183,7 +185,10 @@ pub async fn flush_outbox<C: Clock>(
             .iter()
             .map(serde_json::to_value)
             .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| Error::Settings(format!("an audit event cannot be sent: {e}")))?;
+            .map_err(|e| Error::Encode {
+                what: "an audit event",
+                source: Box::new(e),
+            })?;
         match hub.post_audit(org, &wire).await {
             Ok(_ack) => {
                 let marked = ctx.store.mark_delivered(&ids, now).await?;
@@ -241,7 +246,10 @@ async fn set_time<C: Clock>(ctx: &Context<C>, name: &str, at: OffsetDateTime) ->
     let text = at
         .to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
-        .map_err(|e| Error::Settings(format!("`{name}`: {e}")))?;
+        .map_err(|e| Error::Encode {
+            what: "a sync time",
+            source: Box::new(e),
+        })?;
     ctx.store.set_setting(name, &text).await?;
     Ok(())
 }

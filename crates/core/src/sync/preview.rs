@@ -12,8 +12,9 @@ use gatehouse_policy::{Request, Verdict};
 use gatehouse_store::Server;
 use serde::Serialize;
 
+use super::refusal::Refusal;
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::policy::{Evaluation, HubSnapshot, PolicySources, Scope};
 use crate::ports::{Clock, HubPort};
 use crate::sync::accept::{Standing, check, newest_stored, standing};
@@ -47,6 +48,8 @@ pub struct PolicyPreview {
     pub hub_serial: Option<u64>,
     /// Why a sync would refuse it, in plain words (only when `state` is `refused`).
     pub refused_reason: Option<String>,
+    /// The same reason's stable code (`bundle_forged`, `bundle_rollback`, …).
+    pub refused_code: Option<ErrorCode>,
     /// Each registered server whose verdict would differ, better or worse.
     pub changes: Vec<VerdictChange>,
     /// How many registered servers keep their verdict.
@@ -94,18 +97,19 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
     let newest = newest_stored(ctx, &org).await?;
     let current_serial = newest.as_ref().map(|newest| newest.serial);
     let servers = ctx.store.servers().await?;
-    let answer = |state, hub_serial, refused_reason| PolicyPreview {
+    let answer = |state, hub_serial, refusal: Option<Refusal>| PolicyPreview {
         state,
         current_serial,
         hub_serial,
-        refused_reason,
+        refused_reason: refusal.as_ref().map(ToString::to_string),
+        refused_code: refusal.as_ref().map(Refusal::code),
         changes: Vec::new(),
         unchanged: servers.len(),
     };
     let (envelope, bundle) = match check(ctx, &body).await {
         Ok(checked) => checked,
-        Err(Error::Rejected(reason)) => {
-            return Ok(answer(PreviewState::Refused, None, Some(reason)));
+        Err(Error::Rejected(refusal)) => {
+            return Ok(answer(PreviewState::Refused, None, Some(refusal)));
         }
         Err(error) => return Err(error),
     };
@@ -114,8 +118,8 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
     match standing(newest.as_ref(), &bundle, &envelope.payload) {
         Ok(Standing::Newer) => {}
         Ok(Standing::Same { .. }) => return Ok(answer(PreviewState::UpToDate, hub_serial, None)),
-        Err(Error::Rejected(reason)) => {
-            return Ok(answer(PreviewState::Refused, hub_serial, Some(reason)));
+        Err(Error::Rejected(refusal)) => {
+            return Ok(answer(PreviewState::Refused, hub_serial, Some(refusal)));
         }
         Err(error) => return Err(error),
     }

@@ -93,6 +93,7 @@ mod tests {
             current_serial: Some(1),
             hub_serial: Some(2),
             refused_reason: None,
+            refused_code: None,
             changes,
             unchanged,
         }

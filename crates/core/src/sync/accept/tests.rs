@@ -6,6 +6,7 @@ use gatehouse_store::AuditKind;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::error::ErrorCode;
 use crate::ports::RecordingNotifier;
 use crate::servers::{AddServer, add_server};
 
@@ -95,4 +96,59 @@ async fn each_worse_server_is_told_once_and_nothing_else_is() {
         .unwrap();
     assert_eq!(notifier.sent().len(), 1, "nothing changed for the server");
     assert_eq!(dropped(&ctx).await.len(), 1);
+}
+
+/// The `policy_rejected` events' codes, oldest first.
+async fn rejection_codes(ctx: &Context) -> Vec<String> {
+    let events = ctx.store.audit(None, 1000).await.unwrap();
+    events
+        .into_iter()
+        .filter(|event| event.kind == AuditKind::PolicyRejected)
+        .map(|event| event.detail.unwrap_or_default()["code"].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn each_kind_of_refusal_keeps_its_code_to_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let notifier = RecordingNotifier::default();
+    accept(&ctx, &envelope(5, 84, &[]), None, &notifier)
+        .await
+        .unwrap();
+    let payload = |org: &str, serial: u64| json!({"schema": 1, "org": org, "serial": serial, "issued_at": "2026-11-20T10:00:00Z"});
+    let mut garbled: Value = serde_json::from_slice(&envelope(6, 84, &[])).unwrap();
+    garbled["signature"] = json!("not base64!");
+    let mut unknown: Value =
+        serde_json::from_slice(&crate::test_support::signed(&payload("acme", 6), &key())).unwrap();
+    unknown["key_id"] = json!("k9");
+    let cases: [(Vec<u8>, ErrorCode); 5] = [
+        (garbled.to_string().into_bytes(), ErrorCode::BundleInvalid),
+        (
+            crate::test_support::signed(&payload("acme", 6), &SigningKey::from_bytes(&[1; 32])),
+            ErrorCode::BundleForged,
+        ),
+        (
+            unknown.to_string().into_bytes(),
+            ErrorCode::BundleUnknownKey,
+        ),
+        (
+            crate::test_support::signed(&payload("other", 6), &key()),
+            ErrorCode::BundleOtherOrg,
+        ),
+        (envelope(4, 84, &[]), ErrorCode::BundleRollback),
+    ];
+    for (body, code) in &cases {
+        let error = accept(&ctx, body, None, &notifier).await.unwrap_err();
+        assert_eq!(error.code(), *code, "{error}");
+    }
+    let wanted: Vec<String> = cases
+        .iter()
+        .map(|(_, code)| format!("\"{}\"", code.as_str()))
+        .collect();
+    assert_eq!(
+        rejection_codes(&ctx).await,
+        wanted,
+        "the audit log tells a forgery from a rollback or another organization"
+    );
 }
