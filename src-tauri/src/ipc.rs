@@ -1,6 +1,8 @@
 //! The shapes that cross the IPC boundary. Their TypeScript twins are generated into
 //! `ui/src/lib/ipc/bindings/` (see the `bindings` test) and committed; CI fails on drift.
 
+use gatehouse_core::ClientApp;
+use gatehouse_store::AuditKind;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -39,8 +41,8 @@ pub struct AppInfo {
 pub struct ActivityQuery {
     /// A server id or name.
     pub server: Option<String>,
-    /// An event kind such as `launch_blocked`.
-    pub kind: Option<String>,
+    /// Only events of this kind.
+    pub kind: Option<AuditKind>,
     /// Only the last this many hours.
     pub since_hours: Option<u32>,
 }
@@ -140,8 +142,8 @@ pub enum ConfirmAnswer {
 /// A client app the install view offers to add a server to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ClientAppChoice {
-    /// The name `install` takes (`cursor`, `vscode`, …).
-    pub name: String,
+    /// The app, by the name `install` takes (`cursor`, `vscode`, …).
+    pub name: ClientApp,
     pub label: String,
     /// Its settings file exists on this computer.
     pub found: bool,
@@ -167,5 +169,5 @@ pub struct InstallDone {
     /// Why it will ask before its first run (a `warn` verdict), in plain words.
     pub warnings: Vec<String>,
     /// The client apps it was added to.
-    pub added_to: Vec<String>,
+    pub added_to: Vec<ClientApp>,
 }

@@ -5,10 +5,13 @@ use serde::Serialize;
 /// An MCP client app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ClientApp {
     ClaudeDesktop,
     ClaudeCode,
     Cursor,
+    /// `vscode`, as `--client` takes it (CLI.md: every JSON output uses these words).
+    #[serde(rename = "vscode")]
     VsCode,
     Windsurf,
     Zed,
@@ -95,5 +98,16 @@ mod tests {
             None,
             "CLI.md spells it `vscode`"
         );
+    }
+
+    #[test]
+    fn json_names_every_app_as_the_command_line_does() {
+        for app in ClientApp::ALL {
+            assert_eq!(
+                serde_json::to_value(app).unwrap(),
+                serde_json::json!(app.name()),
+                "`clients list --json` must name an app as `--client` takes it"
+            );
+        }
     }
 }

@@ -15,6 +15,7 @@ use crate::request::Request;
 /// Whether a server may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Verdict {
     /// Runs.
     Allow,
@@ -55,6 +56,7 @@ impl FromStr for Verdict {
 /// How much one violation weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Severity {
     /// Needs a confirmation or `--trust`.
     Warn,
@@ -65,6 +67,7 @@ pub enum Severity {
 /// The stable violation codes of `POLICY.md` section 4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Code {
     /// The version is revoked or quarantined.
     StatusBlocked,

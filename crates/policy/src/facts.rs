@@ -14,6 +14,11 @@ use crate::rules::{MAX_CERT_LEVEL, MAX_SCORE};
 
 /// The publication status of a server version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(rename = "PublicationStatus", rename_all = "lowercase")
+)]
 pub enum Status {
     /// Published and current.
     Published,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// authoritative (smallest), `Platform` the least.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Layer {
     /// Set by the enterprise admin; always blocks, `--force` never lifts it.
     Mandatory,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 /// What happened. Exactly the kinds of HUB_API.md B2; serialised in snake_case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum AuditKind {
     LaunchAllowed,
     LaunchWarnedConfirmed,

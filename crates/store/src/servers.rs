@@ -22,6 +22,7 @@ macro_rules! server_columns {
 /// Where a server came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ServerSource {
     /// Added by hand (`servers add`).
     Manual,

@@ -37,7 +37,7 @@ pub fn client_app_choices(state: State<'_, AppState>) -> Vec<ClientAppChoice> {
     let mut choices: Vec<ClientAppChoice> = ClientApp::ALL
         .into_iter()
         .map(|app| ClientAppChoice {
-            name: app.name().to_owned(),
+            name: app,
             label: app.label().to_owned(),
             found: found.iter().any(|(found, _)| *found == app),
         })
@@ -95,11 +95,7 @@ pub async fn install_server<R: Runtime>(
             version: installed.server.version.clone(),
             message: format!("{} is installed.", installed.server.id),
             warnings: installed.warnings.clone(),
-            added_to: installed
-                .added_to
-                .iter()
-                .map(|(app, _)| app.label().to_owned())
-                .collect(),
+            added_to: installed.added_to.iter().map(|(app, _)| *app).collect(),
         },
         InstallOutcome::Blocked { message } => InstallDone {
             installed: false,

@@ -1,4 +1,5 @@
 import { Icon, type IconName } from "./Icon";
+import { LEVEL_NAMES } from "../lib/ipc";
 
 function Badge({
   icon,
@@ -20,8 +21,6 @@ function Badge({
     </span>
   );
 }
-
-const LEVEL_NAMES = ["Integrity Verified", "Static Verified", "Security Certified", "Runtime Certified"];
 
 export function levelName(level: number): string {
   return LEVEL_NAMES[level] ?? `Level ${level}`;

@@ -1,26 +1,21 @@
 import { useState } from "react";
 import { ErrorNotice, Loading } from "../components/Notice";
-import { asUiError, ipc, type ActivityQuery, type ExportDone, type UiError } from "../lib/ipc";
+import {
+  ACTIVITY_KINDS,
+  asUiError,
+  ipc,
+  type ActivityQuery,
+  type AuditKind,
+  type ExportDone,
+  type UiError,
+} from "../lib/ipc";
 import { localTime } from "../lib/time";
 import { useLoad } from "../lib/useLoad";
 
-const KINDS: [string, string][] = [
+/** "Everything", then each kind of activity with its name from the Rust table. */
+const KINDS: [AuditKind | "", string][] = [
   ["", "Everything"],
-  ["launch_allowed", "Started"],
-  ["launch_warned_confirmed", "Started after you confirmed"],
-  ["launch_trusted", "Started with warnings"],
-  ["launch_blocked", "Blocked"],
-  ["launch_forced", "Started anyway (--force)"],
-  ["launch_ended", "Stopped"],
-  ["confirm_declined", "You chose not to run"],
-  ["confirm_unavailable", "Nobody could be asked"],
-  ["policy_synced", "New policy"],
-  ["policy_rejected", "Policy refused"],
-  ["server_installed", "Added"],
-  ["server_removed", "Removed"],
-  ["server_dropped", "Fell below policy"],
-  ["client_config_changed", "App settings changed"],
-  ["tools_changed", "Tools changed"],
+  ...(Object.entries(ACTIVITY_KINDS) as [AuditKind, string][]),
 ];
 
 const PERIODS: [string, string][] = [
@@ -33,7 +28,7 @@ const PERIODS: [string, string][] = [
 
 export function ActivityView() {
   const [server, setServer] = useState("");
-  const [kind, setKind] = useState("");
+  const [kind, setKind] = useState<AuditKind | "">("");
   const [period, setPeriod] = useState("");
   const query: ActivityQuery = {
     server: server.trim() || null,
@@ -65,7 +60,7 @@ export function ActivityView() {
         </label>
         <label>
           What happened
-          <select id="activity-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+          <select id="activity-kind" value={kind} onChange={(e) => setKind(e.target.value as AuditKind | "")}>
             {KINDS.map(([value, label]) => (
               <option key={value} value={value}>
                 {label}

@@ -4,6 +4,8 @@ import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
 import {
   asUiError,
+  CLIENT_LABELS,
+  INSTALL_STEPS,
   events,
   ipc,
   type CatalogEntryView,
@@ -303,16 +305,6 @@ function AppChooser({
   );
 }
 
-const STEPS: InstallStep["step"][] = [
-  "resolving",
-  "checking_policy",
-  "fetching_manifest",
-  "downloading",
-  "unpacking",
-  "registering",
-  "adding_to_apps",
-];
-
 function stepWords(step: InstallStep): string {
   switch (step.step) {
     case "resolving":
@@ -341,11 +333,11 @@ function bytesWords(bytes: number): string {
 }
 
 function Progress({ step }: { step: InstallStep | null }) {
-  const index = step ? STEPS.indexOf(step.step) : 0;
+  const index = step ? INSTALL_STEPS.indexOf(step.step) : 0;
   const fraction =
     step?.step === "downloading" && step.total
-      ? (index + Math.min(step.received / step.total, 1)) / STEPS.length
-      : index / STEPS.length;
+      ? (index + Math.min(step.received / step.total, 1)) / INSTALL_STEPS.length
+      : index / INSTALL_STEPS.length;
   return (
     <div className="install-progress" role="status" aria-live="polite">
       <progress max={1} value={fraction} aria-label="Install progress" />
@@ -368,7 +360,7 @@ function Outcome({ done }: { done: InstallDone }) {
     <div className="notice notice-ok install-done" role="status">
       <strong>{done.message}</strong>{" "}
       {done.added_to.length > 0
-        ? `Added to ${done.added_to.join(", ")}: restart ${done.added_to.length === 1 ? "it" : "them"} to use it.`
+        ? `Added to ${done.added_to.map((app) => CLIENT_LABELS[app]).join(", ")}: restart ${done.added_to.length === 1 ? "it" : "them"} to use it.`
         : "It is in your Servers list; no app uses it yet."}
       {done.warnings.length > 0 && (
         <div className="hint">

@@ -2,19 +2,9 @@ import { useEffect, useState } from "react";
 import { LevelBadge, OriginBadge, ScoreBadge, VerdictBadge } from "../components/Badges";
 import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
-import { asUiError, ipc, type ReasonView, type ServerView, type UiError } from "../lib/ipc";
+import { asUiError, CLIENT_LABELS, ipc, type ReasonView, type ServerView, type UiError } from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
 import { UnroutedEntries } from "./ClientApps";
-
-const CLIENT_NAMES: Record<string, string> = {
-  "claude-desktop": "Claude Desktop",
-  "claude-code": "Claude Code",
-  cursor: "Cursor",
-  vscode: "VS Code",
-  windsurf: "Windsurf",
-  zed: "Zed",
-  cline: "Cline",
-};
 
 /** The server a notification's click asked to show; `request` changes with every click. */
 export type Selection = { id: string; request: number };
@@ -127,7 +117,7 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
         <dd>
           {server.clients.length === 0
             ? "No app yet"
-            : server.clients.map((c) => CLIENT_NAMES[c] ?? c).join(", ")}
+            : server.clients.map((c) => CLIENT_LABELS[c]).join(", ")}
         </dd>
         <dt>Tools at last run</dt>
         <dd className="tools">

@@ -129,12 +129,15 @@ fn table(list: &[ClientFileView]) -> String {
                 .unwrap_or_default();
             text.push_str(&format!(
                 "  {}{place}  {}  {}\n",
-                entry.name, entry.kind, entry.status
+                entry.name,
+                entry.kind.as_str(),
+                entry.status
             ));
             for violation in &entry.violations {
                 text.push_str(&format!(
                     "    - {}: {}\n",
-                    violation.code, violation.message
+                    violation.code.as_str(),
+                    violation.message
                 ));
             }
         }

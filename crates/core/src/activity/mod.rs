@@ -5,6 +5,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use gatehouse_policy::Verdict;
 use gatehouse_store::{AuditEvent, AuditKind};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -46,11 +47,10 @@ pub struct ActivityRow {
     pub id: String,
     /// RFC 3339, UTC.
     pub time: String,
-    /// The event kind's wire name, e.g. `launch_blocked`.
-    pub kind: String,
+    pub kind: AuditKind,
     pub server: Option<String>,
     pub version: Option<String>,
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
     pub codes: Vec<String>,
     /// What happened, in one sentence.
     pub summary: String,
@@ -126,12 +126,38 @@ fn row(event: &AuditEvent) -> ActivityRow {
     ActivityRow {
         id: event.id.to_string(),
         time: event.time.format(&Rfc3339).unwrap_or_default(),
-        kind: event.kind.as_str().to_owned(),
+        kind: event.kind,
         server: event.server.clone(),
         version: event.version.clone(),
-        verdict: event.verdict.clone(),
+        // Stored as the verdict's name; anything else was never written by Gatehouse.
+        verdict: event.verdict.as_deref().and_then(|name| {
+            [Verdict::Allow, Verdict::Warn, Verdict::Block]
+                .into_iter()
+                .find(|v| v.name() == name)
+        }),
         codes: event.codes.clone(),
         summary: summary(event),
+    }
+}
+
+/// What a kind of event is called where a person picks which ones to see.
+pub fn kind_label(kind: AuditKind) -> &'static str {
+    match kind {
+        AuditKind::LaunchAllowed => "Started",
+        AuditKind::LaunchWarnedConfirmed => "Started after you confirmed",
+        AuditKind::LaunchTrusted => "Started with warnings",
+        AuditKind::LaunchBlocked => "Blocked",
+        AuditKind::LaunchForced => "Started anyway (--force)",
+        AuditKind::LaunchEnded => "Stopped",
+        AuditKind::ConfirmDeclined => "You chose not to run",
+        AuditKind::ConfirmUnavailable => "Nobody could be asked",
+        AuditKind::PolicySynced => "New policy",
+        AuditKind::PolicyRejected => "Policy refused",
+        AuditKind::ServerInstalled => "Added",
+        AuditKind::ServerRemoved => "Removed",
+        AuditKind::ServerDropped => "Fell below policy",
+        AuditKind::ClientConfigChanged => "App settings changed",
+        AuditKind::ToolsChanged => "Tools changed",
     }
 }
 

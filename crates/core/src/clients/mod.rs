@@ -53,7 +53,6 @@ impl ClientsEnv {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClientFileView {
-    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub client: ClientApp,
     pub label: &'static str,
     #[cfg_attr(feature = "ts", ts(type = "string"))]
@@ -73,8 +72,7 @@ pub struct EntryView {
     /// Where the entry is in its file (the keys leading to it), to name it back to
     /// [`wire::wire_entry`].
     pub entry_path: Vec<String>,
-    /// `local`, `remote` or `unknown`.
-    pub kind: &'static str,
+    pub kind: EntryKind,
     /// The entry's `type` (`stdio`, `http`, `sse`, `streamableHttp`, an unknown one, …).
     pub transport: Option<String>,
     pub url: Option<String>,
@@ -89,11 +87,57 @@ pub struct EntryView {
     pub violations: Vec<EntryViolation>,
 }
 
+/// What kind of server an entry starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum EntryKind {
+    /// A command the app starts on this computer (stdio): it can run through Gatehouse.
+    Local,
+    /// A server the app reaches over the network (`url`, `serverUrl`, `type: http|sse`).
+    Remote,
+    /// A `type` Gatehouse does not know; left alone.
+    Unknown,
+}
+
+impl EntryKind {
+    /// The wire name, as `clients list` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Local => "local",
+            EntryKind::Remote => "remote",
+            EntryKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// A problem with an entry under the policy in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EntryViolation {
-    pub code: String,
+    pub code: EntryProblem,
     pub message: String,
+}
+
+/// The kinds of [`EntryViolation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum EntryProblem {
+    /// A remote entry whose name a deny list matches.
+    DenyListed,
+    /// A local entry that does not run through Gatehouse, where managed settings forbid it.
+    Unmanaged,
+}
+
+impl EntryProblem {
+    /// The wire name, as `clients list` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryProblem::DenyListed => "deny_listed",
+            EntryProblem::Unmanaged => "unmanaged",
+        }
+    }
 }
 
 /// Every client app config file of `apps` (all when empty) with its entries, checked
@@ -128,7 +172,7 @@ pub async fn list_clients<C: Clock>(
                                 .iter()
                                 .filter(|v| v.code == Code::DenyListed)
                                 .map(|v| EntryViolation {
-                                    code: v.code.name().to_owned(),
+                                    code: EntryProblem::DenyListed,
                                     message: v.message.clone(),
                                 }),
                         );
@@ -138,7 +182,7 @@ pub async fn list_clients<C: Clock>(
                         && !entry_view.routed
                     {
                         entry_view.violations.push(EntryViolation {
-                            code: "unmanaged".to_owned(),
+                            code: EntryProblem::Unmanaged,
                             message: format!(
                                 "`{}` does not run through Gatehouse, which your organization requires; run `gatehouse clients wire --client {app}`",
                                 entry.name
@@ -158,8 +202,8 @@ pub async fn list_clients<C: Clock>(
 /// Which apps run each Gatehouse server: the ids of every routed entry in `env`'s files,
 /// each with its apps' names in app order. Files that cannot be read are skipped (they are
 /// reported by `clients list`).
-pub fn apps_by_server(env: &ClientsEnv) -> std::collections::HashMap<String, Vec<String>> {
-    let mut found: std::collections::HashMap<String, Vec<String>> =
+pub fn apps_by_server(env: &ClientsEnv) -> std::collections::HashMap<String, Vec<ClientApp>> {
+    let mut found: std::collections::HashMap<String, Vec<ClientApp>> =
         std::collections::HashMap::new();
     for (app, path) in env.files(&[]) {
         let Ok(Some(file)) = read_config(app, &path) else {
@@ -167,8 +211,8 @@ pub fn apps_by_server(env: &ClientsEnv) -> std::collections::HashMap<String, Vec
         };
         for id in file.entries.iter().filter_map(Entry::routed_id) {
             let apps = found.entry(id.to_owned()).or_default();
-            if !apps.iter().any(|name| name == app.name()) {
-                apps.push(app.name().to_owned());
+            if !apps.contains(&app) {
+                apps.push(app);
             }
         }
     }
@@ -192,7 +236,7 @@ fn entry_view(entry: &Entry) -> EntryView {
         name: entry.name.clone(),
         project: entry.project().map(str::to_owned),
         entry_path: entry.path(),
-        kind: "local",
+        kind: EntryKind::Local,
         transport: None,
         url: None,
         command: None,
@@ -214,13 +258,13 @@ fn entry_view(entry: &Entry) -> EntryView {
             };
         }
         Transport::Remote { kind, url } => {
-            view.kind = "remote";
+            view.kind = EntryKind::Remote;
             view.transport = Some(kind.clone());
             view.url = url.clone();
             view.status = "remote, not checked".to_owned();
         }
         Transport::Unknown { kind } => {
-            view.kind = "unknown";
+            view.kind = EntryKind::Unknown;
             view.transport = Some(kind.clone());
             view.status = format!("unknown type `{kind}`, left alone");
         }

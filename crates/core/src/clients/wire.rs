@@ -27,7 +27,6 @@ use crate::servers::validate_id;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FileOutcome {
-    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub client: ClientApp,
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub path: PathBuf,

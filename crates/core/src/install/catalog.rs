@@ -8,7 +8,7 @@
 //! the hub cannot be asked, the signed catalog is searched instead, so the screen still
 //! works offline.
 
-use gatehouse_policy::{Request, ServerFacts, Verdict, evaluate};
+use gatehouse_policy::{Origin, Request, ServerFacts, Status, Verdict, evaluate};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -22,12 +22,34 @@ use crate::servers::ReasonView;
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CatalogSearch {
-    /// `hub`: the hub answered. `cached`: it could not be asked, and the signed catalog of
-    /// the last sync was searched. `none`: there is no hub and no catalog on this device.
-    pub source: String,
+    pub source: CatalogSource,
     /// Why the hub was not asked or did not answer, in plain words.
     pub problem: Option<String>,
     pub entries: Vec<CatalogEntryView>,
+}
+
+/// Where a search looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum CatalogSource {
+    /// The hub answered.
+    Hub,
+    /// The hub could not be asked, and the signed catalog of the last sync was searched.
+    Cached,
+    /// There is no hub and no catalog on this device.
+    None,
+}
+
+impl CatalogSource {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CatalogSource::Hub => "hub",
+            CatalogSource::Cached => "cached",
+            CatalogSource::None => "none",
+        }
+    }
 }
 
 /// One catalog entry with its badges and verdict.
@@ -37,13 +59,12 @@ pub struct CatalogEntryView {
     pub name: String,
     pub version: Option<String>,
     pub description: Option<String>,
-    pub origin: String,
+    pub origin: Origin,
     pub cert_level: Option<u8>,
     pub score: Option<u8>,
-    pub status: String,
+    pub status: Status,
     /// The facts come from the signed policy bundle (else from the hub's unsigned answer).
     pub signed: bool,
-    #[cfg_attr(feature = "ts", ts(type = "\"allow\" | \"warn\" | \"block\""))]
     pub verdict: Verdict,
     pub violations: Vec<ReasonView>,
     /// What `install` should be given: `name@version`, or the name alone.
@@ -72,13 +93,13 @@ pub async fn search<C: Clock>(
         (Err(problem), _) => Err(problem),
     };
     let (source, problem, raw) = match asked {
-        Ok(found) => ("hub", None, found),
+        Ok(found) => (CatalogSource::Hub, None, found),
         // Offline: the signed catalog of the last sync, if there is one.
         Err(problem) => (
             if sources.hub.is_some() {
-                "cached"
+                CatalogSource::Cached
             } else {
-                "none"
+                CatalogSource::None
             },
             Some(problem),
             local_matches(sources.catalog_entries(), query),
@@ -102,7 +123,7 @@ pub async fn search<C: Clock>(
         });
     }
     Ok(CatalogSearch {
-        source: source.to_owned(),
+        source,
         problem,
         entries,
     })
@@ -149,11 +170,11 @@ fn entry_view(
     }
     let (effective, facts) = policy.compile();
     let decision = evaluate(&effective, &facts, request);
-    let status = facts.status.name().to_owned();
+    let status = facts.status;
     let not_installable = if value["install"]["registry"].as_bool() != Some(true) {
         Some("Your organization's registry does not offer it for install.".to_owned())
-    } else if matches!(status.as_str(), "revoked" | "quarantined") {
-        Some(format!("This version is {status}."))
+    } else if matches!(status, Status::Revoked | Status::Quarantined) {
+        Some(format!("This version is {}.", status.name()))
     } else if decision.verdict == Verdict::Block {
         Some("Your organization's policy blocks it.".to_owned())
     } else {
@@ -167,7 +188,7 @@ fn entry_view(
         name: name.to_owned(),
         version,
         description: value["description"].as_str().map(str::to_owned),
-        origin: facts.origin.name().to_owned(),
+        origin: facts.origin,
         cert_level: facts.cert_level,
         score: facts.score,
         status,

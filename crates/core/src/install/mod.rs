@@ -29,7 +29,7 @@ use crate::policy::Scope;
 use crate::ports::{Clock, RegistryPort};
 
 pub use apps::install_into_apps;
-pub use catalog::{CatalogEntryView, CatalogSearch, search};
+pub use catalog::{CatalogEntryView, CatalogSearch, CatalogSource, search};
 pub use manifest::{Entrypoint, Manifest};
 pub use package_ref::PackageRef;
 pub use progress::{InstallStep, Progress, silent};

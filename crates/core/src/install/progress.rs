@@ -31,6 +31,32 @@ pub enum InstallStep {
     AddingToApps,
 }
 
+impl InstallStep {
+    /// The steps' wire names (the `step` tag), in the order an install goes through them.
+    pub const ORDER: [&'static str; 7] = [
+        "resolving",
+        "checking_policy",
+        "fetching_manifest",
+        "downloading",
+        "unpacking",
+        "registering",
+        "adding_to_apps",
+    ];
+
+    /// This step's wire name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            InstallStep::Resolving => "resolving",
+            InstallStep::CheckingPolicy { .. } => "checking_policy",
+            InstallStep::FetchingManifest => "fetching_manifest",
+            InstallStep::Downloading { .. } => "downloading",
+            InstallStep::Unpacking => "unpacking",
+            InstallStep::Registering => "registering",
+            InstallStep::AddingToApps => "adding_to_apps",
+        }
+    }
+}
+
 /// Where steps are reported. Shared by reference across the install's awaits.
 pub type Progress<'a> = &'a (dyn Fn(InstallStep) + Send + Sync);
 
@@ -97,6 +123,32 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+
+    #[test]
+    fn step_names_are_the_wire_tags_in_install_order() {
+        let steps = [
+            InstallStep::Resolving,
+            InstallStep::CheckingPolicy {
+                version: String::new(),
+            },
+            InstallStep::FetchingManifest,
+            InstallStep::Downloading {
+                received: 0,
+                total: None,
+            },
+            InstallStep::Unpacking,
+            InstallStep::Registering,
+            InstallStep::AddingToApps,
+        ];
+        for (step, name) in steps.iter().zip(InstallStep::ORDER) {
+            assert_eq!(step.name(), name, "ORDER follows the install");
+            assert_eq!(
+                serde_json::to_value(step).unwrap()["step"],
+                name,
+                "the UI's progress bar reads these names"
+            );
+        }
+    }
 
     #[test]
     fn downloads_are_reported_in_steps_and_once_at_the_end() {

@@ -64,7 +64,6 @@ pub struct RuleLine {
     /// Its value in words, e.g. "2 — Security Certified".
     pub value: String,
     /// The layer that set it (`platform` for Gatehouse's default).
-    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub layer: Layer,
     /// Who set it, in words, e.g. "your area (production-services)".
     pub set_by: String,
@@ -74,7 +73,6 @@ pub struct RuleLine {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ClampLine {
-    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub layer: Layer,
     pub key: String,
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]

@@ -1,7 +1,9 @@
 //! `gatehouse servers list` and the servers view: every registered server with its facts,
 //! its verdict under the policy in force, and the client apps that start it.
 
-use gatehouse_policy::Verdict;
+use gatehouse_clients::ClientApp;
+use gatehouse_policy::{Code, Layer, Origin, Severity, Status, Verdict};
+use gatehouse_store::ServerSource;
 use serde::Serialize;
 
 use super::tools::{LastTools, TOOLS_PREFIX};
@@ -17,14 +19,14 @@ pub struct ServerView {
     pub id: String,
     pub name: String,
     pub version: Option<String>,
-    pub origin: String,
+    pub origin: Origin,
     pub cert_level: Option<u8>,
     pub score: Option<u8>,
-    pub status: String,
-    #[cfg_attr(feature = "ts", ts(type = "\"allow\" | \"warn\" | \"block\""))]
+    pub status: Status,
     pub verdict: Verdict,
-    pub codes: Vec<String>,
-    pub clients: Vec<String>,
+    pub codes: Vec<Code>,
+    /// The client apps that start it.
+    pub clients: Vec<ClientApp>,
     /// The reasons in plain words, one per violation.
     pub reasons: Vec<String>,
     /// Each violation with the layer that set the broken rule.
@@ -32,8 +34,8 @@ pub struct ServerView {
     /// The command that starts it (as configured; values of its environment are never kept).
     pub command: String,
     pub args: Vec<String>,
-    /// Where it came from: `manual`, `client` or `registry`.
-    pub source: String,
+    /// Where it came from: by hand, from a client app's entry, or from the registry.
+    pub source: ServerSource,
     /// The tools it listed at its last run, and when (RFC 3339); empty before its first run.
     pub tools: Vec<String>,
     pub tools_seen_at: Option<String>,
@@ -43,11 +45,10 @@ pub struct ServerView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReasonView {
-    pub code: String,
-    /// `block` or `warn`.
-    pub severity: String,
+    pub code: Code,
+    pub severity: Severity,
     /// The layer whose rule this is (`org`, `area`, …).
-    pub layer: String,
+    pub layer: Layer,
     /// The area's name, for an area rule.
     pub layer_label: Option<String>,
     pub message: String,
@@ -57,13 +58,9 @@ impl ReasonView {
     /// The violation as the UI shows it.
     pub fn of(violation: &gatehouse_policy::Violation) -> ReasonView {
         ReasonView {
-            code: violation.code.name().to_owned(),
-            severity: match violation.severity {
-                gatehouse_policy::Severity::Warn => "warn",
-                gatehouse_policy::Severity::Block => "block",
-            }
-            .to_owned(),
-            layer: violation.layer.name().to_owned(),
+            code: violation.code,
+            severity: violation.severity,
+            layer: violation.layer,
             layer_label: violation.layer_label.clone(),
             message: violation.message.clone(),
         }
@@ -99,16 +96,16 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
                 evaluator.evaluate(&server.name, server.version.as_deref(), &request)?;
             let facts = &evaluation.facts;
             Ok(ServerView {
-                origin: facts.origin.name().to_owned(),
+                origin: facts.origin,
                 cert_level: facts.cert_level,
                 score: facts.score,
-                status: facts.status.name().to_owned(),
+                status: facts.status,
                 verdict: evaluation.decision.verdict,
                 codes: evaluation
                     .decision
                     .violations
                     .iter()
-                    .map(|v| v.code.name().to_owned())
+                    .map(|v| v.code)
                     .collect(),
                 reasons: evaluation
                     .decision
@@ -124,17 +121,22 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
                     .collect(),
                 command: server.command.clone(),
                 args: server.args.clone(),
-                source: server.source.as_str().to_owned(),
+                source: server.source,
                 tools: tools.tools,
                 tools_seen_at: (!tools.at.is_empty()).then_some(tools.at),
                 clients: {
-                    let mut names: Vec<String> = server.client.iter().cloned().collect();
-                    for name in apps.remove(&server.id).unwrap_or_default() {
-                        if !names.contains(&name) {
-                            names.push(name);
+                    let mut found: Vec<ClientApp> = server
+                        .client
+                        .as_deref()
+                        .and_then(ClientApp::from_name)
+                        .into_iter()
+                        .collect();
+                    for app in apps.remove(&server.id).unwrap_or_default() {
+                        if !found.contains(&app) {
+                            found.push(app);
                         }
                     }
-                    names
+                    found
                 },
                 id: server.id,
                 name: server.name,

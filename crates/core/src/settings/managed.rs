@@ -78,8 +78,8 @@ impl ManagedSettings {
             .map_err(|e| invalid(path, ManagedProblem::Shape(e)))?;
         let mut hub_keys = Vec::new();
         for (key_id, key) in &wire.hub_keys {
-            let mut pinned =
-                PinnedKey::parse(key).map_err(|e| invalid(path, ManagedProblem::Key(Box::new(e))))?;
+            let mut pinned = PinnedKey::parse(key)
+                .map_err(|e| invalid(path, ManagedProblem::Key(Box::new(e))))?;
             pinned.key_id = Some(key_id.clone());
             hub_keys.push(pinned);
         }

@@ -64,9 +64,7 @@ pub struct VerdictChange {
     pub id: String,
     pub name: String,
     pub version: Option<String>,
-    #[cfg_attr(feature = "ts", ts(type = "\"allow\" | \"warn\" | \"block\""))]
     pub verdict_now: Verdict,
-    #[cfg_attr(feature = "ts", ts(type = "\"allow\" | \"warn\" | \"block\""))]
     pub verdict_after: Verdict,
     /// The violations under the hub's policy, in plain words.
     pub reasons: Vec<String>,

@@ -34,8 +34,32 @@ import type { SnapshotView } from "./bindings/SnapshotView";
 import type { Status } from "./bindings/Status";
 import type { SyncDone } from "./bindings/SyncDone";
 import type { VerdictChange } from "./bindings/VerdictChange";
+import type { AuditKind } from "./bindings/AuditKind";
+import type { CatalogSource } from "./bindings/CatalogSource";
+import type { ClientApp } from "./bindings/ClientApp";
+import type { Code } from "./bindings/Code";
+import type { EntryKind } from "./bindings/EntryKind";
+import type { EntryProblem } from "./bindings/EntryProblem";
+import type { Layer } from "./bindings/Layer";
+import type { Origin } from "./bindings/Origin";
+import type { PublicationStatus } from "./bindings/PublicationStatus";
+import type { ServerSource } from "./bindings/ServerSource";
+import type { Severity } from "./bindings/Severity";
+import type { Verdict } from "./bindings/Verdict";
 
 export type {
+  AuditKind,
+  CatalogSource,
+  ClientApp,
+  Code,
+  EntryKind,
+  EntryProblem,
+  Layer,
+  Origin,
+  PublicationStatus,
+  ServerSource,
+  Severity,
+  Verdict,
   ActivityQuery,
   ActivityRow,
   AppInfo,
@@ -69,6 +93,8 @@ export type {
   SyncDone,
   VerdictChange,
 };
+
+export { ACTIVITY_KINDS, CLIENT_LABELS, INSTALL_STEPS, LEVEL_NAMES } from "./bindings/tables";
 
 function isIpcError(value: unknown): value is IpcError {
   return (

@@ -83,7 +83,7 @@ async fn the_signed_facts_are_shown_where_the_signed_catalog_has_them() {
     let db = find(&search, "@acme/db");
     assert!(db.signed);
     assert_eq!(
-        (db.origin.as_str(), db.cert_level, db.score),
+        (db.origin.name(), db.cert_level, db.score),
         ("verified", Some(2), Some(84)),
         "the signed facts, not the hub's claims"
     );
@@ -96,7 +96,8 @@ async fn the_signed_facts_are_shown_where_the_signed_catalog_has_them() {
     assert_eq!(new.score, Some(40));
     assert_eq!(new.verdict, Verdict::Block, "below the org's minimum score");
     assert_eq!(
-        new.violations[0].code, "score_below_min",
+        new.violations[0].code.name(),
+        "score_below_min",
         "{:?}",
         new.violations
     );
@@ -117,7 +118,7 @@ async fn offline_the_signed_catalog_is_searched_by_name_and_description() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
     let search = search(&ctx, Ok(&FakeHub(None)), "sql").await.unwrap();
-    assert_eq!(search.source, "cached");
+    assert_eq!(search.source.as_str(), "cached");
     assert!(
         search
             .problem
@@ -129,7 +130,7 @@ async fn offline_the_signed_catalog_is_searched_by_name_and_description() {
     assert_eq!(names, ["@acme/db"], "matched on its description, any case");
 
     let all = search_all_without_client(&ctx).await;
-    assert_eq!(all.source, "cached");
+    assert_eq!(all.source.as_str(), "cached");
     assert_eq!(all.problem.as_deref(), Some("no token"));
     let old = find(&all, "@acme/old");
     assert_eq!(
@@ -176,6 +177,6 @@ async fn with_no_hub_there_is_nothing_to_search() {
     let search = search(&ctx, Err::<&FakeHub, _>("not set up".to_owned()), "")
         .await
         .unwrap();
-    assert_eq!(search.source, "none");
+    assert_eq!(search.source.as_str(), "none");
     assert!(search.entries.is_empty());
 }
