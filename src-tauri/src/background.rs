@@ -98,7 +98,7 @@ pub fn watch_client_configs<R: Runtime>(app: &AppHandle<R>) {
         let ctx = match gatehouse_core::Context::from_environment(env).await {
             Ok(ctx) => ctx,
             Err(error) => {
-                eprintln!("gatehouse: cannot watch client app settings: {error}");
+                tracing::warn!("cannot watch client app settings: {error}");
                 return;
             }
         };
@@ -106,7 +106,7 @@ pub fn watch_client_configs<R: Runtime>(app: &AppHandle<R>) {
         match gatehouse_desktop::watch::watch_clients(std::sync::Arc::new(ctx), notifier) {
             // Watching lasts as long as the app: the handle stops it when dropped.
             Ok(_watch) => std::future::pending::<()>().await,
-            Err(error) => eprintln!("gatehouse: cannot watch client app settings: {error}"),
+            Err(error) => tracing::warn!("cannot watch client app settings: {error}"),
         }
     });
 }
@@ -140,7 +140,7 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     };
     let attention = state.waiting() > 0 || servers.iter().any(|s| s.verdict == Verdict::Block);
     if let Err(error) = tray::update(app, &tray_status, &servers, attention) {
-        eprintln!("gatehouse: could not update the tray: {error}");
+        tracing::warn!("could not update the tray: {error}");
     }
     let _ = app.emit(CHANGED_EVENT, ());
 }

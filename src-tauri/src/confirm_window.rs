@@ -20,14 +20,14 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
         let path = match app.state::<AppState>().ctx.env.socket() {
             Ok(path) => path,
             Err(error) => {
-                eprintln!("gatehouse: no place for the confirmation socket: {error}");
+                tracing::warn!("no place for the confirmation socket: {error}");
                 return;
             }
         };
         let listener = match ConfirmListener::bind(&path).await {
             Ok(listener) => listener,
             Err(error) => {
-                eprintln!("gatehouse: cannot listen for confirmations: {error}");
+                tracing::warn!("cannot listen for confirmations: {error}");
                 return;
             }
         };
@@ -54,7 +54,7 @@ fn open<R: Runtime>(app: &AppHandle<R>, pending: PendingConfirm) {
         .focused(true)
         .build();
     if let Err(error) = built {
-        eprintln!("gatehouse: cannot open the confirmation window: {error}");
+        tracing::warn!("cannot open the confirmation window: {error}");
         state.answer(number, Answer::Declined);
         return;
     }

@@ -55,10 +55,15 @@ pub fn run() -> ExitCode {
         Ok(exe) => env.running(Program::App, exe),
         Err(_) => env,
     };
+    // Even a data directory that cannot be found must not lose why the app stopped.
+    let log_dir = env
+        .data_dir()
+        .unwrap_or_else(|_| std::env::temp_dir().join("gatehouse"));
+    gatehouse_desktop::logs::init(&log_dir, gatehouse_desktop::logs::LogOf::App);
     let ctx = match tauri::async_runtime::block_on(gatehouse_core::Context::from_environment(env)) {
         Ok(ctx) => ctx,
         Err(error) => {
-            eprintln!("gatehouse: the app could not open its data: {error}");
+            tracing::error!("the app could not open its data: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -77,7 +82,7 @@ pub fn run() -> ExitCode {
             tauri::WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {
                 api.prevent_close();
                 if let Err(error) = window.hide() {
-                    eprintln!("gatehouse: could not hide the window: {error}");
+                    tracing::warn!("could not hide the window: {error}");
                 }
             }
             tauri::WindowEvent::Destroyed => {
@@ -89,7 +94,7 @@ pub fn run() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("gatehouse: the app could not start: {error}");
+            tracing::error!("the app could not start: {error}");
             ExitCode::FAILURE
         }
     }
@@ -103,7 +108,7 @@ fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
             .and_then(|()| window.unminimize())
             .and_then(|()| window.set_focus());
         if let Err(error) = shown {
-            eprintln!("gatehouse: could not show the window: {error}");
+            tracing::warn!("could not show the window: {error}");
         }
     }
 }

@@ -2,7 +2,8 @@
 //! keyring ([`keyring::OsKeyring`], a [`gatehouse_core::ports::SecretStore`]), desktop
 //! notifications ([`notifier::DesktopNotifier`]), watching client apps' files ([`watch`]),
 //! the confirmation socket between the launcher and the tray app ([`confirm`]), "start at
-//! login" ([`autostart`]) and the launcher process of "Check now" ([`probe`]).
+//! login" ([`autostart`]), the launcher process of "Check now" ([`probe`]) and the bounded
+//! log file every Gatehouse program writes ([`logs`]).
 //!
 //! Each adapter does I/O and nothing else: what the I/O means (which entry is new, what a
 //! check found, whether a launch may run) is decided in `gatehouse-core`. No tauri here.
@@ -10,6 +11,7 @@
 pub mod autostart;
 pub mod confirm;
 pub mod keyring;
+pub mod logs;
 pub mod notifier;
 pub mod probe;
 pub mod watch;

@@ -52,7 +52,7 @@ impl Notifier for DesktopNotifier {
             .name("notification".to_owned())
             .spawn(move || show(&notification, Some(on_click)));
         if let Err(error) = spawned {
-            eprintln!("gatehouse: could not show a notification: {error}");
+            tracing::warn!("could not show a notification: {error}");
         }
     }
 }
@@ -69,8 +69,8 @@ fn show(notification: &Notification, on_click: Option<OnClick>) {
     let handle = match notice.show() {
         Ok(handle) => handle,
         Err(error) => {
-            eprintln!(
-                "gatehouse: could not show a desktop notification about `{}`: {error}",
+            tracing::warn!(
+                "could not show a desktop notification about `{}`: {error}",
                 notification.server_id
             );
             return;

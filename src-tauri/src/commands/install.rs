@@ -74,7 +74,7 @@ pub async fn install_server<R: Runtime>(
             step,
         };
         if let Err(error) = emitter.emit(INSTALL_PROGRESS_EVENT, event) {
-            eprintln!("gatehouse: could not report install progress: {error}");
+            tracing::warn!("could not report install progress: {error}");
         }
     };
     let outcome = install::install_into_apps(

@@ -25,7 +25,11 @@ where
         }
     };
     let exit = runtime.block_on(async {
-        match Context::from_environment(environment()).await {
+        let env = environment();
+        if let Ok(dir) = env.data_dir() {
+            gatehouse_desktop::logs::init(&dir, gatehouse_desktop::logs::LogOf::Cli);
+        }
+        match Context::from_environment(env).await {
             Ok(ctx) => body(ctx).await,
             Err(error) => super::fail(&error),
         }

@@ -97,7 +97,7 @@ async fn report<C: Clock>(
         "routed": false,
     }));
     if let Err(error) = ctx.store.record(&event).await {
-        eprintln!("gatehouse: could not record a client_config_changed event: {error}");
+        tracing::warn!("could not record a client_config_changed event: {error}");
     }
     notifier.notify(&Notification {
         title: format!("New MCP server in {}", app.label()),

@@ -90,10 +90,7 @@ pub async fn run<C: Clock, S: SecretStore>(
                     if let Err(error) =
                         crate::servers::record_tools(ctx, &server.id, &tools, at).await
                     {
-                        eprintln!(
-                            "gatehouse: could not remember the tools of `{}`: {error}",
-                            server.id
-                        );
+                        tracing::warn!("could not remember the tools of `{}`: {error}", server.id);
                     }
                     continue;
                 }
@@ -101,7 +98,7 @@ pub async fn run<C: Clock, S: SecretStore>(
             let mut event = server_event(ctx, &server, AuditKind::ToolsChanged);
             event.detail = Some(serde_json::json!({ "id": server.id, "tools": tools }));
             if let Err(error) = ctx.store.record(&event).await {
-                eprintln!("gatehouse: could not record a tools_changed event: {error}");
+                tracing::warn!("could not record a tools_changed event: {error}");
             }
         }
     };
@@ -192,7 +189,7 @@ async fn watch_policy<C: Clock>(
                     .map(|v| v.code.name().to_owned())
                     .collect();
                 if let Err(error) = ctx.store.record(&event).await {
-                    eprintln!("gatehouse: could not record the block: {error}");
+                    tracing::warn!("could not record the block: {error}");
                 }
                 let reasons: Vec<String> = evaluation
                     .decision
@@ -265,6 +262,6 @@ impl SessionEvents for ToolEvents {
     }
 
     fn warning(&self, warning: &gatehouse_launch::SessionWarning) {
-        eprintln!("gatehouse: {warning}");
+        tracing::warn!("{warning}");
     }
 }

@@ -109,7 +109,7 @@ async fn store<C: Clock>(
         && let Err(error) = report_drops(ctx, &old, notifier).await
     {
         // The snapshot is stored and in force; a failed comparison must not undo that.
-        eprintln!("gatehouse: could not compare the servers under the new policy: {error}");
+        tracing::warn!("could not compare the servers under the new policy: {error}");
     }
     Ok(Accepted::Stored {
         org: bundle.org,
