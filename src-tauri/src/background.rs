@@ -42,8 +42,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
                         }
                         Err(_) => {
                             failures = failures.saturating_add(1);
-                            let seed = u64::from(failures).wrapping_mul(0x9E37_79B9);
-                            backoff(failures, seed)
+                            sync::retry_after(failures)
                         }
                     };
             }
@@ -56,11 +55,6 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             }
         }
     });
-}
-
-fn backoff(failures: u32, seed: u64) -> Duration {
-    let wait = sync::backoff(failures, seed);
-    Duration::from_secs(u64::try_from(wait.whole_seconds()).unwrap_or(60).max(5))
 }
 
 /// One sync, if a hub is configured (`Ok(None)` when none is). Notifies the person of

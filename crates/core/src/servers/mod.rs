@@ -199,4 +199,56 @@ mod tests {
         );
         assert!(validate_env_name("1X").is_err());
     }
+
+    #[tokio::test]
+    async fn an_always_does_not_outlive_its_server() {
+        use crate::launch::{decide, remember_always};
+        use crate::ports::testing::MemorySecrets;
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = crate::test_support::context_in(&dir).await;
+        // A local rule that asks before an uncertified server runs.
+        std::fs::write(
+            dir.path().join("config.yaml"),
+            "policy: {min_cert_level: 1, cert_mode: warn}\n",
+        )
+        .unwrap();
+        let add = || AddServer {
+            id: "notes".to_owned(),
+            name: None,
+            version: None,
+            env_names: Vec::new(),
+            command: "notes-server".to_owned(),
+            args: Vec::new(),
+        };
+        let request = gatehouse_policy::Request::default();
+        add_server(&ctx, add()).await.unwrap();
+        let decided = decide(&ctx, "notes", &request, false).await.unwrap();
+        assert_eq!(
+            decided.evaluation.decision.verdict,
+            gatehouse_policy::Verdict::Warn
+        );
+        remember_always(&ctx, &decided.confirmation_key)
+            .await
+            .unwrap();
+        assert!(
+            decide(&ctx, "notes", &request, false)
+                .await
+                .unwrap()
+                .confirmed
+        );
+
+        assert!(
+            remove_server(&ctx, &MemorySecrets::default(), "notes")
+                .await
+                .unwrap()
+        );
+        add_server(&ctx, add()).await.unwrap();
+        assert!(
+            !decide(&ctx, "notes", &request, false)
+                .await
+                .unwrap()
+                .confirmed,
+            "a new server under the same id is asked about again"
+        );
+    }
 }

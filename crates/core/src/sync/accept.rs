@@ -16,6 +16,9 @@ use crate::policy::{PolicySources, Scope};
 use crate::ports::{Clock, Notifier};
 use crate::sync::drops::drops;
 
+/// How many stored snapshots are kept: the one in force and the four before it.
+pub const SNAPSHOTS_KEPT: u32 = 5;
+
 /// What happened to an offered bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Accepted {
@@ -105,6 +108,10 @@ async fn store<C: Clock>(
     let mut event = ctx.event(AuditKind::PolicySynced);
     event.detail = Some(serde_json::json!({ "org": bundle.org, "serial": bundle.serial }));
     ctx.store.store_snapshot(&snapshot, &event).await?;
+    // The one in force and a few before it: payloads are whole bundles, one per serial.
+    if let Err(error) = ctx.store.prune_snapshots(SNAPSHOTS_KEPT).await {
+        tracing::warn!("could not drop old policy snapshots: {error}");
+    }
     if let Some(old) = old
         && let Err(error) = report_drops(ctx, &old, notifier).await
     {

@@ -237,6 +237,13 @@ pub fn backoff(failures: u32, seed: u64) -> time::Duration {
     time::Duration::seconds(half + jitter)
 }
 
+/// When the tray should try a sync again after its `failures`-th failure in a row: the
+/// [`backoff`] with a random jitter of this device's own, and never sooner than 5 s.
+pub fn retry_after(failures: u32) -> std::time::Duration {
+    let wait = backoff(failures, jitter_seed());
+    std::time::Duration::from_secs(u64::try_from(wait.whole_seconds()).unwrap_or(60).max(5))
+}
+
 fn jitter_seed() -> u64 {
     // A v4 UUID is 122 random bits; the low 64 are plenty for a jitter.
     Uuid::new_v4().as_u64_pair().1

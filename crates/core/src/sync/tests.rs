@@ -294,3 +294,20 @@ fn backoff_doubles_with_jitter_up_to_the_cap() {
     assert_eq!(backoff(1, 0).whole_seconds(), 15);
     assert!(backoff(40, u64::MAX).whole_seconds() <= 3600);
 }
+
+#[test]
+fn devices_retrying_after_the_same_failures_do_not_retry_in_step() {
+    // After three failures the wait is somewhere in [60, 120] s; a seed that is the same on
+    // every device (as the failure count is) would give every one the same wait.
+    let waits: std::collections::BTreeSet<u64> =
+        (0..50).map(|_| retry_after(3).as_secs()).collect();
+    assert!(
+        waits.len() > 1,
+        "fifty draws all gave {waits:?}: the jitter is not random"
+    );
+    assert!(
+        waits.iter().all(|wait| (60..=120).contains(wait)),
+        "{waits:?}"
+    );
+    assert!(retry_after(1).as_secs() >= 5, "never sooner than 5 s");
+}

@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use crate::{RefHub, TOKEN, check, status, sync};
 
-/// Snapshot rows and `policy_synced` events, counted in the database itself: one of each
-/// per stored snapshot, since they are written in one transaction.
+/// The serial of the newest snapshot row and the serial the newest `policy_synced` event
+/// names, read in the database itself. They are written in one transaction, so they always
+/// agree. (Rows are counted no more: older snapshots are pruned, their events stay.)
 fn rows_and_events(sandbox: &gatehouse_e2e::Sandbox) -> (u64, u64) {
-    let script = "import sqlite3, sys\n\
+    let script = "import sqlite3, sys, json\n\
         c = sqlite3.connect(sys.argv[1])\n\
-        s = c.execute('SELECT COUNT(*) FROM snapshots').fetchone()[0]\n\
-        e = c.execute(\"SELECT COUNT(*) FROM audit_events WHERE kind = 'policy_synced'\").fetchone()[0]\n\
-        print(s, e)\n";
+        s = c.execute('SELECT serial FROM snapshots ORDER BY id DESC LIMIT 1').fetchone()[0]\n\
+        d = c.execute(\"SELECT detail FROM audit_events WHERE kind = 'policy_synced' ORDER BY seq DESC LIMIT 1\").fetchone()[0]\n\
+        print(s, json.loads(d)['serial'])\n";
     let output = std::process::Command::new("python3")
         .args(["-c", script])
         .arg(sandbox.data_dir().join("gatehouse.db"))

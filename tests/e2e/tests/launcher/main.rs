@@ -11,6 +11,7 @@
 )]
 
 mod bad_input;
+mod check_now;
 mod concurrency;
 mod pins_and_warnings;
 mod real_servers;

@@ -152,3 +152,27 @@ async fn each_kind_of_refusal_keeps_its_code_to_the_audit_log() {
         "the audit log tells a forgery from a rollback or another organization"
     );
 }
+
+#[tokio::test]
+async fn old_snapshots_are_pruned_and_the_one_in_force_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let notifier = RecordingNotifier::default();
+    for serial in 1..=9 {
+        accept(&ctx, &envelope(serial, 84, &[]), None, &notifier)
+            .await
+            .unwrap();
+    }
+    let kept = ctx.store.snapshots_newest_first(100).await.unwrap();
+    let serials: Vec<u64> = kept.iter().map(|snapshot| snapshot.serial).collect();
+    assert_eq!(
+        serials,
+        vec![9, 8, 7, 6, 5],
+        "the one in force and the four before it are kept, older payloads go"
+    );
+    let sources = ctx
+        .policy_sources(crate::policy::Scope::OneServer)
+        .await
+        .unwrap();
+    assert_eq!(sources.hub.map(|hub| hub.serial), Some(9));
+}
