@@ -13,7 +13,7 @@ mod error;
 mod keys;
 mod registry;
 mod sensitive;
-mod view;
+mod slice;
 
 pub use bundle::{Area, Bundle};
 pub use client::{
@@ -25,4 +25,4 @@ pub use error::{ClientError, Error, Result};
 pub use keys::{PinnedKey, TrustedKeys, fingerprint};
 pub use registry::{ArtifactDigest, Downloaded, MAX_BUNDLE, MAX_MANIFEST, Resolved};
 pub use sensitive::Sensitive;
-pub use view::{ServerView, server_view};
+pub use slice::{ServerSlice, server_slice};

@@ -2,7 +2,7 @@
 //! the managed mandatory block) and what they say about one server: its layers and facts.
 //! Only what is stored and signed counts: a user cannot assert facts.
 //!
-//! The launch path reads the hub snapshot for one server only ([`gatehouse_hub::server_view`]:
+//! The launch path reads the hub snapshot for one server only ([`gatehouse_hub::server_slice`]:
 //! a scan of the verified bytes, no compile of the whole policy), so a 10,000-entry policy
 //! costs little on every launch. Views over many servers parse the bundle once instead.
 
@@ -161,7 +161,7 @@ impl PolicySources {
                     freshness = bundle.freshness(hub.verified_at);
                 }
                 None => {
-                    let view = gatehouse_hub::server_view(&hub.payload, name, version, area)
+                    let view = gatehouse_hub::server_slice(&hub.payload, name, version, area)
                         .map_err(|e| Error::NoSnapshot(NoPolicy::Invalid(Box::new(e))))?;
                     for (layer, rules) in view.layers.iter() {
                         layers.add(layer, rules.clone());

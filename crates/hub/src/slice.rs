@@ -1,4 +1,4 @@
-//! The launch path's view of a stored bundle: the layers and facts of ONE server, read from
+//! The launch path's slice of a stored bundle: the layers and facts of ONE server, read from
 //! the verified payload without building the whole bundle.
 //!
 //! A bundle is validated whole when it is accepted ([`crate::Bundle::parse`]); what is
@@ -59,7 +59,7 @@ struct CatalogKey<'a> {
 
 /// What a bundle says about one server.
 #[derive(Debug, Clone)]
-pub struct ServerView {
+pub struct ServerSlice {
     pub org: String,
     pub serial: u64,
     /// Adds to a caller's layers: mandatory, org, the server's area, its override.
@@ -70,12 +70,12 @@ pub struct ServerView {
 }
 
 /// Reads what `payload` (a verified bundle) says about the server `name` at `version`.
-pub fn server_view(
+pub fn server_slice(
     payload: &[u8],
     name: &str,
     version: Option<&str>,
     device_area: Option<&str>,
-) -> Result<ServerView> {
+) -> Result<ServerSlice> {
     let view: View<'_> =
         serde_json::from_slice(payload).map_err(|e| Error::Payload(e.to_string()))?;
     let mut layers = Layers::new();
@@ -123,7 +123,7 @@ pub fn server_view(
             .map_err(|_| Error::Payload(format!("`stale_mode` `{text}`")))?,
         None => StaleMode::Keep,
     };
-    Ok(ServerView {
+    Ok(ServerSlice {
         org: view.org.into_owned(),
         serial: view.serial,
         layers,
@@ -239,7 +239,7 @@ mod tests {
                     &bundle.facts_for(name, version),
                     &Request::default(),
                 );
-                let view = server_view(&payload, name, version, area).unwrap();
+                let view = server_slice(&payload, name, version, area).unwrap();
                 let fast = evaluate(
                     &EffectivePolicy::compile(&view.layers),
                     &view.facts,
@@ -254,7 +254,7 @@ mod tests {
     fn an_allow_list_that_keeps_nothing_still_excludes() {
         let payload = br#"{"schema":1,"org":"a","serial":1,"issued_at":"2026-11-20T10:00:00Z",
             "org_policy":{"allow_list":["@x/one","@x/two"]}}"#;
-        let view = server_view(payload, "@y/three", None, None).unwrap();
+        let view = server_slice(payload, "@y/three", None, None).unwrap();
         let decision = evaluate(
             &EffectivePolicy::compile(&view.layers),
             &view.facts,
