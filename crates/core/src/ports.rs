@@ -9,6 +9,8 @@ use gatehouse_hub::{
 };
 use time::OffsetDateTime;
 
+pub use crate::error::KeyringProblem;
+
 /// The current time. Policy never reads a clock; use cases take it from here.
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
@@ -159,29 +161,6 @@ impl RegistryPort for HubClient {
     ) -> Result<Downloaded, ClientError> {
         HubClient::download_bundle(self, org, digest, out).await
     }
-}
-
-/// Why the keyring could not be used. Never holds a secret: a badly encoded entry is
-/// reported without its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyringProblem {
-    /// No keyring answers, it is locked, or it refused; the platform's words.
-    #[error("{0}")]
-    Unavailable(String),
-    /// A stored entry is not text.
-    #[error("the stored token is not text")]
-    NotText,
-    /// More than one entry matches.
-    #[error("more than one token is stored for this hub")]
-    Ambiguous,
-    /// The value a wired server's entry moved into the keyring is gone.
-    #[error(
-        "the value of `{name}` for `{id}` is missing from the keyring; run `gatehouse clients unwire` and wire again"
-    )]
-    MissingValue { id: String, name: String },
-    /// A value kept for a wired server is not the JSON string it was stored as.
-    #[error("a stored env value is not a JSON string")]
-    NotAStoredValue,
 }
 
 /// Where the hub token is kept between runs (the OS keyring; DESIGN.md). `account` is

@@ -20,8 +20,8 @@ use super::read_file;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::ports::{Clock, SecretStore};
+use crate::servers::id::validate_id;
 use crate::servers::naming::derive_name;
-use crate::servers::validate_id;
 
 /// What wiring or unwiring did to one file.
 #[derive(Debug, Clone, Serialize)]

@@ -6,6 +6,7 @@ pub(crate) mod evaluation;
 pub(crate) mod sources;
 pub(crate) mod view;
 
+pub use crate::error::{LocalPolicyProblem, NoPolicy};
 pub use evaluation::{Evaluation, Evaluator};
-pub use sources::{HubSnapshot, LocalPolicyProblem, NoPolicy, PolicySources, Scope, ServerPolicy};
+pub use sources::{HubSnapshot, PolicySources, Scope, ServerPolicy};
 pub use view::{ClampLine, PolicyView, RuleLine, SnapshotView, policy_view};

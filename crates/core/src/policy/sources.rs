@@ -13,7 +13,7 @@ use gatehouse_policy::{EffectivePolicy, Freshness, Layer, Layers, Rules, ServerF
 use gatehouse_store::Store;
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, LocalPolicyProblem, NoPolicy, Result};
 use crate::settings::hub::HubSettings;
 use crate::settings::managed::ManagedSettings;
 
@@ -255,43 +255,6 @@ impl PolicySources {
             _ => Ok(self.server_policy(name, version)?.facts),
         }
     }
-}
-
-/// Why the person's own policy file cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum LocalPolicyProblem {
-    /// It exists but cannot be read.
-    #[error("{0}")]
-    Unreadable(std::io::Error),
-    /// Its `policy:` block is not valid (or the file is not YAML).
-    #[error("{0}")]
-    Invalid(Box<gatehouse_policy::Error>),
-}
-
-/// Why no policy from the hub can be enforced (the device then runs nothing: exit 3).
-#[derive(Debug, thiserror::Error)]
-pub enum NoPolicy {
-    /// No signing key is pinned, so no stored bundle can be verified.
-    #[error("no hub signing key is pinned on this device")]
-    NoKeyPinned,
-    /// Nothing was stored yet.
-    #[error("no policy has been synced from the hub yet")]
-    NeverSynced,
-    /// What is stored belongs to another organization.
-    #[error("the stored policy is for organization `{org}`")]
-    OtherOrganization { org: String },
-    /// What is stored fails its signature check (an edited row).
-    #[error("the stored policy failed its check ({0})")]
-    FailedCheck(Box<gatehouse_hub::Error>),
-    /// What is stored says another organization or serial than its row.
-    #[error("the stored policy does not match its own record")]
-    NotItsRecord,
-    /// What is stored is not JSON.
-    #[error("the stored policy cannot be read ({0})")]
-    Unreadable(serde_json::Error),
-    /// What is stored verifies but is not a valid bundle.
-    #[error("{0}")]
-    Invalid(Box<gatehouse_hub::Error>),
 }
 
 /// Reads the local layer. A missing file sets no rules; a file that cannot be read or

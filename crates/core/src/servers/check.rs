@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ProbeProblem, Result};
 
 /// How many `tools/list` pages are followed.
 const MAX_PAGES: usize = 20;
@@ -82,26 +82,6 @@ where
         }
     }
     Ok(ProbeOutcome { server_name, tools })
-}
-
-/// Why "Check now" found nothing.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProbeProblem {
-    /// The launcher could not be started at all.
-    #[error("the launcher `{launcher}` could not be started: {reason}")]
-    NotStarted { launcher: String, reason: String },
-    /// No answer within the time a check may take.
-    #[error("the server did not answer the MCP handshake in time")]
-    TimedOut,
-    /// The launcher closed its pipes before the exchange finished.
-    #[error("the launcher ended before the server answered")]
-    Ended,
-    /// The launcher refused or failed and said why on stderr (the policy's words, usually).
-    #[error("{0}")]
-    LauncherSaid(String),
-    /// The server answered a request with a JSON-RPC error.
-    #[error("the server answered with {0}")]
-    ServerError(String),
 }
 
 /// The launcher closed its pipes before the exchange finished (it refused, or the server

@@ -4,11 +4,14 @@
 //! MCP conversation of "Check now" ([`check`]).
 
 pub(crate) mod check;
+pub(crate) mod id;
 pub(crate) mod list;
 pub(crate) mod naming;
 pub(crate) mod tools;
 
-pub use check::{ProbeOutcome, ProbeProblem, talk};
+pub use crate::error::ProbeProblem;
+pub use check::{ProbeOutcome, talk};
+pub use id::validate_id;
 pub use list::{ReasonView, ServerView, list_servers};
 pub use naming::{DerivedName, derive_name};
 pub use tools::{LastTools, record_tools};
@@ -31,32 +34,6 @@ pub struct AddServer {
     pub env_names: Vec<String>,
     pub command: String,
     pub args: Vec<String>,
-}
-
-/// Refuses ids that would be ambiguous on a command line or in a config file.
-pub fn validate_id(id: &str) -> Result<()> {
-    let invalid = |reason| {
-        Err(Error::InvalidId {
-            id: id.to_owned(),
-            reason,
-        })
-    };
-    if id.is_empty() {
-        return invalid("it is empty");
-    }
-    if id.len() > 200 {
-        return invalid("it is longer than 200 characters");
-    }
-    if id.starts_with('-') {
-        return invalid("it starts with `-`, which reads as a flag");
-    }
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '/' | '.' | '_' | '-' | ':'))
-    {
-        return invalid("only letters, digits and `@ / . _ - :` may be used");
-    }
-    Ok(())
 }
 
 fn validate_env_name(name: &str) -> Result<()> {
@@ -176,19 +153,6 @@ async fn remove_unused_bundle<C: Clock>(ctx: &Context<C>, server: &Server) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_that_read_as_flags_or_hold_spaces_are_refused() {
-        assert!(validate_id("filesystem").is_ok());
-        assert!(validate_id("@acme/tool").is_ok());
-        assert!(validate_id("").is_err());
-        assert!(
-            validate_id("--trust").is_err(),
-            "would be read as a flag by `gatehouse run`"
-        );
-        assert!(validate_id("my server").is_err());
-        assert!(validate_id(&"x".repeat(201)).is_err());
-    }
 
     #[test]
     fn env_names_are_names_not_assignments() {

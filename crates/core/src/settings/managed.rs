@@ -10,7 +10,7 @@ use gatehouse_hub::PinnedKey;
 use gatehouse_policy::{Layer, Rules};
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ManagedProblem, Result};
 
 /// The parsed managed settings; every key optional.
 #[derive(Debug, Clone, Default)]
@@ -41,8 +41,8 @@ struct Wire {
 
 impl ManagedSettings {
     /// Whether `key` is fixed here, so the user may not change it.
-    pub fn fixes(&self, key: crate::settings::config::ConfigKey) -> bool {
-        use crate::settings::config::ConfigKey;
+    pub fn fixes(&self, key: crate::settings::values::ConfigKey) -> bool {
+        use crate::settings::values::ConfigKey;
         match key {
             ConfigKey::HubUrl => self.hub_url.is_some(),
             ConfigKey::RegistryUrl => self.registry_url.is_some(),
@@ -91,7 +91,7 @@ impl ManagedSettings {
             ),
         };
         for url in [&wire.hub_url, &wire.registry_url].into_iter().flatten() {
-            crate::settings::config::validate_url(url)
+            crate::settings::values::validate_url(url)
                 .map_err(|e| invalid(path, ManagedProblem::Url(Box::new(e))))?;
         }
         Ok(ManagedSettings {
@@ -105,29 +105,6 @@ impl ManagedSettings {
             forbid_unmanaged: wire.forbid_unmanaged,
         })
     }
-}
-
-/// Why the managed settings file cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ManagedProblem {
-    /// It exists but cannot be read.
-    #[error("{0}")]
-    Unreadable(std::io::Error),
-    /// It is not YAML.
-    #[error("{0}")]
-    NotYaml(Box<gatehouse_policy::Error>),
-    /// An unknown key, or a value of the wrong type.
-    #[error("{0}")]
-    Shape(serde_json::Error),
-    /// A `hub_keys` entry that is not a key.
-    #[error("{0}")]
-    Key(Box<gatehouse_hub::Error>),
-    /// A `mandatory` block that fails validation.
-    #[error("{0}")]
-    Mandatory(Box<gatehouse_policy::ValidationError>),
-    /// A hub or registry URL that cannot be used.
-    #[error("{0}")]
-    Url(Box<Error>),
 }
 
 fn invalid(path: &Path, problem: ManagedProblem) -> Error {

@@ -11,11 +11,14 @@ pub(crate) mod hub;
 pub(crate) mod managed;
 pub(crate) mod sign_in;
 pub(crate) mod token;
+pub(crate) mod values;
 
-pub use config::{ConfigKey, get, set, validate_url};
+pub use crate::error::ManagedProblem;
+pub use config::{get, set};
 pub use connect::{configured_client, configured_registry_client, hub_client, registry_client};
 pub use first_key::{OfferedKey, offered_keys};
 pub use hub::HubSettings;
-pub use managed::{ManagedProblem, ManagedSettings};
+pub use managed::ManagedSettings;
 pub use sign_in::{sign_in, sign_out, signed_in};
 pub use token::{account, resolve, resolve_or_none};
+pub use values::{ConfigKey, validate_url};

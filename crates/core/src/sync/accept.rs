@@ -9,8 +9,8 @@
 use gatehouse_hub::{Bundle, Envelope};
 use gatehouse_store::{AuditKind, NewSnapshot, Snapshot};
 
-use super::refusal::Refusal;
 use crate::context::Context;
+use crate::error::Refusal;
 use crate::error::{Error, Result};
 use crate::policy::{PolicySources, Scope};
 use crate::ports::{Clock, Notifier};

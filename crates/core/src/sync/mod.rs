@@ -20,13 +20,12 @@ use crate::ports::{Clock, HubPort, Notifier};
 pub(crate) mod accept;
 pub(crate) mod drops;
 pub(crate) mod preview;
-pub(crate) mod refusal;
 pub(crate) mod status;
 
+pub use crate::error::Refusal;
 pub use accept::{Accepted, accept};
 pub use drops::{ServerDrop, compare, compare_servers, drops};
 pub use preview::{PolicyPreview, PreviewState, VerdictChange, preview};
-pub use refusal::Refusal;
 pub use status::{Status, status};
 
 /// How many audit events go in one request.

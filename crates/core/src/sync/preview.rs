@@ -12,8 +12,8 @@ use gatehouse_policy::{Request, Verdict};
 use gatehouse_store::Server;
 use serde::Serialize;
 
-use super::refusal::Refusal;
 use crate::context::Context;
+use crate::error::Refusal;
 use crate::error::{Error, ErrorCode, Result};
 use crate::policy::{Evaluation, HubSnapshot, PolicySources, Scope};
 use crate::ports::{Clock, HubPort};
