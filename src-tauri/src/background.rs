@@ -124,8 +124,8 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
         Ok(list) => list
             .into_iter()
             .map(|view| TrayServer {
+                name: view.name.unwrap_or_else(|| view.id.clone()),
                 id: view.id,
-                name: view.name,
                 verdict: view.verdict,
             })
             .collect(),

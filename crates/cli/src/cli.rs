@@ -61,6 +61,13 @@ pub struct InstallArgs {
     /// A client app to wire it into (repeatable).
     #[arg(long = "client", value_name = "C")]
     pub clients: Vec<String>,
+    /// Install from this bundle (`.tar.gz`) on disk instead of the registry: for machines
+    /// that cannot reach it. Its bytes are checked against the signed catalog all the same.
+    #[arg(long, value_name = "FILE", requires = "manifest")]
+    pub bundle: Option<std::path::PathBuf>,
+    /// The bundle's manifest, with `--bundle`.
+    #[arg(long, value_name = "FILE", requires = "bundle")]
+    pub manifest: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -136,12 +143,10 @@ pub enum ServersCommand {
 pub struct AddArgs {
     /// The id client configs and `gatehouse run` use.
     pub id: String,
-    /// The policy name (default: the package the command runs, else the id).
+    /// A label for the server, recorded as a claim: deny lists see it, but it never lends
+    /// the server another's badges (its identity comes from the command).
     #[arg(long)]
     pub name: Option<String>,
-    /// The version (default: the one the command pins, if any).
-    #[arg(long)]
-    pub version: Option<String>,
     /// An environment variable the server needs (repeatable). Only its name is stored; the
     /// value is taken from the caller's environment at each launch.
     #[arg(long = "env", value_name = "NAME")]

@@ -6,7 +6,8 @@
 //! about policy itself (that is `gatehouse-policy`'s job) and stores nothing itself (that
 //! is `gatehouse-store`'s).
 //!
-//! One folder per concept: [`settings`] (what the device follows), [`policy`] (the layers in
+//! One folder per concept: [`settings`] (what the device follows), [`identity`] (what runs,
+//! and the names and badges it may carry), [`policy`] (the layers in
 //! force and their verdicts), [`sync`] (fetching and accepting the hub's policy), [`launch`]
 //! (deciding and running one server), [`install`] (from the registry and the catalog),
 //! [`servers`], [`clients`] (other apps' config files) and [`activity`] (the audit log).
@@ -15,6 +16,7 @@ pub mod activity;
 pub mod clients;
 pub mod context;
 pub mod error;
+pub mod identity;
 pub mod install;
 pub mod launch;
 pub mod policy;

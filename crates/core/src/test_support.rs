@@ -48,3 +48,56 @@ pub(crate) async fn following_acme(dir: &tempfile::TempDir, key: &SigningKey) ->
     }
     ctx
 }
+
+/// The digest the tests' catalogs certify installed servers for.
+pub(crate) const CERTIFIED: &str =
+    "sha256:7777777777777777777777777777777777777777777777777777777777777777";
+
+/// Registers `id` as a registry install of `name@version` from the bundle `digest`, with a
+/// one-file tree under the context's data dir: a verified server wherever the signed catalog
+/// certifies `name@version` for `digest`.
+pub(crate) async fn add_installed(
+    ctx: &Context,
+    id: &str,
+    name: &str,
+    version: &str,
+    digest: &str,
+) {
+    use gatehouse_store::{Server, ServerSource, TreeKind, VerifiedTree};
+    let hex = digest.trim_start_matches("sha256:");
+    let root = ctx.data_dir.join("bundles").join(format!("{hex}-{id}"));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("server.py"), format!("print({id:?})\n")).unwrap();
+    let server = Server {
+        id: id.to_owned(),
+        name: id.to_owned(),
+        version: None,
+        command: "python3".to_owned(),
+        args: vec![root.join("server.py").display().to_string()],
+        env_names: Vec::new(),
+        source: ServerSource::Registry,
+        client: None,
+        bundle_digest: Some(digest.to_owned()),
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    let tree = VerifiedTree {
+        kind: TreeKind::Registry,
+        name: name.to_owned(),
+        version: version.to_owned(),
+        registry_type: None,
+        artifact_sha256: hex.to_owned(),
+        artifact: ctx
+            .data_dir
+            .join("artifacts")
+            .join(hex)
+            .display()
+            .to_string(),
+        root: root.display().to_string(),
+        files: crate::identity::tree::record(&root).unwrap(),
+        recorded_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    ctx.store
+        .add_installed_server(&server, None, Some(&tree), None)
+        .await
+        .unwrap();
+}

@@ -1,6 +1,6 @@
 //! The decoded policy bundle of HUB_API.md B1, validated whole, and what it gives each
-//! server: its policy layers (mandatory, org, its area, its server override) and its facts
-//! from the signed catalog.
+//! server: its policy layers (mandatory, org, its area, its server override, by its bound
+//! name) and its facts from the signed catalog ([`crate::catalog::resolve`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,6 +11,7 @@ use gatehouse_policy::{
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::catalog::{CatalogEntry, Subject, resolve};
 use crate::error::{Error, Result};
 
 /// The bundle schema this build understands.
@@ -39,8 +40,12 @@ pub struct Bundle {
     server_rules: HashMap<String, Rules>,
     /// Which area lists a server, by normalized name.
     area_of: HashMap<String, String>,
-    /// Catalog facts by normalized name, then version.
-    catalog: HashMap<String, BTreeMap<String, ServerFacts>>,
+    /// The catalog's entries, validated.
+    catalog: Vec<CatalogEntry>,
+    /// Indexes into `catalog` by normalized name.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Indexes of the entries that list public-registry packages.
+    with_packages: Vec<usize>,
     /// The catalog entries as the hub sent them, for the install screen.
     pub catalog_entries: Vec<Value>,
 }
@@ -161,20 +166,20 @@ impl Bundle {
             }
         }
 
-        let mut catalog: HashMap<String, BTreeMap<String, ServerFacts>> = HashMap::new();
-        for (index, entry) in wire.catalog.iter().enumerate() {
-            let facts = ServerFacts::from_value(entry)
+        let mut catalog = Vec::with_capacity(wire.catalog.len());
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut with_packages = Vec::new();
+        for (index, value) in wire.catalog.iter().enumerate() {
+            let entry = CatalogEntry::parse(value)
                 .map_err(|e| Error::Payload(format!("catalog entry {index}: {e}")))?;
-            let Some(version) = facts.version.clone() else {
-                return Err(Error::Payload(format!(
-                    "catalog entry {index} (`{}`) has no version",
-                    facts.name
-                )));
-            };
-            catalog
-                .entry(normalize_name(&facts.name))
+            by_name
+                .entry(normalize_name(&entry.name))
                 .or_default()
-                .insert(version, facts);
+                .push(index);
+            if !entry.packages.is_empty() {
+                with_packages.push(index);
+            }
+            catalog.push(entry);
         }
 
         Ok(Bundle {
@@ -189,15 +194,21 @@ impl Bundle {
             server_rules,
             area_of,
             catalog,
+            by_name,
+            with_packages,
             catalog_entries: wire.catalog,
         })
     }
 
     /// The area that governs a server: the one listing it, else the device's configured
     /// area if the bundle defines it, else none.
-    pub fn area_for<'a>(&'a self, name: &str, device_area: Option<&'a str>) -> Option<&'a str> {
-        self.area_of
-            .get(&normalize_name(name))
+    /// Only a bound name can be listed: an unbound server gets the device's area.
+    pub fn area_for<'a>(
+        &'a self,
+        name: Option<&str>,
+        device_area: Option<&'a str>,
+    ) -> Option<&'a str> {
+        name.and_then(|name| self.area_of.get(&normalize_name(name)))
             .map(String::as_str)
             .or_else(|| device_area.filter(|area| self.areas.contains_key(*area)))
     }
@@ -205,10 +216,10 @@ impl Bundle {
     /// What decides which layers a server gets beyond the shared ones: its area and whether
     /// it has an override. Servers with equal keys get equal layers, so a caller evaluating
     /// many servers compiles the policy once per key rather than once per server.
-    pub fn layer_key(&self, name: &str, device_area: Option<&str>) -> String {
-        let normalized = normalize_name(name);
+    pub fn layer_key(&self, name: Option<&str>, device_area: Option<&str>) -> String {
+        let normalized = name.map(normalize_name).unwrap_or_default();
         let area = self.area_for(name, device_area).unwrap_or_default();
-        let own = if self.server_rules.contains_key(&normalized) {
+        let own = if name.is_some() && self.server_rules.contains_key(&normalized) {
             normalized.as_str()
         } else {
             ""
@@ -216,13 +227,14 @@ impl Bundle {
         format!("{}:{area}|{}:{own}", area.len(), own.len())
     }
 
-    /// Adds this bundle's layers for the server named `name` to `layers`.
-    pub fn add_layers(&self, layers: &mut Layers, name: &str, device_area: Option<&str>) {
+    /// Adds this bundle's layers for the server whose bound name is `name` to `layers`
+    /// (area membership and per-server rules follow the bound name only).
+    pub fn add_layers(&self, layers: &mut Layers, name: Option<&str>, device_area: Option<&str>) {
         self.add_org_layers(layers);
         if let Some(area_name) = self.area_for(name, device_area) {
             self.add_area_layer(layers, area_name);
         }
-        if let Some(rules) = self.server_rules.get(&normalize_name(name)) {
+        if let Some(rules) = name.and_then(|name| self.server_rules.get(&normalize_name(name))) {
             layers.add(Layer::Server, rules.clone());
         }
     }
@@ -249,35 +261,47 @@ impl Bundle {
         layers.set_label(Layer::Area, area_name);
     }
 
-    /// The signed catalog's facts for `name` at `version`; uncertified community when the
-    /// catalog does not know that exact version (an unpinned server has no version, so it
-    /// never borrows the facts of one it may not be running).
-    pub fn facts_for(&self, name: &str, version: Option<&str>) -> ServerFacts {
-        let known = version.and_then(|version| {
-            self.catalog
-                .get(&normalize_name(name))
-                .and_then(|versions| versions.get(version))
-        });
-        match known {
-            Some(facts) => {
-                let mut facts = facts.clone();
-                facts.name = name.to_owned();
-                facts
-            }
-            None => {
-                let mut facts = ServerFacts::named(name);
-                facts.version = version.map(str::to_owned);
-                facts
-            }
+    /// The signed catalog's facts for `subject` ([`crate::catalog::resolve`]).
+    pub fn resolve(&self, subject: &Subject<'_>) -> ServerFacts {
+        let mut indexes: Vec<usize> = subject
+            .names()
+            .iter()
+            .filter_map(|name| self.by_name.get(name))
+            .flatten()
+            .copied()
+            .collect();
+        if subject.needs_packages() {
+            indexes.extend(&self.with_packages);
         }
+        indexes.sort_unstable();
+        indexes.dedup();
+        resolve(indexes.iter().filter_map(|i| self.catalog.get(*i)), subject)
+    }
+
+    /// The catalog's entries, validated, in order.
+    pub fn catalog(&self) -> &[CatalogEntry] {
+        &self.catalog
+    }
+
+    /// The catalog entry for exactly `name` at `version`, if any.
+    pub fn entry(&self, name: &str, version: &str) -> Option<&CatalogEntry> {
+        self.by_name
+            .get(&normalize_name(name))
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.catalog.get(*i))
+            .find(|entry| entry.version == version)
     }
 
     /// The certified versions the catalog lists for `name`, for offering to pin one.
     pub fn catalog_versions(&self, name: &str) -> Vec<&str> {
-        self.catalog
+        self.by_name
             .get(&normalize_name(name))
-            .map(|versions| versions.keys().map(String::as_str).collect())
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.catalog.get(*i))
+            .map(|entry| entry.version.as_str())
+            .collect()
     }
 
     /// How fresh the bundle is, given when the hub last confirmed it.
@@ -308,7 +332,7 @@ mod tests {
                 "policy": {"min_cert_level": 2, "allowed_origins": ["official", "verified"]},
                 "servers": ["@acme-corp/database-connector"]}},
             "servers": {"@acme-corp/database-connector": {"min_cert_level": 3}},
-            "catalog": [{"name": "@acme-corp/database-connector", "version": "1.2.0", "digest": "sha256:ab",
+            "catalog": [{"name": "@acme-corp/database-connector", "version": "1.2.0", "digest": DIGEST,
                          "origin": "verified", "cert_level": 2, "score": 84, "status": "published"}]
         });
         if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
@@ -317,17 +341,32 @@ mod tests {
         base.to_string().into_bytes()
     }
 
+    /// The digest the example catalog certifies `@acme-corp/database-connector` 1.2.0 for.
+    const DIGEST: &str = "sha256:abababababababababababababababababababababababababababababababab";
+
+    /// The facts of a registry install of `name` at `version` from the bytes `digest`.
+    fn installed(bundle: &Bundle, name: &str, version: &str, digest: &str) -> ServerFacts {
+        bundle.resolve(&Subject {
+            binding: crate::catalog::Binding::Registry {
+                name,
+                version,
+                digest,
+            },
+            claims: &[],
+        })
+    }
+
     fn decide(
         bundle: &Bundle,
         name: &str,
-        version: Option<&str>,
+        version: &str,
         area: Option<&str>,
     ) -> gatehouse_policy::Decision {
         let mut layers = Layers::new();
-        bundle.add_layers(&mut layers, name, area);
+        bundle.add_layers(&mut layers, Some(name), area);
         evaluate(
             &EffectivePolicy::compile(&layers),
-            &bundle.facts_for(name, version),
+            &installed(bundle, name, version, DIGEST),
             &Request::default(),
         )
     }
@@ -337,12 +376,7 @@ mod tests {
         let bundle = Bundle::parse(&payload(json!({}))).unwrap();
         assert_eq!((bundle.org.as_str(), bundle.serial), ("acme-corp", 42));
         assert_eq!(bundle.max_offline_age_secs, Some(7 * 86_400));
-        let decision = decide(
-            &bundle,
-            "@acme-corp/database-connector",
-            Some("1.2.0"),
-            None,
-        );
+        let decision = decide(&bundle, "@acme-corp/database-connector", "1.2.0", None);
         assert_eq!(
             decision.verdict,
             Verdict::Block,
@@ -355,21 +389,28 @@ mod tests {
     #[test]
     fn catalog_facts_need_the_exact_version() {
         let bundle = Bundle::parse(&payload(json!({}))).unwrap();
-        let known = bundle.facts_for("acme-corp/Database-Connector", Some("1.2.0"));
+        let known = installed(&bundle, "acme-corp/Database-Connector", "1.2.0", DIGEST);
         assert_eq!(
             (known.cert_level, known.score),
             (Some(2), Some(84)),
             "names compare normalized"
         );
-        let other = bundle.facts_for("@acme-corp/database-connector", Some("1.3.0"));
+        let other = installed(&bundle, "@acme-corp/database-connector", "1.3.0", DIGEST);
         assert_eq!(
             other.cert_level, None,
             "another version is not certified by this entry"
         );
-        let unpinned = bundle.facts_for("@acme-corp/database-connector", None);
+        let elsewhere = format!("sha256:{}", "0".repeat(64));
+        let forged = installed(
+            &bundle,
+            "@acme-corp/database-connector",
+            "1.2.0",
+            &elsewhere,
+        );
         assert_eq!(
-            unpinned.cert_level, None,
-            "an unpinned server borrows no facts"
+            (forged.name, forged.cert_level),
+            (None, None),
+            "other bytes under the certified name and version borrow no facts"
         );
     }
 
@@ -377,16 +418,16 @@ mod tests {
     fn the_device_area_applies_to_servers_no_area_lists() {
         let bundle = Bundle::parse(&payload(json!({}))).unwrap();
         assert_eq!(
-            bundle.area_for("@x/y", Some("production-services")),
+            bundle.area_for(Some("@x/y"), Some("production-services")),
             Some("production-services")
         );
         assert_eq!(
-            bundle.area_for("@x/y", Some("nowhere")),
+            bundle.area_for(Some("@x/y"), Some("nowhere")),
             None,
             "an undefined area gives no layer"
         );
         let mut layers = Layers::new();
-        bundle.add_layers(&mut layers, "@x/y", Some("production-services"));
+        bundle.add_layers(&mut layers, Some("@x/y"), Some("production-services"));
         assert_eq!(
             layers.label(Layer::Area),
             Some("production-services"),
@@ -408,6 +449,9 @@ mod tests {
             json!({"areas": {"a": {"servers": ["@x/y"]}, "b": {"servers": ["x/Y"]}}}),
             json!({"areas": {"a": {"servers": [], "extra": 1}}}),
             json!({"catalog": [{"name": "@a/b"}]}),
+            json!({"catalog": [{"name": "@a/b", "version": "1", "digest": "sha256:xyz"}]}),
+            json!({"catalog": [{"name": "@a/b", "version": "1", "packages": [{"registryType": "npm",
+                   "identifier": "@a/b", "version": "1", "fileSha256": "short"}]}]}),
         ];
         for case in cases {
             assert!(

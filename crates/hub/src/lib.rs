@@ -7,6 +7,7 @@
 //! crate speaks HTTP to the hub ([`HubClient`]).
 
 mod bundle;
+mod catalog;
 mod client;
 mod envelope;
 mod error;
@@ -16,6 +17,7 @@ mod sensitive;
 mod slice;
 
 pub use bundle::{Area, Bundle};
+pub use catalog::{Binding, CatalogEntry, PackageArtifact, RegistryType, Subject, resolve};
 pub use client::{
     AuditAck, CONNECT_TIMEOUT, Fetch, HubClient, MAX_BODY, PublishedKey, TOTAL_TIMEOUT,
     install_crypto_provider, user_agent,

@@ -4,8 +4,8 @@
 //! A bundle is validated whole when it is accepted ([`crate::Bundle::parse`]); what is
 //! stored is exactly those signed bytes, re-verified on every load. So a launch only needs
 //! the parts that concern its server: policy objects are read with their allow and deny
-//! lists narrowed to the entries that may match the server's name, and the catalog is
-//! searched without parsing every entry. A 10,000-entry policy then costs a scan, not a
+//! lists narrowed to the entries that may match one of the server's names, and the catalog
+//! is searched without parsing every entry. A 10,000-entry policy then costs a scan, not a
 //! compile.
 
 use std::borrow::Cow;
@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::catalog::{CatalogEntry, Subject, resolve};
 use crate::error::{Error, Result};
 
 #[derive(Deserialize)]
@@ -54,7 +55,7 @@ struct CatalogKey<'a> {
     #[serde(borrow)]
     name: Cow<'a, str>,
     #[serde(default, borrow)]
-    version: Option<Cow<'a, str>>,
+    packages: Option<&'a RawValue>,
 }
 
 /// What a bundle says about one server.
@@ -69,50 +70,55 @@ pub struct ServerSlice {
     pub stale_mode: StaleMode,
 }
 
-/// Reads what `payload` (a verified bundle) says about the server `name` at `version`.
+/// Reads what `payload` (a verified bundle) says about `subject`: its facts first (they
+/// settle its bound name), then the layers for that name, with every list narrowed to the
+/// entries that may match one of its names.
 pub fn server_slice(
     payload: &[u8],
-    name: &str,
-    version: Option<&str>,
+    subject: &Subject<'_>,
     device_area: Option<&str>,
 ) -> Result<ServerSlice> {
     let view: View<'_> =
         serde_json::from_slice(payload).map_err(|e| Error::Payload(e.to_string()))?;
+    let facts = catalog_facts(&view.catalog, subject)?;
+    let names: Vec<&str> = facts.every_name().collect();
     let mut layers = Layers::new();
     if let Some(raw) = view.mandatory {
         layers.add(
             Layer::Mandatory,
-            narrowed(Layer::Mandatory, "mandatory", raw, name)?,
+            narrowed(Layer::Mandatory, "mandatory", raw, &names)?,
         );
     }
     if let Some(raw) = view.org_policy {
-        layers.add(Layer::Org, narrowed(Layer::Org, "org_policy", raw, name)?);
+        layers.add(Layer::Org, narrowed(Layer::Org, "org_policy", raw, &names)?);
     }
-    let normalized = normalize_name(name);
-    let listed = view
-        .areas
-        .iter()
-        .find(|(_, area)| {
-            area.servers
-                .iter()
-                .any(|server| normalize_name(server) == normalized)
-        })
-        .map(|(area_name, _)| area_name.as_ref());
+    // Area membership and per-server rules follow the bound name only.
+    let normalized = facts.name.as_deref().map(normalize_name);
+    let listed = normalized.as_ref().and_then(|normalized| {
+        view.areas
+            .iter()
+            .find(|(_, area)| {
+                area.servers
+                    .iter()
+                    .any(|server| normalize_name(server) == *normalized)
+            })
+            .map(|(area_name, _)| area_name.as_ref())
+    });
     let area_name = listed.or_else(|| device_area.filter(|area| view.areas.contains_key(*area)));
     if let Some(area_name) = area_name {
         if let Some(raw) = view.areas.get(area_name).and_then(|area| area.policy) {
-            layers.add(Layer::Area, narrowed(Layer::Area, area_name, raw, name)?);
+            layers.add(Layer::Area, narrowed(Layer::Area, area_name, raw, &names)?);
         }
         layers.set_label(Layer::Area, area_name);
     }
-    if let Some((key, raw)) = view
-        .servers
-        .iter()
-        .find(|(key, _)| normalize_name(key) == normalized)
+    if let Some(normalized) = &normalized
+        && let Some((key, raw)) = view
+            .servers
+            .iter()
+            .find(|(key, _)| normalize_name(key) == *normalized)
     {
-        layers.add(Layer::Server, narrowed(Layer::Server, key, raw, name)?);
+        layers.add(Layer::Server, narrowed(Layer::Server, key, raw, &names)?);
     }
-    let facts = catalog_facts(&view.catalog, name, version)?;
     let max_offline_age_secs = match &view.max_offline_age {
         Some(text) => Some(parse_duration(text).map_err(|e| Error::Payload(e.to_string()))?),
         None => None,
@@ -133,10 +139,10 @@ pub fn server_slice(
     })
 }
 
-/// A policy object with its allow and deny lists narrowed to the entries that may match
-/// `name`. A non-empty allow list that keeps nothing keeps one entry (which does not
+/// A policy object with its allow and deny lists narrowed to the entries that may match one
+/// of `names`. A non-empty allow list that keeps nothing keeps one entry (which does not
 /// match), so it still excludes the server instead of becoming "no restriction".
-fn narrowed(layer: Layer, place: &str, raw: &RawValue, name: &str) -> Result<Rules> {
+fn narrowed(layer: Layer, place: &str, raw: &RawValue, names: &[&str]) -> Result<Rules> {
     let object: BTreeMap<Cow<'_, str>, &RawValue> =
         serde_json::from_str(raw.get()).map_err(|e| Error::Payload(format!("`{place}`: {e}")))?;
     let mut narrowed = serde_json::Map::new();
@@ -146,7 +152,7 @@ fn narrowed(layer: Layer, place: &str, raw: &RawValue, name: &str) -> Result<Rul
                 .map_err(|e| Error::Payload(format!("`{place}.{key}`: {e}")))?;
             let mut kept: Vec<Value> = entries
                 .iter()
-                .filter(|entry| pattern_may_match(entry, name))
+                .filter(|entry| names.iter().any(|name| pattern_may_match(entry, name)))
                 .map(|entry| Value::String(entry.to_string()))
                 .collect();
             if kept.is_empty() && key == "allow_list" {
@@ -169,26 +175,23 @@ fn narrowed(layer: Layer, place: &str, raw: &RawValue, name: &str) -> Result<Rul
     })
 }
 
-/// The catalog's facts for exactly `name` at `version`; uncertified community otherwise.
-fn catalog_facts(catalog: &[&RawValue], name: &str, version: Option<&str>) -> Result<ServerFacts> {
-    let normalized = normalize_name(name);
-    if let Some(version) = version {
-        for raw in catalog {
-            let key: CatalogKey<'_> =
+/// The facts of `subject` ([`crate::catalog::resolve`]), parsing only the catalog entries
+/// that may concern it: those under one of its names and, when it runs a public package,
+/// those that list packages.
+fn catalog_facts(catalog: &[&RawValue], subject: &Subject<'_>) -> Result<ServerFacts> {
+    let names = subject.names();
+    let mut relevant = Vec::new();
+    for raw in catalog {
+        let key: CatalogKey<'_> =
+            serde_json::from_str(raw.get()).map_err(|e| Error::Payload(e.to_string()))?;
+        let listed = names.contains(&normalize_name(&key.name));
+        if listed || (subject.needs_packages() && key.packages.is_some()) {
+            let value: Value =
                 serde_json::from_str(raw.get()).map_err(|e| Error::Payload(e.to_string()))?;
-            if key.version.as_deref() == Some(version) && normalize_name(&key.name) == normalized {
-                let value: Value =
-                    serde_json::from_str(raw.get()).map_err(|e| Error::Payload(e.to_string()))?;
-                let mut facts =
-                    ServerFacts::from_value(&value).map_err(|e| Error::Payload(e.to_string()))?;
-                facts.name = name.to_owned();
-                return Ok(facts);
-            }
+            relevant.push(CatalogEntry::parse(&value).map_err(Error::Payload)?);
         }
     }
-    let mut facts = ServerFacts::named(name);
-    facts.version = version.map(str::to_owned);
-    Ok(facts)
+    Ok(resolve(&relevant, subject))
 }
 
 #[cfg(test)]
@@ -198,6 +201,10 @@ mod tests {
 
     use super::*;
     use crate::Bundle;
+    use crate::catalog::{Binding, RegistryType};
+
+    const DIGEST: &str = "sha256:1212121212121212121212121212121212121212121212121212121212121212";
+    const SHA: &str = "3434343434343434343434343434343434343434343434343434343434343434";
 
     /// The view and the full bundle must decide alike for every server: the view is only
     /// a faster way to the same answer.
@@ -211,41 +218,73 @@ mod tests {
             "areas": {"prod": {"policy": {"min_cert_level": 2, "deny_list": ["@acme/old@1.0.0"]}, "servers": ["@acme/db"]}},
             "servers": {"@Acme/DB": {"min_score": 80}},
             "catalog": [
-                {"name": "@acme/db", "version": "1.0.0", "origin": "verified", "cert_level": 2, "score": 85},
-                {"name": "@acme/old", "version": "1.0.0", "origin": "official", "cert_level": 3, "score": 99},
-                {"name": "@tools/hammer", "version": "2.0.0", "origin": "community", "cert_level": 1, "score": 60},
-                {"name": "@evil/x", "version": "1.0.0", "origin": "official", "cert_level": 3, "score": 99}
+                {"name": "@acme/db", "version": "1.0.0", "digest": DIGEST, "origin": "verified", "cert_level": 2, "score": 85},
+                {"name": "@acme/old", "version": "1.0.0", "digest": DIGEST, "origin": "official", "cert_level": 3, "score": 99},
+                {"name": "@tools/hammer", "version": "2.0.0", "digest": DIGEST, "origin": "community", "cert_level": 1, "score": 60},
+                {"name": "@evil/x", "version": "1.0.0", "digest": DIGEST, "origin": "official", "cert_level": 3, "score": 99},
+                {"name": "@pub/files", "version": "3.0.0", "origin": "official", "cert_level": 3, "score": 97,
+                 "packages": [{"registryType": "npm", "identifier": "@pub/files", "version": "3.0.0", "fileSha256": SHA}]},
+                {"name": "mcp-bad", "version": "0.1.0", "status": "revoked"}
             ]
         })
         .to_string()
         .into_bytes();
         let bundle = Bundle::parse(&payload).unwrap();
+        let registry = |name, version| Binding::Registry {
+            name,
+            version,
+            digest: DIGEST,
+        };
+        let npm = |identifier, version| Binding::Named {
+            registry_type: RegistryType::Npm,
+            identifier,
+            version,
+        };
+        let claims_of = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         let servers = [
-            ("@acme/db", Some("1.0.0")),
-            ("@acme/old", Some("1.0.0")),
-            ("@tools/hammer", Some("2.0.0")),
-            ("@tools/hammer", Some("1.0.0")),
-            ("@tools/saw", None),
-            ("@evil/x", Some("1.0.0")),
-            ("@other/thing", Some("1.0.0")),
-            ("ACME/DB", Some("1.0.0")),
+            (registry("@acme/db", "1.0.0"), claims_of(&[])),
+            (registry("@acme/old", "1.0.0"), claims_of(&[])),
+            (registry("@tools/hammer", "2.0.0"), claims_of(&[])),
+            (registry("@tools/hammer", "1.0.0"), claims_of(&[])),
+            (Binding::Unbound, claims_of(&["@tools/saw"])),
+            (registry("@evil/x", "1.0.0"), claims_of(&[])),
+            (registry("@other/thing", "1.0.0"), claims_of(&[])),
+            (registry("ACME/DB", "1.0.0"), claims_of(&["helper"])),
+            (npm("@acme/db", "1.0.0"), claims_of(&[])),
+            (npm("@pub/files", "3.0.0"), claims_of(&[])),
+            (
+                Binding::Copy {
+                    registry_type: RegistryType::Npm,
+                    identifier: "@pub/files",
+                    version: "3.0.0",
+                    file_sha256: SHA,
+                },
+                claims_of(&[]),
+            ),
+            (Binding::Unbound, claims_of(&["mcp_bad", "@evil/y"])),
         ];
         for area in [None, Some("prod"), Some("nowhere")] {
-            for (name, version) in servers {
+            for (binding, claims) in &servers {
+                let subject = Subject {
+                    binding: *binding,
+                    claims,
+                };
+                let facts = bundle.resolve(&subject);
                 let mut full_layers = Layers::new();
-                bundle.add_layers(&mut full_layers, name, area);
+                bundle.add_layers(&mut full_layers, facts.name.as_deref(), area);
                 let full = evaluate(
                     &EffectivePolicy::compile(&full_layers),
-                    &bundle.facts_for(name, version),
+                    &facts,
                     &Request::default(),
                 );
-                let view = server_slice(&payload, name, version, area).unwrap();
+                let view = server_slice(&payload, &subject, area).unwrap();
+                assert_eq!(view.facts, facts, "{binding:?} {claims:?}");
                 let fast = evaluate(
                     &EffectivePolicy::compile(&view.layers),
                     &view.facts,
                     &Request::default(),
                 );
-                assert_eq!(fast, full, "{name} {version:?} in area {area:?}");
+                assert_eq!(fast, full, "{binding:?} {claims:?} in area {area:?}");
             }
         }
     }
@@ -254,7 +293,12 @@ mod tests {
     fn an_allow_list_that_keeps_nothing_still_excludes() {
         let payload = br#"{"schema":1,"org":"a","serial":1,"issued_at":"2026-11-20T10:00:00Z",
             "org_policy":{"allow_list":["@x/one","@x/two"]}}"#;
-        let view = server_slice(payload, "@y/three", None, None).unwrap();
+        let claims = ["@y/three".to_owned()];
+        let subject = Subject {
+            binding: Binding::Unbound,
+            claims: &claims,
+        };
+        let view = server_slice(payload, &subject, None).unwrap();
         let decision = evaluate(
             &EffectivePolicy::compile(&view.layers),
             &view.facts,

@@ -69,6 +69,8 @@ pub enum Severity {
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Code {
+    /// The installed files of a verified server changed since they were recorded.
+    ArtifactModified,
     /// The version is revoked or quarantined.
     StatusBlocked,
     /// A deny list matches.
@@ -95,7 +97,8 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of the checks.
-    pub const ALL: [Code; 11] = [
+    pub const ALL: [Code; 12] = [
+        Code::ArtifactModified,
         Code::StatusBlocked,
         Code::DenyListed,
         Code::NotAllowListed,
@@ -112,6 +115,7 @@ impl Code {
     /// The snake_case name used in JSON and the corpus.
     pub fn name(self) -> &'static str {
         match self {
+            Code::ArtifactModified => "artifact_modified",
             Code::StatusBlocked => "status_blocked",
             Code::DenyListed => "deny_listed",
             Code::NotAllowListed => "not_allow_listed",
@@ -206,7 +210,7 @@ impl Decision {
     /// The JSON of `check --json` / `policy explain --json` in `shared/CLI.md`.
     pub fn to_cli_json(&self, facts: &ServerFacts, request: &Request) -> Value {
         serde_json::json!({
-            "server": facts.name,
+            "server": facts.label(),
             "version": facts.version,
             "verdict": self.verdict,
             "exit_code": self.exit_code(request),

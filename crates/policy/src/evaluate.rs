@@ -20,10 +20,18 @@ pub fn evaluate(policy: &EffectivePolicy, facts: &ServerFacts, request: &Request
         policy,
         violations: Vec::new(),
     };
-    let key = ServerKey::new(&facts.name, facts.version.as_deref());
     let forced = request.is_forced();
     let overrides_apply = forced && policy.allow_force.value;
 
+    // 0. The verified server's installed files changed since they were recorded.
+    if facts.artifact_modified {
+        found.push(
+            Code::ArtifactModified,
+            Severity::Block,
+            Layer::Platform,
+            Detail::None,
+        );
+    }
     // 1. Status: never overridable.
     if matches!(facts.status, Status::Revoked | Status::Quarantined) {
         let detail = Detail::Status(facts.status);
@@ -34,16 +42,38 @@ pub fn evaluate(policy: &EffectivePolicy, facts: &ServerFacts, request: &Request
             detail,
         );
     }
-    // 2. Deny lists: union over layers, fail closed on an unknown version.
-    if let Some(layer) = policy.deny_list.best_match(&key, UnknownVersion::Matches) {
-        found.push(Code::DenyListed, Severity::Block, layer, Detail::None);
-    }
-    // 3. Allow lists: the server must match every layer's list; the first miss names it.
-    if let Some((layer, _)) = policy
-        .allow_lists
+    // 2. Deny lists: union over layers, checked against the bound name and every claim (a
+    //    claim's version is unknown), fail closed on an unknown version.
+    let bound = facts
+        .name
+        .as_deref()
+        .map(|name| ServerKey::new(name, facts.version.as_deref()));
+    let claims = facts
+        .claims
         .iter()
-        .find(|(_, set)| set.best_match(&key, UnknownVersion::DoesNotMatch).is_none())
-    {
+        .map(|claim| (claim.as_str(), ServerKey::new(claim, None)));
+    let denied = facts
+        .name
+        .as_deref()
+        .zip(bound.clone())
+        .into_iter()
+        .chain(claims)
+        .filter_map(|(name, key)| {
+            let layer = policy.deny_list.best_match(&key, UnknownVersion::Matches)?;
+            Some((layer, name))
+        })
+        .min_by_key(|(layer, _)| *layer);
+    if let Some((layer, name)) = denied {
+        let detail = Detail::Name(name.to_owned());
+        found.push(Code::DenyListed, Severity::Block, layer, detail);
+    }
+    // 3. Allow lists: only the bound name can satisfy them, and it must match every layer's
+    //    list; the first miss names it. An unbound server never passes one.
+    if let Some((layer, _)) = policy.allow_lists.iter().find(|(_, set)| {
+        bound
+            .as_ref()
+            .is_none_or(|key| set.best_match(key, UnknownVersion::DoesNotMatch).is_none())
+    }) {
         found.push(Code::NotAllowListed, Severity::Block, *layer, Detail::None);
     }
     check_origin(policy, facts, request, overrides_apply, &mut found);

@@ -1,9 +1,11 @@
-//! Server facts: what the catalog knows about one server (name, version, origin,
-//! certification level, score, status, digest).
+//! Server facts: who a server is (its bound name and every name its launch claims, POLICY.md
+//! section 1) and what the signed catalog knows about it (version, origin, certification
+//! level, score, status, digest).
 //!
 //! Facts describe the world, so they are read leniently: an unknown origin counts as
 //! community, an unknown status as unknown, and a cert level or score that is not a number
-//! in range as unknown (which fails any positive minimum). Only a missing name is an error.
+//! in range as unknown (which fails any positive minimum). A server may have no bound name
+//! (it is unbound: only claims), so only facts that are not a mapping are an error.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -70,8 +72,9 @@ impl Serialize for Status {
 /// What is known about one server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServerFacts {
-    /// The policy name, e.g. `@acme-corp/db-connector` (compared normalized).
-    pub name: String,
+    /// The bound name: the name of the code that will run, e.g. `@acme-corp/db-connector`
+    /// (compared normalized). `None` for an unbound server, which has only claims.
+    pub name: Option<String>,
     /// The version, if known.
     pub version: Option<String>,
     /// The origin; unknown or missing counts as community.
@@ -84,20 +87,52 @@ pub struct ServerFacts {
     pub status: Status,
     /// The artifact digest, if known.
     pub digest: Option<String>,
+    /// Every other name the launch claims (a `--name` label, the id, extra packages its
+    /// command names): deny lists and revocations see them, allow lists do not.
+    pub claims: Vec<String>,
+    /// The installed files of a verified server no longer match what was recorded when it
+    /// was installed: it never runs, whatever the policy says.
+    pub artifact_modified: bool,
 }
 
 impl ServerFacts {
-    /// Facts about a server of which only the name is known: uncertified community.
+    /// Facts about a server of which only the bound name is known: uncertified community.
     pub fn named(name: impl Into<String>) -> ServerFacts {
         ServerFacts {
-            name: name.into(),
+            name: Some(name.into()),
+            ..ServerFacts::unbound(Vec::new())
+        }
+    }
+
+    /// Facts about an unbound server: no bound name, only `claims`, nothing certified.
+    pub fn unbound(claims: Vec<String>) -> ServerFacts {
+        ServerFacts {
+            name: None,
             version: None,
             origin: Origin::Community,
             cert_level: None,
             score: None,
             status: Status::Unknown,
             digest: None,
+            claims,
+            artifact_modified: false,
         }
+    }
+
+    /// What to call the server in a message: its bound name, else the first name it claims.
+    pub fn label(&self) -> &str {
+        self.name
+            .as_deref()
+            .or_else(|| self.claims.first().map(String::as_str))
+            .unwrap_or("this server")
+    }
+
+    /// The bound name and every claim: the names a deny list or a revocation sees.
+    pub fn every_name(&self) -> impl Iterator<Item = &str> {
+        self.name
+            .as_deref()
+            .into_iter()
+            .chain(self.claims.iter().map(String::as_str))
     }
 
     /// Reads facts from a mapping such as a catalog entry or a corpus `server:`; keys other
@@ -106,17 +141,35 @@ impl ServerFacts {
         let map = value
             .as_object()
             .ok_or_else(|| Error::Facts("the server facts must be a mapping".to_owned()))?;
-        let name = match map.get("name").map(text) {
-            Some(Some(name)) if !name.is_empty() => name,
-            _ => {
+        let field = |key: &str| map.get(key).filter(|value| !value.is_null());
+        let name = match field("name").map(text) {
+            None => None,
+            Some(Some(name)) if !name.is_empty() => Some(name),
+            Some(_) => {
                 return Err(Error::Facts(
-                    "the server facts need a `name` that is a non-empty string".to_owned(),
+                    "a server's `name` must be a non-empty string when it is given".to_owned(),
                 ));
             }
         };
-        let field = |key: &str| map.get(key).filter(|value| !value.is_null());
+        let claims = match field("claims") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(claim) if !claim.is_empty() => Ok(claim.clone()),
+                    _ => Err(Error::Facts(
+                        "every entry of `claims` must be a non-empty string".to_owned(),
+                    )),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Some(_) => {
+                return Err(Error::Facts("`claims` must be a list of names".to_owned()));
+            }
+        };
         Ok(ServerFacts {
             name,
+            claims,
+            artifact_modified: false,
             version: field("version").and_then(text),
             origin: Origin::from_fact(field("origin").and_then(Value::as_str)),
             cert_level: field("cert_level").and_then(|value| whole(value, MAX_CERT_LEVEL)),
@@ -179,11 +232,21 @@ mod tests {
     }
 
     #[test]
-    fn a_name_is_required() {
-        assert!(
-            ServerFacts::from_value(&json!({"version": "1"})).is_err(),
-            "without a name there is nothing to match a policy against"
+    fn an_unbound_server_has_only_claims() {
+        let facts = ServerFacts::from_value(&json!({"claims": ["evil-bin", "@evil/pkg"]}));
+        assert_eq!(
+            facts.ok(),
+            Some(ServerFacts::unbound(vec![
+                "evil-bin".to_owned(),
+                "@evil/pkg".to_owned()
+            ])),
+            "POLICY.md section 1: an unbound server has no `name`"
         );
+        assert!(
+            ServerFacts::from_value(&json!({"name": ""})).is_err(),
+            "a name, when given, is a real one"
+        );
+        assert!(ServerFacts::from_value(&json!({"claims": "x"})).is_err());
         assert!(
             ServerFacts::from_value(&json!([])).is_err(),
             "facts must be a mapping"

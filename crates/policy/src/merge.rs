@@ -77,7 +77,10 @@ impl EffectivePolicy {
     /// Merges the layers. Layers are visited in authority order, so the result does not
     /// depend on how the caller assembled them.
     pub fn compile(layers: &Layers) -> EffectivePolicy {
-        let mut merge = Merge::default();
+        let mut merge = Merge {
+            deny_list: PatternSet::folding(),
+            ..Merge::default()
+        };
         for (layer, rules) in layers.iter() {
             merge.add(layer, rules);
         }

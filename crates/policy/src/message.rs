@@ -35,6 +35,8 @@ pub fn layer_words(layer: Layer) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Detail {
     None,
+    /// The name (normalized) a deny list matched: the bound name or a claim.
+    Name(String),
     Status(Status),
     Origin {
         allowed: OriginSet,
@@ -59,6 +61,7 @@ impl Detail {
     pub(crate) fn values(&self) -> (Option<Value>, Option<Value>) {
         match self {
             Detail::None => (None, None),
+            Detail::Name(name) => (None, Some(Value::from(name.as_str()))),
             Detail::Status(status) => (None, Some(Value::from(status.name()))),
             Detail::Origin { allowed, actual } => (
                 Some(Value::from(
@@ -90,6 +93,11 @@ pub(crate) fn describe(code: Code, layer: Layer, detail: &Detail) -> String {
         }
         (Code::StatusBlocked, _) => {
             "This server version has been revoked, so it may not run.".to_owned()
+        }
+        (Code::ArtifactModified, _) => {
+            "The files of this server were changed after it was installed, so it is not the \
+             code your organization certified; it may not run. Remove it and install it again."
+                .to_owned()
         }
         (Code::DenyListed, _) => format!("{who} block{s} this server."),
         (Code::NotAllowListed, _) => {

@@ -20,9 +20,35 @@ pub fn normalize_name(name: &str) -> String {
     }
 }
 
+/// A normalized name with PyPI-style spellings folded: every run of `-`, `_` and `.` is one
+/// `-`. Deny lists compare folded names (POLICY.md section 2), which only ever widens a deny.
+pub fn fold_name(normalized: &str) -> String {
+    folded_bytes(normalized.as_bytes())
+        .map(char::from)
+        .collect()
+}
+
+/// The bytes of `text` lower-cased (ASCII) with runs of `-`, `_`, `.` folded into one `-`.
+fn folded_bytes(text: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let mut previous_separator = false;
+    text.iter().filter_map(move |byte| {
+        let separator = matches!(byte, b'-' | b'_' | b'.');
+        let keep = !(separator && previous_separator);
+        previous_separator = separator;
+        keep.then(|| {
+            if separator {
+                b'-'
+            } else {
+                byte.to_ascii_lowercase()
+            }
+        })
+    })
+}
+
 /// Whether a list entry might match a server named `name`, decided without allocating, for
 /// narrowing a large list to the few entries that concern one server before parsing them.
 /// It errs towards `true`: an entry it keeps may still not match, one it drops never does.
+/// Spellings are folded as deny lists fold them, so it serves allow and deny lists alike.
 pub fn pattern_may_match(pattern: &str, name: &str) -> bool {
     if !pattern.is_ascii() || !name.is_ascii() {
         return true; // non-ASCII case folding is left to the real matcher
@@ -30,13 +56,14 @@ pub fn pattern_may_match(pattern: &str, name: &str) -> bool {
     let pattern = pattern.strip_prefix('@').unwrap_or(pattern);
     let name = name.strip_prefix('@').unwrap_or(name);
     if let Some(prefix) = pattern.strip_suffix('*') {
-        return name.len() >= prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix);
+        let mut name = folded_bytes(name.as_bytes());
+        return folded_bytes(prefix.as_bytes()).all(|byte| name.next() == Some(byte));
     }
     let pattern_name = match pattern.find('@') {
         Some(at) => &pattern[..at],
         None => pattern,
     };
-    pattern_name.eq_ignore_ascii_case(name)
+    folded_bytes(pattern_name.as_bytes()).eq(folded_bytes(name.as_bytes()))
 }
 
 /// A validated pattern of an allow or deny list.
@@ -136,6 +163,14 @@ impl ServerKey {
             version: version.map(str::to_lowercase),
         }
     }
+
+    /// The same key with its name folded ([`fold_name`]), as a folding set compares it.
+    fn folded(&self) -> ServerKey {
+        ServerKey {
+            name: fold_name(&self.name),
+            version: self.version.clone(),
+        }
+    }
 }
 
 /// What a versioned entry does for a server whose version is unknown.
@@ -150,6 +185,8 @@ pub(crate) enum UnknownVersion {
 /// Compiled patterns, each remembering the most authoritative layer that listed it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PatternSet {
+    /// Names are compared folded ([`fold_name`]): the deny list's set.
+    fold: bool,
     exact: HashMap<String, Layer>,
     versioned: HashMap<String, HashMap<String, Layer>>,
     /// Prefixes grouped by byte length, shortest first: a name is checked with one lookup
@@ -159,16 +196,39 @@ pub(crate) struct PatternSet {
 }
 
 impl PatternSet {
+    /// A set that compares names folded, PyPI-style: what deny lists use.
+    pub(crate) fn folding() -> PatternSet {
+        PatternSet {
+            fold: true,
+            ..PatternSet::default()
+        }
+    }
+
+    fn key(&self, name: &str) -> String {
+        if self.fold {
+            fold_name(name)
+        } else {
+            name.to_owned()
+        }
+    }
+
     /// Adds a pattern; an entry listed by several layers keeps the most authoritative one.
     pub(crate) fn insert(&mut self, pattern: &Pattern, layer: Layer) {
         let slot = match &pattern.kind {
-            PatternKind::Exact(name) => self.exact.entry(name.clone()),
-            PatternKind::Versioned { name, version } => self
-                .versioned
-                .entry(name.clone())
-                .or_default()
-                .entry(version.clone()),
+            PatternKind::Exact(name) => {
+                let key = self.key(name);
+                self.exact.entry(key)
+            }
+            PatternKind::Versioned { name, version } => {
+                let key = self.key(name);
+                self.versioned
+                    .entry(key)
+                    .or_default()
+                    .entry(version.clone())
+            }
             PatternKind::Prefix(prefix) => {
+                let prefix = self.key(prefix);
+                let prefix = &prefix;
                 let index = match self
                     .prefixes
                     .binary_search_by_key(&prefix.len(), |(len, _)| *len)
@@ -197,6 +257,13 @@ impl PatternSet {
 
     /// The most authoritative layer with a pattern that matches the server, if any.
     pub(crate) fn best_match(&self, server: &ServerKey, unknown: UnknownVersion) -> Option<Layer> {
+        let folded;
+        let server = if self.fold {
+            folded = server.folded();
+            &folded
+        } else {
+            server
+        };
         let mut best = self.exact.get(&server.name).copied();
         if let Some(versions) = self.versioned.get(&server.name) {
             let listed = match (&server.version, unknown) {

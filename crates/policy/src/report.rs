@@ -23,11 +23,13 @@ use crate::message::{duration_words, level_name};
 /// ```
 pub fn block_report(facts: &ServerFacts, decision: &Decision) -> String {
     let mut out = String::from("Error: policy violation\n");
-    match &facts.version {
-        Some(version) => push_line(&mut out, format_args!("Server: {}@{version}", facts.name)),
-        None => push_line(
+    let name = facts.label();
+    match (&facts.name, &facts.version) {
+        (Some(_), Some(version)) => push_line(&mut out, format_args!("Server: {name}@{version}")),
+        (Some(_), None) => push_line(&mut out, format_args!("Server: {name} (version unknown)")),
+        (None, _) => push_line(
             &mut out,
-            format_args!("Server: {} (version unknown)", facts.name),
+            format_args!("Server: {name} (what it runs cannot be checked)"),
         ),
     }
     for violation in &decision.violations {
@@ -79,8 +81,13 @@ fn violation_lines(out: &mut String, facts: &ServerFacts, violation: &Violation)
             push_line(out, format_args!("Actual origin: {}", text(actual)));
             push_line(out, format_args!("{}", violation.message));
         }
+        Code::ArtifactModified => {
+            push_line(out, format_args!("Installed files: changed since install"));
+            push_line(out, format_args!("{}", violation.message));
+        }
         Code::DenyListed => {
-            push_line(out, format_args!("Blocked server: {}{by}", facts.name));
+            let listed = actual.and_then(Value::as_str).unwrap_or(facts.label());
+            push_line(out, format_args!("Blocked server: {listed}{by}"));
             push_line(out, format_args!("{}", violation.message));
         }
         Code::NotAllowListed => {

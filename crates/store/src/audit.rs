@@ -26,11 +26,13 @@ pub enum AuditKind {
     ServerDropped,
     ClientConfigChanged,
     ToolsChanged,
+    /// A verified server's installed files no longer match their record.
+    ArtifactModified,
 }
 
 impl AuditKind {
     /// Every kind, in the order of HUB_API.md B2.
-    pub const ALL: [AuditKind; 15] = [
+    pub const ALL: [AuditKind; 16] = [
         AuditKind::LaunchAllowed,
         AuditKind::LaunchWarnedConfirmed,
         AuditKind::LaunchTrusted,
@@ -46,6 +48,7 @@ impl AuditKind {
         AuditKind::ServerDropped,
         AuditKind::ClientConfigChanged,
         AuditKind::ToolsChanged,
+        AuditKind::ArtifactModified,
     ];
 
     /// The wire name, as serde writes it (and as the database stores it).
@@ -66,6 +69,7 @@ impl AuditKind {
             AuditKind::ServerDropped => "server_dropped",
             AuditKind::ClientConfigChanged => "client_config_changed",
             AuditKind::ToolsChanged => "tools_changed",
+            AuditKind::ArtifactModified => "artifact_modified",
         }
     }
 
@@ -135,8 +139,8 @@ mod tests {
         let distinct: BTreeSet<&str> = AuditKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(
             distinct.len(),
-            15,
-            "HUB_API.md B2 lists 15 kinds, all distinct"
+            AuditKind::ALL.len(),
+            "every kind of HUB_API.md B2 has its own name"
         );
         assert_eq!(AuditKind::from_name("launch_maybe"), None);
     }

@@ -23,6 +23,7 @@ mod servers;
 mod settings;
 mod snapshots;
 mod time_text;
+mod trees;
 mod wirings;
 
 pub use audit::{AuditEvent, AuditKind};
@@ -31,4 +32,5 @@ pub use error::{Error, Result};
 pub use open::Store;
 pub use servers::{Install, Server, ServerSource};
 pub use snapshots::{NewSnapshot, Snapshot};
+pub use trees::{TreeFile, TreeKind, VerifiedTree};
 pub use wirings::Wiring;

@@ -103,16 +103,28 @@ impl Store {
         Ok(())
     }
 
-    /// Adds `server` with what its install from the registry brought, and `event`, in one
-    /// transaction: either all of it is stored or none.
+    /// Adds `server` with what its install brought (the registry's install record, the
+    /// record of its verified files), and `event`, in one transaction: either all of it is
+    /// stored or none.
     pub async fn add_installed_server(
         &self,
         server: &Server,
-        install: &Install,
+        install: Option<&Install>,
+        tree: Option<&crate::trees::VerifiedTree>,
         event: Option<&AuditEvent>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         insert_server(&mut tx, server).await?;
+        if let Some(tree) = tree {
+            crate::trees::insert_tree(&mut tx, &server.id, tree).await?;
+        }
+        let Some(install) = install else {
+            if let Some(event) = event {
+                insert_event(&mut tx, event).await?;
+            }
+            tx.commit().await?;
+            return Ok(());
+        };
         sqlx::query(
             "INSERT INTO installs \
              (server_id, manifest_digest, bundle_digest, permissions, registry_facts, installed_at) \

@@ -79,7 +79,7 @@ pub async fn install_server<R: Runtime>(
     };
     let outcome = install::install_into_apps(
         ctx,
-        &registry,
+        install::InstallFrom::Registry(&registry),
         &OsKeyring,
         &InstallRequest { package },
         &gatehouse,

@@ -15,6 +15,7 @@ use gatehouse_core::activity::{ActivityRow, kind_label};
 use gatehouse_core::clients::{
     ClientFileView, EntryKind, EntryProblem, EntryView, EntryViolation, FileOutcome,
 };
+use gatehouse_core::identity::Standing;
 use gatehouse_core::install::{CatalogEntryView, CatalogSearch, CatalogSource, InstallStep};
 use gatehouse_core::policy::{ClampLine, PolicyView, RuleLine, SnapshotView};
 use gatehouse_core::servers::ProbeOutcome;
@@ -81,6 +82,7 @@ fn generated() -> Vec<(String, String)> {
         one::<AuditKind>(&cfg),
         one::<ServerSource>(&cfg),
         one::<ClientApp>(&cfg),
+        one::<Standing>(&cfg),
         ("tables.ts".to_owned(), tables()),
     ]
 }

@@ -12,11 +12,13 @@
 use std::path::{Path, PathBuf};
 
 mod dunst;
+mod installed;
 mod refhub;
 
 pub use dunst::{
     click_notification, close_notifications, displayed_notifications, notifications_about,
 };
+pub use installed::{bundle_bytes, digest_of, fake_server_bundle, fake_server_manifest};
 pub use refhub::{RunningHub, copy_dir, http};
 
 /// The workspace root (two levels above this crate).

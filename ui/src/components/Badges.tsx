@@ -1,5 +1,6 @@
 import { Icon, type IconName } from "./Icon";
 import { LEVEL_NAMES } from "../lib/ipc";
+import type { Standing } from "../lib/ipc";
 
 function Badge({
   icon,
@@ -61,7 +62,7 @@ export function ScoreBadge({ score }: { score: number | null }) {
 export function OriginBadge({ origin }: { origin: string }) {
   const known: Record<string, [IconName, string, "good" | "neutral"]> = {
     official: ["building", "Official", "good"],
-    verified: ["badge", "Verified", "good"],
+    verified: ["badge", "Verified publisher", "good"],
     community: ["people", "Community", "neutral"],
   };
   const [icon, label, tone] = known[origin] ?? ["people", origin, "neutral"];
@@ -92,5 +93,42 @@ export function VerdictBadge({ verdict }: { verdict: "allow" | "warn" | "block" 
           Blocked
         </Badge>
       );
+  }
+}
+
+/** How much Gatehouse can vouch for what a server runs (DESIGN.md "Server identity"). */
+export function StandingBadge({ standing, copy }: { standing: Standing; copy?: boolean }) {
+  switch (standing) {
+    case "verified":
+      return (
+        <Badge icon="badge" tone="good" kind="standing" title="Gatehouse installed these files and checks them before every start">
+          {copy ? "Verified copy" : "Verified install"}
+        </Badge>
+      );
+    case "named":
+      return (
+        <Badge icon="question" tone="neutral" kind="standing" title="A package named by version, downloaded by its runner">
+          Named, not checked
+        </Badge>
+      );
+    case "unbound":
+      return (
+        <Badge icon="question" tone="neutral" kind="standing" title="Gatehouse cannot tell which package this runs">
+          Unknown code
+        </Badge>
+      );
+  }
+}
+
+/** Why a server that is not verified shows no level, score or origin, in plain words. */
+export function standingNote(standing: Standing, command: string): string | null {
+  const runner = command.split(/[\\/]/).pop() ?? command;
+  switch (standing) {
+    case "verified":
+      return null;
+    case "named":
+      return `Gatehouse cannot check what ${runner} downloads, so its certification, score and origin are unknown, whatever it is called.`;
+    case "unbound":
+      return "Gatehouse cannot tell what package this runs, so it has no certification, score or origin, whatever it is called.";
   }
 }

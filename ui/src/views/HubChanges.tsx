@@ -119,7 +119,7 @@ function Outcome({ preview, onApply, applying }: { preview: PolicyPreview; onApp
 
 function ChangeRow({ change }: { change: VerdictChange }) {
   return (
-    <li id={`policy-change-${change.id}`} className={`change verdict-${change.verdict_after}`} data-server-id={change.id}>
+    <li className={`change verdict-${change.verdict_after}`} data-server-id={change.id}>
       <div className="change-head">
         <div className="server-title">
           <h4>{change.name}</h4>

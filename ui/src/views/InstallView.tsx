@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { LevelBadge, OriginBadge, ScoreBadge, VerdictBadge } from "../components/Badges";
+import { LevelBadge, OriginBadge, ScoreBadge, StandingBadge, VerdictBadge } from "../components/Badges";
 import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
 import {
@@ -202,6 +202,7 @@ function CatalogRow({
       </div>
       {entry.description && <p className="description">{entry.description}</p>}
       <div className="badges">
+        <StandingBadge standing={entry.standing} />
         <LevelBadge level={entry.cert_level} />
         <ScoreBadge score={entry.score} />
         <OriginBadge origin={entry.origin} />

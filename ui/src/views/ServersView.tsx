@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { LevelBadge, OriginBadge, ScoreBadge, VerdictBadge } from "../components/Badges";
+import { LevelBadge, OriginBadge, ScoreBadge, StandingBadge, VerdictBadge, standingNote } from "../components/Badges";
 import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
 import { asUiError, CLIENT_LABELS, ipc, type ReasonView, type ServerView, type UiError } from "../lib/ipc";
@@ -95,22 +95,28 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
         <div className="server-title">
           <h3>{server.id}</h3>
           <span className="server-sub">
-            {server.name !== server.id && <>{server.name} · </>}
+            {server.name !== null && server.name !== server.id && <>{server.name} · </>}
             {server.version ? `version ${server.version}` : "version not pinned"}
           </span>
         </div>
         <VerdictBadge verdict={server.verdict} />
       </div>
       <div className="badges">
+        <StandingBadge standing={server.standing} />
         <LevelBadge level={server.cert_level} />
         <ScoreBadge score={server.score} />
-        <OriginBadge origin={server.origin} />
+        {server.standing === "verified" && <OriginBadge origin={server.origin} />}
         {server.status !== "published" && server.status !== "unknown" && (
           <span className="badge badge-bad badge-status">
             <Icon name="cross" /> <span>{server.status.charAt(0).toUpperCase() + server.status.slice(1)}</span>
           </span>
         )}
       </div>
+      {standingNote(server.standing, server.command) && (
+        <p className="standing-note">
+          <Icon name="question" /> {standingNote(server.standing, server.command)}
+        </p>
+      )}
       {server.violations.length > 0 && <Reasons verdict={server.verdict} reasons={server.violations} />}
       <dl className="server-facts">
         <dt>Used by</dt>

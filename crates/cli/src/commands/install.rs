@@ -2,7 +2,7 @@
 //! registry and register. Exit 0 installed; 1 failed (nothing left behind); 4 refused by
 //! policy or by the version's status, before anything was downloaded.
 
-use gatehouse_core::install::{self, InstallOutcome, InstallRequest};
+use gatehouse_core::install::{self, InstallFrom, InstallOutcome, InstallRequest};
 use gatehouse_core::settings;
 use gatehouse_core::{ClientApp, Context, Error};
 use gatehouse_desktop::keyring::OsKeyring;
@@ -29,9 +29,17 @@ pub fn run(args: InstallArgs) -> Exit {
         }
     }
     runtime::with_context(|ctx| async move {
-        let registry = match registry(&ctx).await {
-            Ok(registry) => registry,
-            Err(error) => return fail(&error),
+        let registry = match (&args.bundle, &args.manifest) {
+            (Some(_), Some(_)) => None,
+            _ => match registry(&ctx).await {
+                Ok(registry) => Some(registry),
+                Err(error) => return fail(&error),
+            },
+        };
+        let from = match (&registry, &args.bundle, &args.manifest) {
+            (Some(registry), _, _) => InstallFrom::Registry(registry),
+            (None, Some(bundle), Some(manifest)) => InstallFrom::Files { bundle, manifest },
+            (None, _, _) => return Exit::Usage,
         };
         let request = InstallRequest {
             package: args.package.clone(),
@@ -49,7 +57,7 @@ pub fn run(args: InstallArgs) -> Exit {
         };
         let outcome = install::install_into_apps(
             &ctx,
-            &registry,
+            from,
             &OsKeyring,
             &request,
             &gatehouse,

@@ -1,5 +1,6 @@
 //! `gatehouse servers list|add|remove`.
 
+use gatehouse_core::identity::Standing;
 use gatehouse_core::servers::{self, AddServer, ServerView};
 use gatehouse_desktop::keyring::OsKeyring;
 
@@ -28,17 +29,19 @@ pub fn run(command: ServersCommand) -> Exit {
                 let add = AddServer {
                     id: args.id,
                     name: args.name,
-                    version: args.version,
                     env_names: args.env,
                     command: program,
                     args: command.collect(),
                 };
                 match servers::add_server(&ctx, add).await {
-                    Ok(server) => {
-                        let version = server.version.as_deref().unwrap_or("unknown version");
+                    Ok(added) => {
+                        let id = &added.server.id;
+                        let who = match &added.bound {
+                            Some((name, version)) => format!("as {name}@{version} (named)"),
+                            None => "(unbound: its command names no pinned package)".to_owned(),
+                        };
                         print(&format!(
-                            "Registered `{}` as {} ({version}). Client apps start it with: gatehouse run {}",
-                            server.id, server.name, server.id
+                            "Registered `{id}` {who}. Client apps start it with: gatehouse run {id}"
                         ));
                         Exit::Ok
                     }
@@ -71,6 +74,15 @@ pub(crate) fn verdict_words(verdict: gatehouse_policy::Verdict) -> &'static str 
     }
 }
 
+/// A standing as `servers list` says it.
+pub(crate) fn standing_words(standing: Standing) -> &'static str {
+    match standing {
+        Standing::Verified => "verified",
+        Standing::Named => "named (what its runner downloads is not checked)",
+        Standing::Unbound => "unbound (what it runs cannot be checked)",
+    }
+}
+
 /// One line per server: id, name and version, verdict, then the reasons indented.
 fn table(list: &[ServerView]) -> String {
     if list.is_empty() {
@@ -87,9 +99,11 @@ fn table(list: &[ServerView]) -> String {
         let score = server
             .score
             .map_or_else(|| "unknown".to_owned(), |s| format!("{s}/100"));
+        let standing = standing_words(server.standing);
+        let name = server.name.as_deref().unwrap_or("unbound");
         text.push_str(&format!(
-            "{}  {}@{version}  {verdict}  level {level}, score {score}, {}\n",
-            server.id, server.name, server.origin
+            "{}  {name}@{version}  {verdict}  {standing}; level {level}, score {score}, {}\n",
+            server.id, server.origin
         ));
         for reason in &server.reasons {
             text.push_str(&format!("    - {reason}\n"));

@@ -158,6 +158,7 @@ pub fn kind_label(kind: AuditKind) -> &'static str {
         AuditKind::ServerDropped => "Fell below policy",
         AuditKind::ClientConfigChanged => "App settings changed",
         AuditKind::ToolsChanged => "Tools changed",
+        AuditKind::ArtifactModified => "Installed files changed",
     }
 }
 
@@ -188,5 +189,10 @@ pub fn summary(event: &AuditEvent) -> String {
         AuditKind::ServerDropped => format!("{server} no longer meets the policy."),
         AuditKind::ClientConfigChanged => "A client app's server list changed.".to_owned(),
         AuditKind::ToolsChanged => format!("{server} changed its tools since they were approved."),
+        AuditKind::ArtifactModified => {
+            format!(
+                "{server}'s installed files were changed after it was installed; it no longer runs."
+            )
+        }
     }
 }

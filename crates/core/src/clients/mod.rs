@@ -164,7 +164,8 @@ pub async fn list_clients<C: Clock>(
                 for entry in &file.entries {
                     let mut entry_view = entry_view(entry);
                     if let Transport::Remote { .. } = entry.transport {
-                        let evaluation = evaluator.evaluate(&entry.name, None, &request)?;
+                        let identity = crate::identity::Identity::of_name(&entry.name);
+                        let evaluation = evaluator.evaluate(&identity, &request)?;
                         entry_view.violations.extend(
                             evaluation
                                 .decision

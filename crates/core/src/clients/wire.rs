@@ -21,7 +21,6 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::ports::{Clock, SecretStore};
 use crate::servers::id::validate_id;
-use crate::servers::naming::derive_name;
 
 /// What wiring or unwiring did to one file.
 #[derive(Debug, Clone, Serialize)]
@@ -191,14 +190,13 @@ async fn wire_file<C: Clock, S: SecretStore>(
             secrets: &plan_secrets,
         };
         let wired = edit::wire(app, path, &text, &entry.path(), &plan)?;
+        // Its identity is derived from the command at every launch; the row keeps the id as
+        // its label.
         let server = is_new.then(|| {
-            let derived = derive_name(&local.command, &local.args);
             Server {
                 id: id.clone(),
-                name: derived
-                    .as_ref()
-                    .map_or_else(|| id.clone(), |d| d.name.clone()),
-                version: derived.and_then(|d| d.version),
+                name: id.clone(),
+                version: None,
                 command: local.command.clone(),
                 args: local.args.clone(),
                 // The entry keeps its other env values and the app passes them to

@@ -78,6 +78,38 @@ impl<C: Clock> Context<C> {
         PolicySources::load(&self.store, &self.mcp_config, &self.managed, scope).await
     }
 
+    /// Who `server` is ([`crate::identity::identify`]), with the record of its verified
+    /// files when it was installed, compared with them as `check` says.
+    pub async fn identity_of(
+        &self,
+        server: &gatehouse_store::Server,
+        check: crate::identity::TreeCheck,
+    ) -> Result<crate::identity::Identity> {
+        let tree = match server.source {
+            gatehouse_store::ServerSource::Registry => self.store.verified_tree(&server.id).await?,
+            _ => None,
+        };
+        Ok(crate::identity::identify(
+            server,
+            tree.as_ref(),
+            &self.env,
+            check,
+        ))
+    }
+
+    /// Every registered server with who it is, compared with its files as `check` says.
+    pub async fn identified_servers(
+        &self,
+        check: crate::identity::TreeCheck,
+    ) -> Result<Vec<(gatehouse_store::Server, crate::identity::Identity)>> {
+        let mut found = Vec::new();
+        for server in self.store.servers().await? {
+            let identity = self.identity_of(&server, check).await?;
+            found.push((server, identity));
+        }
+        Ok(found)
+    }
+
     /// Now, as the policy engine reads the time of a request.
     pub fn policy_now(&self) -> gatehouse_policy::Timestamp {
         gatehouse_policy::Timestamp(self.clock.now().unix_timestamp())

@@ -9,6 +9,15 @@ pub enum InstallError {
     /// The registry resolved another package than the one asked for.
     #[error("the registry answered for package `{found}` when `{asked}` was asked for")]
     WrongPackage { asked: String, found: String },
+    /// The registry offers other bytes than the ones the signed catalog certified.
+    #[error(
+        "the registry offers `{package}` as `{offered}`, but your organization certified `{signed}`; nothing was downloaded"
+    )]
+    NotTheCertifiedBundle {
+        package: String,
+        signed: String,
+        offered: String,
+    },
     /// The manifest cannot be read.
     #[error("the manifest of `{package}` cannot be used: {reason}")]
     Manifest { package: String, reason: String },
@@ -40,6 +49,7 @@ impl InstallError {
         use crate::error::ErrorCode;
         match self {
             InstallError::AlreadyInstalled(_) => ErrorCode::Conflict,
+            InstallError::NotTheCertifiedBundle { .. } => ErrorCode::Tampered,
             InstallError::WrongPackage { .. }
             | InstallError::ManifestPackage { .. }
             | InstallError::Manifest { .. }

@@ -4,7 +4,9 @@
 
 use gatehouse_clients::ClientApp;
 
-use super::{InstallOutcome, InstallRequest, install_with_progress};
+use super::{
+    InstallFrom, InstallOutcome, InstallRequest, install_from_files, install_with_progress,
+};
 use super::{InstallStep, Progress};
 use crate::clients::entries::add_to_clients;
 use crate::context::Context;
@@ -18,16 +20,23 @@ use crate::servers::remove_server;
     clippy::too_many_arguments,
     reason = "each is a separate port or input"
 )]
-pub async fn install_into_apps<C: Clock, S: SecretStore>(
+pub async fn install_into_apps<C: Clock, S: SecretStore, R: RegistryPort>(
     ctx: &Context<C>,
-    registry: &impl RegistryPort,
+    from: InstallFrom<'_, R>,
     secrets: &S,
     request: &InstallRequest,
     gatehouse: &str,
     apps: &[ClientApp],
     progress: Progress<'_>,
 ) -> Result<InstallOutcome> {
-    let mut outcome = install_with_progress(ctx, registry, request, progress).await?;
+    let mut outcome = match from {
+        InstallFrom::Registry(registry) => {
+            install_with_progress(ctx, registry, request, progress).await?
+        }
+        InstallFrom::Files { bundle, manifest } => {
+            install_from_files(ctx, request, bundle, manifest).await?
+        }
+    };
     let InstallOutcome::Installed(installed) = &mut outcome else {
         return Ok(outcome);
     };

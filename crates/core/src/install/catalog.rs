@@ -8,13 +8,14 @@
 //! the hub cannot be asked, the signed catalog is searched instead, so the screen still
 //! works offline.
 
-use gatehouse_policy::{Origin, Request, ServerFacts, Status, Verdict, evaluate};
+use gatehouse_policy::{Origin, Request, ServerFacts, Status, Verdict};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::Result;
-use crate::policy::{PolicySources, Scope};
+use crate::identity::{Identity, Standing, TreeCheck};
+use crate::policy::{Evaluation, PolicySources, Scope};
 use crate::ports::{CatalogPort, Clock};
 use crate::servers::ReasonView;
 
@@ -65,6 +66,8 @@ pub struct CatalogEntryView {
     pub status: Status,
     /// The facts come from the signed policy bundle (else from the hub's unsigned answer).
     pub signed: bool,
+    /// What an install of it would be: verified when the signed catalog certifies its bytes.
+    pub standing: Standing,
     pub verdict: Verdict,
     pub violations: Vec<ReasonView>,
     /// What `install` should be given: `name@version`, or the name alone.
@@ -106,17 +109,24 @@ pub async fn search<C: Clock>(
         ),
     };
     let request = ctx.request_now();
-    let servers = ctx.store.servers().await?;
+    // What is installed: the package each registered server was installed or named as.
+    let installed: Vec<(String, String)> = ctx
+        .identified_servers(TreeCheck::Quick)
+        .await?
+        .iter()
+        .filter_map(|(_, identity)| identity.package())
+        .map(|(name, version)| (gatehouse_policy::normalize_name(name), version.to_owned()))
+        .collect();
     let mut entries = Vec::new();
     for value in &raw {
         let Some(view) = entry_view(&sources, &request, value)? else {
             continue;
         };
         let name = gatehouse_policy::normalize_name(&view.name);
-        let installed_version = servers
+        let installed_version = installed
             .iter()
-            .find(|server| gatehouse_policy::normalize_name(&server.name) == name)
-            .map(|server| server.version.clone().unwrap_or_default());
+            .find(|(installed, _)| *installed == name)
+            .map(|(_, version)| version.clone());
         entries.push(CatalogEntryView {
             installed_version,
             ..view
@@ -157,19 +167,32 @@ fn entry_view(
         return Ok(None);
     };
     let version = value["version"].as_str().map(str::to_owned);
-    let mut policy = sources.server_policy(name, version.as_deref())?;
-    let signed = version
+    // Judged as an install of it would be: the certified bytes of the signed catalog's
+    // entry when it has one, else a name that is only claimed (install and run agree).
+    let certified = version
         .as_deref()
-        .is_some_and(|version| sources.catalog_lists(name, version));
-    if !signed {
-        policy.facts = ServerFacts::from_value(value).unwrap_or_else(|_| {
+        .and_then(|version| sources.catalog_entry(name, version))
+        .and_then(|entry| {
+            Some(Identity::of_install(
+                name,
+                &entry.version,
+                entry.digest.as_deref()?,
+            ))
+        });
+    let signed = certified.is_some();
+    let identity = certified.unwrap_or_else(|| Identity::of_name(name));
+    let evaluation = Evaluation::new(sources, &identity, request)?;
+    let decision = evaluation.decision;
+    // Badges: the signed facts, else the hub's unsigned answer, marked as such.
+    let facts = if signed {
+        evaluation.facts
+    } else {
+        ServerFacts::from_value(value).unwrap_or_else(|_| {
             let mut facts = ServerFacts::named(name);
             facts.version = version.clone();
             facts
-        });
-    }
-    let (effective, facts) = policy.compile();
-    let decision = evaluate(&effective, &facts, request);
+        })
+    };
     let status = facts.status;
     let not_installable = if value["install"]["registry"].as_bool() != Some(true) {
         Some("Your organization's registry does not offer it for install.".to_owned())
@@ -193,6 +216,11 @@ fn entry_view(
         score: facts.score,
         status,
         signed,
+        standing: if signed {
+            Standing::Verified
+        } else {
+            Standing::Unbound
+        },
         verdict: decision.verdict,
         violations: decision.violations.iter().map(ReasonView::of).collect(),
         not_installable,

@@ -1,13 +1,15 @@
 //! `gatehouse install`: install a server from the organization's registry (HUB_API.md
 //! section A) and register it.
 //!
-//! Order matters: resolve; refuse a revoked or quarantined version; evaluate the policy with
-//! the facts of the signed catalog (else the registry's, with the score unknown) and stop on
-//! `block` before any artifact is fetched; fetch the manifest (digest and package id
-//! checked) and choose the entrypoint for this machine; stream the bundle (digest checked),
-//! unpack it safely in a partial folder and rename it into its content-addressed place;
-//! then register the server, its install record and the `server_installed` event in one
-//! transaction. A failure at any step leaves no files and no registered server.
+//! Order matters: resolve; refuse a revoked or quarantined version; refuse bytes other than
+//! the ones the signed catalog certified for that version; evaluate the policy with the
+//! facts the server will have when it runs (the catalog's for these bytes, else none) and
+//! stop on `block` before any artifact is fetched; fetch the manifest (digest and package
+//! id checked) and choose the entrypoint for this machine; stream the bundle (digest
+//! checked), unpack it safely in a partial folder, record every file, move it into its
+//! content-addressed place and make it read-only; keep the artifact; then register the
+//! server, its install record, the record of its files and the `server_installed` event in
+//! one transaction. A failure at any step leaves no files and no registered server.
 
 mod apps;
 pub(crate) mod catalog;
@@ -18,14 +20,14 @@ mod staging;
 
 use std::path::{Component, Path, PathBuf};
 
-use gatehouse_hub::Resolved;
-use gatehouse_policy::{ServerFacts, Status, Verdict, block_report, evaluate};
-use gatehouse_store::{AuditKind, Install, Server, ServerSource};
+use gatehouse_policy::{ServerFacts, Verdict, block_report};
+use gatehouse_store::{AuditKind, Install, Server, ServerSource, TreeKind, VerifiedTree};
 use serde_json::json;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::policy::Scope;
+use crate::identity::{Identity, TreeCheck, tree};
+use crate::policy::{Evaluation, Scope};
 use crate::ports::{Clock, RegistryPort};
 
 pub use crate::error::InstallError;
@@ -34,7 +36,19 @@ pub use catalog::{CatalogEntryView, CatalogSearch, CatalogSource, search};
 pub use manifest::{Entrypoint, Manifest};
 pub use package_ref::PackageRef;
 pub use progress::{InstallStep, Progress, silent};
-pub use staging::{bundle_dir, bundles_dir};
+pub use staging::{artifacts_dir, bundle_dir, bundles_dir};
+
+/// Where an install's bundle comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum InstallFrom<'a, R> {
+    /// The organization's registry (HUB_API.md section A).
+    Registry(&'a R),
+    /// A bundle and its manifest on disk, checked against the signed catalog all the same.
+    Files {
+        bundle: &'a Path,
+        manifest: &'a Path,
+    },
+}
 
 /// What to install.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,36 +124,207 @@ pub async fn install_with_progress<C: Clock>(
             ),
         });
     }
-
     // The policy check, before any artifact is fetched.
     progress(InstallStep::CheckingPolicy {
         version: version.clone(),
     });
-    let sources = ctx.policy_sources(Scope::ManyServers).await?;
-    let mut policy = sources.server_policy(&id, Some(&version))?;
-    if !sources.catalog_lists(&id, &version) {
-        policy.facts = registry_facts(&id, &resolved);
-    }
-    let (effective, facts) = policy.compile();
-    let decision = evaluate(&effective, &facts, &ctx.request_now());
-    if decision.verdict == Verdict::Block {
-        return Ok(InstallOutcome::Blocked {
-            message: format!(
-                "{}\nNothing was downloaded or installed.",
-                block_report(&facts, &decision)
-            ),
-        });
-    }
+    let judged = match judge(ctx, &id, &version, &resolved.bundle_digest).await? {
+        Judgement::Refused(message) => return Ok(InstallOutcome::Blocked { message }),
+        Judgement::Allowed(judged) => judged,
+    };
 
     progress(InstallStep::FetchingManifest);
     let manifest_bytes = registry
         .manifest(&package.org, &resolved.manifest_digest)
         .await?;
+    let staging = staging::Staging::new(&bundles_dir(&ctx.data_dir))?;
+    let (archive, archive_path) = staging.archive_file()?;
+    let mut counting = progress::Counting::new(archive, resolved.bundle_size, progress);
+    registry
+        .download_bundle(&package.org, &resolved.bundle_digest, &mut counting)
+        .await?;
+    let archive = counting.finish();
+    archive.sync_all().map_err(|source| Error::Io {
+        path: archive_path,
+        source,
+    })?;
+    let stated = json!({
+        "origin": resolved.origin,
+        "certification_level": resolved.certification_level,
+        "status": resolved.status,
+        "git_sha": resolved.git_sha,
+    });
+    finish(
+        ctx,
+        Downloaded {
+            id,
+            version,
+            digest: resolved.bundle_digest,
+            manifest_digest: resolved.manifest_digest.to_string(),
+            manifest_bytes,
+            staging,
+            archive,
+            stated,
+            source: "registry",
+        },
+        judged,
+        progress,
+    )
+    .await
+}
+
+/// Installs `request.package` (`@org/name@version`) from a bundle and manifest on disk, for
+/// machines that cannot reach the registry: the bundle's bytes are checked against the
+/// signed catalog exactly as a download's would be, and only certified bytes are verified.
+pub async fn install_from_files<C: Clock>(
+    ctx: &Context<C>,
+    request: &InstallRequest,
+    bundle: &Path,
+    manifest: &Path,
+) -> Result<InstallOutcome> {
+    let settings = ctx.hub_settings().await?;
+    let package = PackageRef::parse(&request.package, settings.organization.as_deref())?;
+    let id = package.id();
+    if package.reference == "latest" || package.reference.starts_with("sha256:") {
+        return Err(Error::Usage(format!(
+            "`{}` names no version: give the version the files are, as `{id}@1.2.3`",
+            request.package
+        )));
+    }
+    if ctx.store.server(&id).await?.is_some() {
+        return Err(InstallError::AlreadyInstalled(id).into());
+    }
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    let manifest_bytes = read(manifest)?;
+    let bundle_bytes = read(bundle)?;
+    let digest = gatehouse_hub::ArtifactDigest::of(&bundle_bytes);
+    let version = package.reference.clone();
+    let judged = match judge(ctx, &id, &version, &digest).await? {
+        Judgement::Refused(message) => return Ok(InstallOutcome::Blocked { message }),
+        Judgement::Allowed(judged) => judged,
+    };
+    let staging = staging::Staging::new(&bundles_dir(&ctx.data_dir))?;
+    let (mut archive, archive_path) = staging.archive_file()?;
+    let io = |source| Error::Io {
+        path: archive_path.clone(),
+        source,
+    };
+    std::io::Write::write_all(&mut archive, &bundle_bytes).map_err(io)?;
+    archive.sync_all().map_err(io)?;
+    finish(
+        ctx,
+        Downloaded {
+            id,
+            version,
+            digest,
+            manifest_digest: gatehouse_hub::ArtifactDigest::of(&manifest_bytes).to_string(),
+            manifest_bytes,
+            staging,
+            archive,
+            stated: json!({"from": "files"}),
+            source: "files",
+        },
+        judged,
+        &silent,
+    )
+    .await
+}
+
+/// What the policy said before anything was fetched.
+struct Judged {
+    facts: ServerFacts,
+    decision: gatehouse_policy::Decision,
+}
+
+enum Judgement {
+    Allowed(Judged),
+    /// Refused; the message says why, for the person.
+    Refused(String),
+}
+
+/// The policy check of an install, with the facts the server will have when it runs (one
+/// function decides both): the signed catalog's for these bytes, or none at all. What the
+/// registry states is never used. A registry offering other bytes than the ones the
+/// catalog certified for this version is refused outright.
+async fn judge<C: Clock>(
+    ctx: &Context<C>,
+    id: &str,
+    version: &str,
+    digest: &gatehouse_hub::ArtifactDigest,
+) -> Result<Judgement> {
+    let sources = ctx.policy_sources(Scope::ManyServers).await?;
+    if let Some(signed) = sources
+        .catalog_entry(id, version)
+        .and_then(|entry| entry.digest.as_deref())
+        && !signed.eq_ignore_ascii_case(digest.as_str())
+    {
+        return Err(InstallError::NotTheCertifiedBundle {
+            package: format!("{id}@{version}"),
+            signed: signed.to_owned(),
+            offered: digest.to_string(),
+        }
+        .into());
+    }
+    let identity = Identity::of_install(id, version, digest.as_str());
+    let evaluation = Evaluation::new(&sources, &identity, &ctx.request_now())?;
+    let (facts, decision) = (evaluation.facts, evaluation.decision);
+    if decision.verdict == Verdict::Block {
+        return Ok(Judgement::Refused(format!(
+            "{}\nNothing was downloaded or installed.",
+            block_report(&facts, &decision)
+        )));
+    }
+    Ok(Judgement::Allowed(Judged { facts, decision }))
+}
+
+/// A bundle fetched and checked against its digest, waiting in its staging folder.
+struct Downloaded {
+    id: String,
+    version: String,
+    digest: gatehouse_hub::ArtifactDigest,
+    manifest_digest: String,
+    manifest_bytes: Vec<u8>,
+    staging: staging::Staging,
+    archive: std::fs::File,
+    /// What the source stated (the registry's facts): kept for display and audit only.
+    stated: serde_json::Value,
+    source: &'static str,
+}
+
+/// The rest of an install once its bundle is checked: the manifest (package and
+/// entrypoint), the files unpacked and recorded, the tree made read-only and put in place,
+/// the artifact kept, and the server, its install record, the record of its files and its
+/// `server_installed` event stored in one transaction.
+async fn finish<C: Clock>(
+    ctx: &Context<C>,
+    downloaded: Downloaded,
+    judged: Judged,
+    progress: Progress<'_>,
+) -> Result<InstallOutcome> {
+    let Downloaded {
+        id,
+        version,
+        digest,
+        manifest_digest,
+        manifest_bytes,
+        staging,
+        archive,
+        stated,
+        source,
+    } = downloaded;
+    let Judged { facts, decision } = judged;
     let manifest = Manifest::parse(&manifest_bytes).map_err(|reason| InstallError::Manifest {
         package: id.clone(),
         reason,
     })?;
-    if gatehouse_policy::normalize_name(&manifest.package_id) != normalized {
+    if gatehouse_policy::normalize_name(&manifest.package_id)
+        != gatehouse_policy::normalize_name(&id)
+    {
         return Err(InstallError::ManifestPackage {
             asked: id,
             found: manifest.package_id,
@@ -155,38 +340,33 @@ pub async fn install_with_progress<C: Clock>(
                 os,
                 arch,
             })?;
-
-    let bundles = bundles_dir(&ctx.data_dir);
-    let staging = staging::Staging::new(&bundles)?;
-    let (archive, archive_path) = staging.archive_file()?;
-    let mut counting = progress::Counting::new(archive, resolved.bundle_size, progress);
-    registry
-        .download_bundle(&package.org, &resolved.bundle_digest, &mut counting)
-        .await?;
-    let archive = counting.finish();
-    archive.sync_all().map_err(|source| Error::Io {
-        path: archive_path,
-        source,
-    })?;
     progress(InstallStep::Unpacking);
     let root = staging.unpack(archive)?;
     let command = program_in(&root, &entrypoint.command)?;
-    let target = bundles.join(resolved.bundle_digest.hex());
-    if target.is_dir()
-        && ctx
-            .store
-            .servers_using_bundle(resolved.bundle_digest.as_str())
-            .await?
-            == 0
-    {
-        // A leftover nobody uses: replace it with the bytes just checked.
-        std::fs::remove_dir_all(&target).map_err(|source| Error::Io {
+    // Every file as it came from the checked bundle, before it is moved into place.
+    let files = tree::record(&root).map_err(|source| Error::Io {
+        path: root.clone(),
+        source,
+    })?;
+    let target = bundles_dir(&ctx.data_dir).join(digest.hex());
+    let leftover = target.is_dir()
+        && (ctx.store.servers_using_bundle(digest.as_str()).await? == 0
+            || !tree::matches(&target, &files, TreeCheck::Full));
+    if leftover {
+        // A leftover nobody uses, or a shared folder whose files were changed: replace it
+        // with the bytes just checked.
+        tree::remove(&target).map_err(|source| Error::Io {
             path: target.clone(),
             source,
         })?;
     }
     let moved = staging.commit(&root, &target)?;
+    let artifact = staging.keep_archive(&artifacts_dir(&ctx.data_dir), digest.hex())?;
     drop(staging);
+    tree::make_read_only(&target).map_err(|source| Error::Io {
+        path: target.clone(),
+        source,
+    })?;
 
     progress(InstallStep::Registering);
     let server = Server {
@@ -200,19 +380,30 @@ pub async fn install_with_progress<C: Clock>(
         env_names: manifest.env_names.clone(),
         source: ServerSource::Registry,
         client: None,
-        bundle_digest: Some(resolved.bundle_digest.to_string()),
+        bundle_digest: Some(digest.to_string()),
         created_at: ctx.clock.now(),
     };
-    let stated = json!({
-        "origin": resolved.origin,
-        "certification_level": resolved.certification_level,
-        "status": resolved.status,
-        "git_sha": resolved.git_sha,
-        "manifest_certification": manifest.certification,
-    });
+    let mut stated = stated;
+    if let serde_json::Value::Object(map) = &mut stated {
+        map.insert(
+            "manifest_certification".to_owned(),
+            manifest.certification.clone(),
+        );
+    }
+    let verified = VerifiedTree {
+        kind: TreeKind::Registry,
+        name: id.clone(),
+        version: version.clone(),
+        registry_type: None,
+        artifact_sha256: digest.hex().to_owned(),
+        artifact: artifact.to_string_lossy().into_owned(),
+        root: target.to_string_lossy().into_owned(),
+        files,
+        recorded_at: ctx.clock.now(),
+    };
     let install = Install {
-        manifest_digest: resolved.manifest_digest.to_string(),
-        bundle_digest: resolved.bundle_digest.to_string(),
+        manifest_digest,
+        bundle_digest: digest.to_string(),
         permissions: manifest.permissions.clone(),
         registry_facts: stated.clone(),
         installed_at: ctx.clock.now(),
@@ -220,21 +411,27 @@ pub async fn install_with_progress<C: Clock>(
     let mut event = ctx.event(AuditKind::ServerInstalled);
     event.server = Some(id.clone());
     event.version = Some(version);
-    event.digest = Some(resolved.bundle_digest.to_string());
+    event.digest = Some(digest.to_string());
     event.verdict = Some(decision.verdict.name().to_owned());
     event.codes = decision
         .violations
         .iter()
         .map(|v| v.code.name().to_owned())
         .collect();
-    event.detail = Some(json!({"id": id, "source": "registry", "registry": stated}));
+    let standing = if facts.name.is_some() {
+        "verified"
+    } else {
+        "unbound"
+    };
+    event.detail =
+        Some(json!({"id": id, "source": source, "standing": standing, "registry": stated}));
     if let Err(error) = ctx
         .store
-        .add_installed_server(&server, &install, Some(&event))
+        .add_installed_server(&server, Some(&install), Some(&verified), Some(&event))
         .await
     {
         if moved {
-            let _ = std::fs::remove_dir_all(&target);
+            let _ = tree::remove(&target);
         }
         return Err(match error {
             gatehouse_store::Error::DuplicateServer(id) => {
@@ -255,24 +452,6 @@ pub async fn install_with_progress<C: Clock>(
         bundle_dir: target,
         added_to: Vec::new(),
     })))
-}
-
-/// The facts the registry stated, for a version the signed catalog does not list: its
-/// origin, certification level and status, with the score unknown (HUB_API.md section A).
-fn registry_facts(id: &str, resolved: &Resolved) -> ServerFacts {
-    let value = json!({
-        "name": id,
-        "version": resolved.version,
-        "origin": resolved.origin,
-        "cert_level": resolved.certification_level,
-        "status": resolved.status,
-        "digest": resolved.bundle_digest.as_str(),
-    });
-    ServerFacts::from_value(&value).unwrap_or_else(|_| {
-        let mut facts = ServerFacts::named(id);
-        facts.status = Status::Unknown;
-        facts
-    })
 }
 
 /// `Some(relative path)` when `command` names a file in the bundle (it holds a path

@@ -18,6 +18,12 @@ pub fn bundles_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("bundles")
 }
 
+/// The folder holding the downloaded artifacts of verified installs, kept so each sync can
+/// check the record of the installed files against the very bytes the catalog certified.
+pub fn artifacts_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("artifacts")
+}
+
 /// The folder of the installed bundle with `digest` (`sha256:<hex>`), if it is a digest.
 pub fn bundle_dir(data_dir: &Path, digest: &str) -> Option<PathBuf> {
     ArtifactDigest::parse(digest).map(|digest| bundles_dir(data_dir).join(digest.hex()))
@@ -71,6 +77,22 @@ impl Staging {
         )
         .map_err(crate::install::InstallError::Unpack)?;
         Ok(root)
+    }
+
+    /// Keeps the downloaded archive as `<artifacts>/<sha256 hex>.tar.gz` (already kept for
+    /// another server: left as it is) and returns where it is.
+    pub fn keep_archive(&self, artifacts: &Path, hex: &str) -> Result<PathBuf> {
+        let io = |path: &Path, source| Error::Io {
+            path: path.to_owned(),
+            source,
+        };
+        fs::create_dir_all(artifacts).map_err(|source| io(artifacts, source))?;
+        let kept = artifacts.join(format!("{hex}.tar.gz"));
+        if !kept.is_file() {
+            let archive = self.dir.join("bundle.tar.gz");
+            fs::rename(&archive, &kept).map_err(|source| io(&kept, source))?;
+        }
+        Ok(kept)
     }
 
     /// Moves the unpacked `root` to `target`. `Ok(true)` when it was moved there; `Ok(false)`

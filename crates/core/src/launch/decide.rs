@@ -7,7 +7,8 @@ use gatehouse_store::{ConfirmationKey, Server};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::policy::{Evaluation, Scope};
+use crate::identity::{Identity, Standing, TreeCheck};
+use crate::policy::{Evaluation, PolicySources, Scope};
 use crate::ports::Clock;
 
 /// What `check` and `run` decided before anything is spawned or anybody is asked.
@@ -15,6 +16,10 @@ use crate::ports::Clock;
 pub struct Decided {
     /// The registered server, or `None` when the name was evaluated as a catalog name.
     pub server: Option<Server>,
+    /// Who it is: what runs, and the names it claims.
+    pub identity: Identity,
+    /// How much Gatehouse can vouch for it.
+    pub standing: Standing,
     pub evaluation: Evaluation,
     /// The key under which an "Always" for this exact situation is remembered.
     pub confirmation_key: ConfirmationKey,
@@ -42,6 +47,20 @@ fn split_version(text: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// What `gatehouse check @org/name@version` asks about: the registry's package as an install
+/// would get it, certified when the signed catalog lists that version with a digest; a name
+/// the catalog does not certify is only claimed.
+fn catalog_identity(sources: &PolicySources, text: &str) -> Identity {
+    let (name, version) = split_version(text);
+    match version.and_then(|version| sources.catalog_entry(name, version)) {
+        Some(entry) => match &entry.digest {
+            Some(digest) => Identity::of_install(name, &entry.version, digest),
+            None => Identity::of_name(name),
+        },
+        None => Identity::of_name(name),
+    }
+}
+
 /// Decides for a registered server id, or for a catalog name when `allow_names` and no
 /// server has that id. Nothing is written.
 pub async fn decide<C: Clock>(
@@ -53,33 +72,40 @@ pub async fn decide<C: Clock>(
     request
         .validate()
         .map_err(|error| Error::Usage(error.to_string()))?;
-    let sources = ctx.policy_sources(Scope::OneServer).await?;
     let server = ctx.store.server(id_or_name).await?;
-    let (id, name, version) = match &server {
+    let (sources, identity) = match &server {
+        // The launch path: only this server's part of the snapshot is read, and its files
+        // are checked against their record before anything runs.
         Some(server) => (
-            server.id.clone(),
-            server.name.clone(),
-            server.version.clone(),
+            ctx.policy_sources(Scope::OneServer).await?,
+            ctx.identity_of(server, TreeCheck::Full).await?,
         ),
         None if allow_names => {
-            let (name, version) = split_version(id_or_name);
-            (name.to_owned(), name.to_owned(), version.map(str::to_owned))
+            let sources = ctx.policy_sources(Scope::ManyServers).await?;
+            let identity = catalog_identity(&sources, id_or_name);
+            (sources, identity)
         }
         None => return Err(Error::UnknownServer(id_or_name.to_owned())),
     };
     let mut request = request.clone();
     request.now = Some(ctx.policy_now());
-    let evaluation = Evaluation::new(&sources, &name, version.as_deref(), &request)?;
+    let evaluation = Evaluation::new(&sources, &identity, &request)?;
+    let standing = identity.standing(&evaluation.facts);
     let confirmation_key = ConfirmationKey {
-        server_id: id,
-        version,
+        server_id: server
+            .as_ref()
+            .map_or_else(|| id_or_name.to_owned(), |server| server.id.clone()),
+        version: evaluation.facts.version.clone(),
         digest: evaluation.facts.digest.clone(),
-        rules_hash: evaluation.rules_hash(),
+        // The same rules for the same launch: a changed command asks again.
+        rules_hash: format!("{}:{}", evaluation.rules_hash(), identity.fingerprint),
     };
     let confirmed = evaluation.decision.verdict == Verdict::Warn
         && ctx.store.has_confirmation(&confirmation_key).await?;
     Ok(Decided {
         server,
+        identity,
+        standing,
         evaluation,
         confirmation_key,
         confirmed,

@@ -1,12 +1,13 @@
 //! `gatehouse run`: decide, ask if policy says to, record the decision, then run the server
 //! through the proxy and record how it ended. Every decision is audited, blocked ones too.
 
-use gatehouse_policy::{Request, Verdict, block_report};
+use gatehouse_policy::{Code, Request, Verdict, block_report};
 use gatehouse_store::{AuditEvent, AuditKind, Server};
 
 use super::decide::{Decided, decide, remember_always};
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::identity::Identity;
 use crate::policy::Evaluation;
 use crate::ports::{Clock, ConfirmRequest, Confirmation, Prompter};
 
@@ -23,6 +24,8 @@ pub enum Prepared {
 #[derive(Debug)]
 pub struct Launch {
     pub server: Server,
+    /// Who it is; its `program` is what is started.
+    pub identity: Identity,
     pub evaluation: Evaluation,
     /// Warnings to inject into the session (`--trust` on a `warn` verdict).
     pub warnings: Vec<String>,
@@ -40,6 +43,8 @@ pub async fn prepare<C: Clock, P: Prompter>(
     let decided = decide(ctx, id, request, false).await?;
     let Decided {
         server,
+        identity,
+        standing,
         evaluation,
         confirmation_key,
         confirmed,
@@ -49,13 +54,26 @@ pub async fn prepare<C: Clock, P: Prompter>(
     let forced = request.is_forced();
     let kind = match decision.verdict {
         Verdict::Block => {
+            let standing_detail = serde_json::json!({ "standing": standing });
+            if decision.codes().contains(&Code::ArtifactModified) {
+                // Its own event as well: an admin looks for tampering, not only for blocks.
+                audit_decision(
+                    ctx,
+                    &server,
+                    &evaluation,
+                    request,
+                    AuditKind::ArtifactModified,
+                    Some(standing_detail.clone()),
+                )
+                .await?;
+            }
             audit_decision(
                 ctx,
                 &server,
                 &evaluation,
                 request,
                 AuditKind::LaunchBlocked,
-                None,
+                Some(standing_detail),
             )
             .await?;
             let message = block_report(&evaluation.facts, decision);
@@ -70,8 +88,8 @@ pub async fn prepare<C: Clock, P: Prompter>(
         Verdict::Warn => {
             let ask = ConfirmRequest {
                 server_id: server.id.clone(),
-                name: server.name.clone(),
-                version: server.version.clone(),
+                name: evaluation.facts.label().to_owned(),
+                version: evaluation.facts.version.clone(),
                 reasons: decision
                     .violations
                     .iter()
@@ -137,6 +155,7 @@ pub async fn prepare<C: Clock, P: Prompter>(
     };
     Ok(Prepared::Run(Box::new(Launch {
         server,
+        identity,
         evaluation,
         warnings,
         request: request.clone(),
@@ -169,6 +188,8 @@ async fn audit_decision<C: Clock>(
     detail: Option<serde_json::Value>,
 ) -> Result<()> {
     let mut event = server_event(ctx, server, kind);
+    event.server = Some(evaluation.facts.label().to_owned());
+    event.version = evaluation.facts.version.clone();
     event.digest = evaluation.facts.digest.clone();
     event.verdict = Some(evaluation.decision.verdict.name().to_owned());
     event.codes = evaluation

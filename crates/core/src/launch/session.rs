@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use crate::clients::wire::secret_account;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::identity::Identity;
 use crate::launch::prepare::{Launch, server_event};
 use crate::policy::{Evaluation, Scope};
 use crate::ports::{Clock, KeyringProblem, SecretStore};
@@ -36,13 +37,15 @@ pub async fn run<C: Clock, S: SecretStore>(
 ) -> Result<i32> {
     let Launch {
         server,
+        identity,
         evaluation,
         warnings,
         request,
     } = launch;
     let env_lookup = ctx.env.lookup();
+    // The program identity established: a named spec's runner as the system's path found it.
     let mut spec = LaunchSpec::new(
-        OsString::from(&server.command),
+        OsString::from(&identity.program),
         server.args.iter().map(OsString::from).collect(),
     );
     let mut from_keyring = BTreeMap::new();
@@ -69,7 +72,11 @@ pub async fn run<C: Clock, S: SecretStore>(
             .as_deref()
             .and_then(|digest| crate::install::bundle_dir(&ctx.data_dir, digest));
     }
-    let mut options = ProxyOptions::new(launch_key(&server.name, server.version.as_deref(), &spec));
+    let mut options = ProxyOptions::new(launch_key(
+        evaluation.facts.label(),
+        evaluation.facts.version.as_deref(),
+        &spec,
+    ));
     options.warnings = warnings;
     // A server under strict rules is cut when its tools change behind the approval; a
     // looser mode records the change and goes on.
@@ -102,7 +109,7 @@ pub async fn run<C: Clock, S: SecretStore>(
             }
         }
     };
-    let stop = watch_policy(ctx, &server, &request);
+    let stop = watch_policy(ctx, &server, &identity, &request);
     let session = async {
         let result = run_session(spec, options, &pins, &events, stop).await;
         drop(events); // closes the channel, so the recorder finishes
@@ -141,6 +148,7 @@ async fn record_end<C: Clock>(ctx: &Context<C>, server: &Server, ended: &Session
 async fn watch_policy<C: Clock>(
     ctx: &Context<C>,
     server: &Server,
+    identity: &Identity,
     request: &Request,
 ) -> StopReason {
     {
@@ -167,9 +175,8 @@ async fn watch_policy<C: Clock>(
             let evaluation = match ctx
                 .policy_sources(Scope::OneServer)
                 .await
-                .and_then(|sources| {
-                    Evaluation::new(&sources, &server.name, server.version.as_deref(), &request)
-                }) {
+                .and_then(|sources| Evaluation::new(&sources, identity, &request))
+            {
                 Ok(evaluation) => evaluation,
                 // A policy that became unusable stops what it would have governed.
                 Err(error) => {

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::sources::{HubSnapshot, PolicySources};
 use crate::error::Result;
+use crate::identity::Identity;
 
 /// Evaluates many servers under the same sources, compiling the effective policy once per
 /// distinct set of layers instead of once per server: a 10,000-entry policy takes
@@ -27,25 +28,22 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The same answer as [`Evaluation::new`], from a cached compile where one fits.
-    pub fn evaluate(
-        &mut self,
-        name: &str,
-        version: Option<&str>,
-        request: &Request,
-    ) -> Result<Evaluation> {
+    pub fn evaluate(&mut self, identity: &Identity, request: &Request) -> Result<Evaluation> {
+        // The facts come first: they settle the bound name, which picks the layers.
+        let facts = self.sources.facts_for(identity)?;
         let key = match &self.sources.hub {
             Some(HubSnapshot {
                 bundle: Some(bundle),
                 ..
-            }) => bundle.layer_key(name, self.sources.area.as_deref()),
-            Some(_) => return Evaluation::new(self.sources, name, version, request),
+            }) => bundle.layer_key(facts.name.as_deref(), self.sources.area.as_deref()),
+            Some(_) => return Evaluation::new(self.sources, identity, request),
             None => String::new(),
         };
         // Building the layers clones every list: only for a key not compiled yet.
         let (policy, facts) = match self.compiled.get(&key) {
-            Some(policy) => (Arc::clone(policy), self.sources.facts_for(name, version)?),
+            Some(policy) => (Arc::clone(policy), facts),
             None => {
-                let (policy, facts) = self.sources.server_policy(name, version)?.compile();
+                let (policy, facts) = self.sources.server_policy(identity)?.compile();
                 let policy = Arc::new(policy);
                 self.compiled.insert(key, Arc::clone(&policy));
                 (policy, facts)
@@ -70,14 +68,13 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    /// Evaluates a server named `name` under `sources`.
+    /// Evaluates the server `identity` establishes under `sources`.
     pub fn new(
         sources: &PolicySources,
-        name: &str,
-        version: Option<&str>,
+        identity: &Identity,
         request: &Request,
     ) -> Result<Evaluation> {
-        let (policy, facts) = sources.server_policy(name, version)?.compile();
+        let (policy, facts) = sources.server_policy(identity)?.compile();
         let decision = evaluate(&policy, &facts, request);
         Ok(Evaluation {
             facts,
@@ -111,6 +108,8 @@ mod tests {
 
     use super::*;
 
+    const DIGEST: &str = "sha256:5656565656565656565656565656565656565656565656565656565656565656";
+
     fn sources(yaml: &str) -> PolicySources {
         PolicySources {
             local: gatehouse_policy::local_rules_from_config(yaml).unwrap(),
@@ -122,8 +121,7 @@ mod tests {
     fn unknown_servers_are_uncertified_community() {
         let evaluation = Evaluation::new(
             &sources("policy: {min_cert_level: 1}"),
-            "@a/b",
-            Some("1.0.0"),
+            &Identity::of_install("@a/b", "1.0.0", DIGEST),
             &Request::default(),
         )
         .unwrap();
@@ -141,7 +139,7 @@ mod tests {
         let same = sources("policy: {min_cert_level: 1, cert_mode: warn, deny_list: ['@other/x']}");
         let stricter = sources("policy: {min_cert_level: 2, cert_mode: warn}");
         let hash = |s: &PolicySources| {
-            Evaluation::new(s, "@a/b", None, &request)
+            Evaluation::new(s, &Identity::of_name("@a/b"), &request)
                 .unwrap()
                 .rules_hash()
         };
@@ -165,9 +163,9 @@ mod tests {
             "areas": {"prod": {"policy": {"min_score": 80}, "servers": ["@a/in-prod"]}},
             "servers": {"@a/special": {"min_score": 95}},
             "catalog": [
-                {"name": "@a/plain", "version": "1", "cert_level": 1, "score": 85},
-                {"name": "@a/in-prod", "version": "1", "cert_level": 1, "score": 70},
-                {"name": "@a/special", "version": "1", "cert_level": 1, "score": 90}
+                {"name": "@a/plain", "version": "1", "digest": DIGEST, "cert_level": 1, "score": 85},
+                {"name": "@a/in-prod", "version": "1", "digest": DIGEST, "cert_level": 1, "score": 70},
+                {"name": "@a/special", "version": "1", "digest": DIGEST, "cert_level": 1, "score": 90}
             ]
         })
         .to_string()
@@ -196,8 +194,9 @@ mod tests {
             "@a/plain",
             "@a/other",
         ] {
-            let shared = evaluator.evaluate(name, Some("1"), &request).unwrap();
-            let alone = Evaluation::new(&sources, name, Some("1"), &request).unwrap();
+            let identity = Identity::of_install(name, "1", DIGEST);
+            let shared = evaluator.evaluate(&identity, &request).unwrap();
+            let alone = Evaluation::new(&sources, &identity, &request).unwrap();
             assert_eq!(
                 shared.decision, alone.decision,
                 "{name}: a shared compile must decide alike"
@@ -205,7 +204,7 @@ mod tests {
         }
         assert_eq!(
             evaluator
-                .evaluate("@a/in-prod", Some("1"), &request)
+                .evaluate(&Identity::of_install("@a/in-prod", "1", DIGEST), &request)
                 .unwrap()
                 .decision
                 .verdict,

@@ -14,6 +14,7 @@ use gatehouse_store::Store;
 use serde::Deserialize;
 
 use crate::error::{Error, LocalPolicyProblem, NoPolicy, Result};
+use crate::identity::Identity;
 use crate::settings::hub::HubSettings;
 use crate::settings::managed::ManagedSettings;
 
@@ -140,28 +141,28 @@ impl PolicySources {
         })
     }
 
-    /// The layers and facts for a server named `name` at `version`: the managed mandatory
-    /// block, the hub's layers for it, the local file; facts from the signed catalog's entry
-    /// for exactly this name and version, else nothing but the name (uncertified
-    /// community, by POLICY.md's defaults). Nothing else is consulted.
-    pub fn server_policy(&self, name: &str, version: Option<&str>) -> Result<ServerPolicy> {
+    /// The layers and facts for the server `identity` establishes: its facts from the
+    /// signed catalog as [`gatehouse_hub::resolve`] gives them (they settle its bound name),
+    /// then the managed mandatory block, the hub's layers for that name and the local file.
+    /// Nothing else is consulted: a user cannot assert facts.
+    pub fn server_policy(&self, identity: &Identity) -> Result<ServerPolicy> {
+        let subject = identity.subject();
         let mut layers = Layers::new();
         if let Some(mandatory) = &self.managed_mandatory {
             layers.add(Layer::Mandatory, mandatory.clone());
         }
-        let mut facts = ServerFacts::named(name);
-        facts.version = version.map(str::to_owned);
+        let mut facts = gatehouse_hub::resolve([], &subject);
         let mut freshness = None;
         if let Some(hub) = &self.hub {
             let area = self.area.as_deref();
             match &hub.bundle {
                 Some(bundle) => {
-                    bundle.add_layers(&mut layers, name, area);
-                    facts = bundle.facts_for(name, version);
+                    facts = bundle.resolve(&subject);
+                    bundle.add_layers(&mut layers, facts.name.as_deref(), area);
                     freshness = bundle.freshness(hub.verified_at);
                 }
                 None => {
-                    let view = gatehouse_hub::server_slice(&hub.payload, name, version, area)
+                    let view = gatehouse_hub::server_slice(&hub.payload, &subject, area)
                         .map_err(|e| Error::NoSnapshot(NoPolicy::Invalid(Box::new(e))))?;
                     for (layer, rules) in view.layers.iter() {
                         layers.add(layer, rules.clone());
@@ -180,6 +181,7 @@ impl PolicySources {
                 }
             }
         }
+        facts.artifact_modified = identity.artifact_modified;
         if let Some(local) = &self.local {
             layers.insert(Layer::Local, local.clone());
         }
@@ -221,15 +223,15 @@ impl PolicySources {
 }
 
 impl PolicySources {
-    /// Whether the signed catalog lists `name` at exactly `version`. Needs the bundle
-    /// parsed ([`Scope::ManyServers`]); `false` without a hub.
-    pub fn catalog_lists(&self, name: &str, version: &str) -> bool {
+    /// The signed catalog's entry for `name` at exactly `version`. Needs the bundle parsed
+    /// ([`Scope::ManyServers`]); `None` without a hub.
+    pub fn catalog_entry(&self, name: &str, version: &str) -> Option<&gatehouse_hub::CatalogEntry> {
         match &self.hub {
             Some(HubSnapshot {
                 bundle: Some(bundle),
                 ..
-            }) => bundle.catalog_versions(name).contains(&version),
-            _ => false,
+            }) => bundle.entry(name, version),
+            _ => None,
         }
     }
 
@@ -246,13 +248,17 @@ impl PolicySources {
     }
 
     /// The facts part of [`Self::server_policy`] alone, for when the layers are known.
-    pub(crate) fn facts_for(&self, name: &str, version: Option<&str>) -> Result<ServerFacts> {
+    pub(crate) fn facts_for(&self, identity: &Identity) -> Result<ServerFacts> {
         match &self.hub {
             Some(HubSnapshot {
                 bundle: Some(bundle),
                 ..
-            }) => Ok(bundle.facts_for(name, version)),
-            _ => Ok(self.server_policy(name, version)?.facts),
+            }) => {
+                let mut facts = bundle.resolve(&identity.subject());
+                facts.artifact_modified = identity.artifact_modified;
+                Ok(facts)
+            }
+            _ => Ok(self.server_policy(identity)?.facts),
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::tools::{LastTools, TOOLS_PREFIX};
 use crate::context::Context;
 use crate::error::Result;
+use crate::identity::{Standing, TreeCheck};
 use crate::policy::{Evaluator, Scope};
 use crate::ports::Clock;
 
@@ -17,8 +18,13 @@ use crate::ports::Clock;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServerView {
     pub id: String,
-    pub name: String,
+    /// The bound name: the name of the code that runs (`None` for an unbound server).
+    pub name: Option<String>,
     pub version: Option<String>,
+    /// How much Gatehouse can vouch for what it runs.
+    pub standing: Standing,
+    /// Every other name its launch claims (the id, a label, extra packages).
+    pub claims: Vec<String>,
     pub origin: Origin,
     pub cert_level: Option<u8>,
     pub score: Option<u8>,
@@ -85,64 +91,62 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
             Some((id, serde_json::from_str(&text).ok()?))
         })
         .collect();
-    let views = ctx
-        .store
-        .servers()
-        .await?
-        .into_iter()
-        .map(|server| {
-            let tools = seen.remove(&server.id).unwrap_or_default();
-            let evaluation =
-                evaluator.evaluate(&server.name, server.version.as_deref(), &request)?;
-            let facts = &evaluation.facts;
-            Ok(ServerView {
-                origin: facts.origin,
-                cert_level: facts.cert_level,
-                score: facts.score,
-                status: facts.status,
-                verdict: evaluation.decision.verdict,
-                codes: evaluation
-                    .decision
-                    .violations
-                    .iter()
-                    .map(|v| v.code)
-                    .collect(),
-                reasons: evaluation
-                    .decision
-                    .violations
-                    .iter()
-                    .map(|v| v.message.clone())
-                    .collect(),
-                violations: evaluation
-                    .decision
-                    .violations
-                    .iter()
-                    .map(ReasonView::of)
-                    .collect(),
-                command: server.command.clone(),
-                args: server.args.clone(),
-                source: server.source,
-                tools: tools.tools,
-                tools_seen_at: (!tools.at.is_empty()).then_some(tools.at),
-                clients: {
-                    let mut found: Vec<ClientApp> = server
-                        .client
-                        .as_deref()
-                        .and_then(ClientApp::from_name)
-                        .into_iter()
-                        .collect();
-                    for app in apps.remove(&server.id).unwrap_or_default() {
-                        if !found.contains(&app) {
-                            found.push(app);
-                        }
+    let mut views = Vec::new();
+    for server in ctx.store.servers().await? {
+        let tools = seen.remove(&server.id).unwrap_or_default();
+        // Sizes only: a list must stay cheap; every launch and sync hashes the files.
+        let identity = ctx.identity_of(&server, TreeCheck::Quick).await?;
+        let evaluation = evaluator.evaluate(&identity, &request)?;
+        let facts = &evaluation.facts;
+        views.push(ServerView {
+            standing: identity.standing(facts),
+            claims: facts.claims.clone(),
+            name: facts.name.clone(),
+            version: facts.version.clone(),
+            origin: facts.origin,
+            cert_level: facts.cert_level,
+            score: facts.score,
+            status: facts.status,
+            verdict: evaluation.decision.verdict,
+            codes: evaluation
+                .decision
+                .violations
+                .iter()
+                .map(|v| v.code)
+                .collect(),
+            reasons: evaluation
+                .decision
+                .violations
+                .iter()
+                .map(|v| v.message.clone())
+                .collect(),
+            violations: evaluation
+                .decision
+                .violations
+                .iter()
+                .map(ReasonView::of)
+                .collect(),
+            command: server.command.clone(),
+            args: server.args.clone(),
+            source: server.source,
+            tools: tools.tools,
+            tools_seen_at: (!tools.at.is_empty()).then_some(tools.at),
+            clients: {
+                let mut found: Vec<ClientApp> = server
+                    .client
+                    .as_deref()
+                    .and_then(ClientApp::from_name)
+                    .into_iter()
+                    .collect();
+                for app in apps.remove(&server.id).unwrap_or_default() {
+                    if !found.contains(&app) {
+                        found.push(app);
                     }
-                    found
-                },
-                id: server.id,
-                name: server.name,
-                version: server.version,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+                }
+                found
+            },
+            id: server.id,
+        });
+    }
     Ok(views)
 }

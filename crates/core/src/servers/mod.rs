@@ -6,14 +6,12 @@
 pub(crate) mod check;
 pub(crate) mod id;
 pub(crate) mod list;
-pub(crate) mod naming;
 pub(crate) mod tools;
 
 pub use crate::error::ProbeProblem;
 pub use check::{ProbeOutcome, talk};
 pub use id::validate_id;
 pub use list::{ReasonView, ServerView, list_servers};
-pub use naming::{DerivedName, derive_name};
 pub use tools::{LastTools, record_tools};
 
 use gatehouse_store::{AuditKind, Server, ServerSource};
@@ -21,15 +19,16 @@ use gatehouse_store::{AuditKind, Server, ServerSource};
 use crate::clients::wire::unwire_clients;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::identity::{Standing, TreeCheck};
 use crate::ports::{Clock, SecretStore};
 
 /// A server to register by hand (`gatehouse servers add`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddServer {
     pub id: String,
-    /// The policy name; derived from the command when absent, else the id.
+    /// A label, recorded as a claim (DESIGN.md "Server identity"): a deny list and a
+    /// revocation see it; it never lends the server a certified name's badges.
     pub name: Option<String>,
-    pub version: Option<String>,
     /// Names of the variables the server needs from the environment (never values).
     pub env_names: Vec<String>,
     pub command: String,
@@ -51,9 +50,21 @@ fn validate_env_name(name: &str) -> Result<()> {
     }
 }
 
+/// A server registered by hand, with who it is.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub server: Server,
+    /// Named (a clean spec on the system's runner) or unbound; never verified: only code
+    /// Gatehouse installed can be.
+    pub standing: Standing,
+    /// The bound name and version, for a named server.
+    pub bound: Option<(String, String)>,
+}
+
 /// Registers a local stdio server. Its facts are not given here: they come only from the
-/// signed catalog, so nobody can assert a certification from the command line.
-pub async fn add_server<C: Clock>(ctx: &Context<C>, add: AddServer) -> Result<Server> {
+/// signed catalog, and only for code Gatehouse installed, so nobody can assert a
+/// certification from the command line.
+pub async fn add_server<C: Clock>(ctx: &Context<C>, add: AddServer) -> Result<Added> {
     validate_id(&add.id)?;
     for name in &add.env_names {
         validate_env_name(name)?;
@@ -61,20 +72,13 @@ pub async fn add_server<C: Clock>(ctx: &Context<C>, add: AddServer) -> Result<Se
     if add.command.trim().is_empty() {
         return Err(Error::Usage("the server's command is empty".to_owned()));
     }
-    let derived = derive_name(&add.command, &add.args);
-    let name = add
-        .name
-        .clone()
-        .or_else(|| derived.as_ref().map(|d| d.name.clone()))
-        .unwrap_or_else(|| add.id.clone());
-    let version = add
-        .version
-        .clone()
-        .or_else(|| derived.and_then(|d| d.version));
+    if let Some(label) = &add.name {
+        validate_label(label)?;
+    }
     let server = Server {
+        name: add.name.clone().unwrap_or_else(|| add.id.clone()),
         id: add.id,
-        name,
-        version,
+        version: None,
         command: add.command,
         args: add.args,
         env_names: add.env_names,
@@ -84,11 +88,41 @@ pub async fn add_server<C: Clock>(ctx: &Context<C>, add: AddServer) -> Result<Se
         created_at: ctx.clock.now(),
     };
     let mut event = ctx.event(AuditKind::ServerInstalled);
-    event.server = Some(server.name.clone());
-    event.version = server.version.clone();
-    event.detail = Some(serde_json::json!({ "id": server.id, "source": "manual" }));
+    let identity = ctx.identity_of(&server, TreeCheck::Quick).await?;
+    let facts = gatehouse_hub::resolve([], &identity.subject());
+    let standing = identity.standing(&facts);
+    let bound = facts.name.clone().zip(facts.version.clone());
+    event.server = Some(facts.label().to_owned());
+    event.version = facts.version.clone();
+    event.detail = Some(serde_json::json!({
+        "id": server.id,
+        "source": "manual",
+        "standing": standing,
+        "claims": facts.claims,
+    }));
     ctx.store.add_server(&server, Some(&event)).await?;
-    Ok(server)
+    Ok(Added {
+        server,
+        standing,
+        bound,
+    })
+}
+
+/// A `--name` label: a name, not a sentence; nothing that could read as an option.
+fn validate_label(label: &str) -> Result<()> {
+    let valid = !label.is_empty()
+        && label.len() <= 200
+        && !label.starts_with('-')
+        && label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '@' | '/' | '.' | '_' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "`{label}` cannot be a server label: use letters, digits and `@ / . _ -`"
+        )))
+    }
 }
 
 /// Unregisters server `id`, first restoring the client app entries that run it (so no app
@@ -179,7 +213,6 @@ mod tests {
         let add = || AddServer {
             id: "notes".to_owned(),
             name: None,
-            version: None,
             env_names: Vec::new(),
             command: "notes-server".to_owned(),
             args: Vec::new(),

@@ -12,6 +12,7 @@ use gatehouse_store::{AuditKind, NewSnapshot, Snapshot};
 use crate::context::Context;
 use crate::error::Refusal;
 use crate::error::{Error, Result};
+use crate::identity::TreeCheck;
 use crate::policy::{PolicySources, Scope};
 use crate::ports::{Clock, Notifier};
 use crate::sync::drops::drops;
@@ -185,7 +186,7 @@ async fn report_drops<C: Clock>(
 ) -> Result<()> {
     let new = ctx.policy_sources(Scope::ManyServers).await?;
     let request = ctx.request_now();
-    let servers = ctx.store.servers().await?;
+    let servers = ctx.identified_servers(TreeCheck::Full).await?;
     for drop in drops(&servers, old, &new, &request)? {
         let mut event = ctx.event(AuditKind::ServerDropped);
         event.server = Some(drop.name.clone());

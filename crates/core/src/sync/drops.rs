@@ -7,6 +7,7 @@ use gatehouse_policy::{Layer, Request, Verdict, layer_words, level_name};
 use gatehouse_store::Server;
 
 use crate::error::Result;
+use crate::identity::Identity;
 use crate::policy::{Evaluation, Evaluator, PolicySources};
 use crate::ports::Notification;
 
@@ -32,7 +33,7 @@ pub struct ServerDrop {
 
 /// Every server in `servers` that is worse under `new` than under `old`.
 pub fn drops(
-    servers: &[Server],
+    servers: &[(Server, Identity)],
     old: &PolicySources,
     new: &PolicySources,
     request: &Request,
@@ -44,7 +45,7 @@ pub fn drops(
 /// distinct set of layers) and keeps what `pick` makes of the two evaluations: the drops
 /// after a sync, the verdict changes of a preview ([`crate::sync::preview`]).
 pub fn compare_servers<T>(
-    servers: &[Server],
+    servers: &[(Server, Identity)],
     old: &PolicySources,
     new: &PolicySources,
     request: &Request,
@@ -52,10 +53,9 @@ pub fn compare_servers<T>(
 ) -> Result<Vec<T>> {
     let mut found = Vec::new();
     let (mut old, mut new) = (Evaluator::new(old), Evaluator::new(new));
-    for server in servers {
-        let version = server.version.as_deref();
-        let before = old.evaluate(&server.name, version, request)?;
-        let after = new.evaluate(&server.name, version, request)?;
+    for (server, identity) in servers {
+        let before = old.evaluate(identity, request)?;
+        let after = new.evaluate(identity, request)?;
         found.extend(pick(server, &before, &after));
     }
     Ok(found)
@@ -79,8 +79,8 @@ pub fn compare(server: &Server, before: &Evaluation, after: &Evaluation) -> Opti
     let violations = &after.decision.violations;
     Some(ServerDrop {
         server_id: server.id.clone(),
-        name: server.name.clone(),
-        version: server.version.clone(),
+        name: after.facts.label().to_owned(),
+        version: after.facts.version.clone(),
         old_verdict,
         new_verdict,
         old_cert_level,
@@ -305,14 +305,26 @@ mod tests {
         let new = sources("policy: {min_cert_level: 1}");
         let mut other = server();
         other.id = "other".to_owned();
-        let found = drops(&[server(), other], &old, &new, &Request::default()).unwrap();
+        let env = crate::context::Environment::new(crate::context::Platform::Linux, []);
+        let identified = |server: Server| {
+            let identity =
+                crate::identity::identify(&server, None, &env, crate::identity::TreeCheck::Quick);
+            (server, identity)
+        };
+        let found = drops(
+            &[identified(server()), identified(other)],
+            &old,
+            &new,
+            &Request::default(),
+        )
+        .unwrap();
         assert_eq!(
             found.len(),
             2,
             "uncertified servers are blocked by the new minimum"
         );
         assert!(
-            drops(&[server()], &new, &new, &Request::default())
+            drops(&[identified(server())], &new, &new, &Request::default())
                 .unwrap()
                 .is_empty()
         );

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::error::Refusal;
 use crate::error::{Error, ErrorCode, Result};
+use crate::identity::TreeCheck;
 use crate::policy::{Evaluation, HubSnapshot, PolicySources, Scope};
 use crate::ports::{Clock, HubPort};
 use crate::sync::accept::{Standing, check, newest_stored, standing};
@@ -94,7 +95,7 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
     };
     let newest = newest_stored(ctx, &org).await?;
     let current_serial = newest.as_ref().map(|newest| newest.serial);
-    let servers = ctx.store.servers().await?;
+    let servers = ctx.identified_servers(TreeCheck::Quick).await?;
     let answer = |state, hub_serial, refusal: Option<Refusal>| PolicyPreview {
         state,
         current_serial,
@@ -160,8 +161,8 @@ fn verdict_change(server: &Server, now: &Evaluation, after: &Evaluation) -> Opti
     let violations = &after.decision.violations;
     Some(VerdictChange {
         id: server.id.clone(),
-        name: server.name.clone(),
-        version: server.version.clone(),
+        name: after.facts.label().to_owned(),
+        version: after.facts.version.clone(),
         verdict_now: now.decision.verdict,
         verdict_after: after.decision.verdict,
         reasons: violations.iter().map(|v| v.message.clone()).collect(),

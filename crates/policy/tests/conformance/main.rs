@@ -1,4 +1,5 @@
-//! Runs the shared conformance corpus (`shared/conformance/policy/*.yaml`, POLICY.md section
+//! Runs the shared conformance corpora (`shared/conformance/policy/*.yaml` and
+//! `shared/conformance/identity/*.yaml`, POLICY.md section
 //! 7) and this crate's own guard corpus (`tests/corpus/*.yaml`) through the real validation,
 //! merge and evaluation. A missing or empty corpus folder fails loudly: a run that checks
 //! nothing must never pass.
@@ -95,6 +96,12 @@ fn assert_folder_passes(dir: &Path) {
 #[test]
 fn the_shared_corpus_passes() {
     assert_folder_passes(&shared_corpus());
+}
+
+/// The identity cases (bound name and claims, POLICY.md section 1), beside the policy ones.
+#[test]
+fn the_shared_identity_corpus_passes() {
+    assert_folder_passes(&manifest_dir().join("../../../shared/conformance/identity"));
 }
 
 #[test]

@@ -24,7 +24,7 @@ async fn a_bundle_is_signed_and_then_not_modified() {
             .and_then(|rules| rules.min_cert_level()),
         Some(1)
     );
-    assert_eq!(bundle.area_for("@ACME/db", None), Some("prod"));
+    assert_eq!(bundle.area_for(Some("@ACME/db"), None), Some("prod"));
     assert_eq!(bundle.catalog_entries.len(), 2);
 
     let unchanged = hub.bundle(Some(&etag)).await;

@@ -67,11 +67,24 @@ fn decide(
     version: &str,
     area: Option<&str>,
 ) -> (Verdict, Vec<Code>, Vec<(Code, Layer)>) {
+    // Installed from the registry: the bytes the catalog certifies for that version, if any.
+    let digest = bundle
+        .entry(name, version)
+        .and_then(|entry| entry.digest.clone())
+        .unwrap_or_else(|| format!("sha256:{}", "0".repeat(64)));
+    let facts = bundle.resolve(&gatehouse_hub::Subject {
+        binding: gatehouse_hub::Binding::Registry {
+            name,
+            version,
+            digest: &digest,
+        },
+        claims: &[],
+    });
     let mut layers = Layers::new();
-    bundle.add_layers(&mut layers, name, area);
+    bundle.add_layers(&mut layers, facts.name.as_deref(), area);
     let decision = evaluate(
         &EffectivePolicy::compile(&layers),
-        &bundle.facts_for(name, Some(version)),
+        &facts,
         &Request::default(),
     );
     let layers = decision

@@ -49,7 +49,8 @@ async fn a_new_file_gets_the_whole_schema() {
             "servers",
             "settings",
             "snapshots",
-            "tool_pins"
+            "tool_pins",
+            "verified_trees"
         ],
         "the migrations create every table"
     );

@@ -136,14 +136,42 @@ async fn an_install_is_stored_with_its_server_and_removed_with_it() {
         registry_facts: serde_json::json!({"origin": "verified", "certification_level": 2}),
         installed_at: T0,
     };
+    let tree = gatehouse_store::VerifiedTree {
+        kind: gatehouse_store::TreeKind::Registry,
+        name: "@acme/tool".into(),
+        version: "1.0.0".into(),
+        registry_type: None,
+        artifact_sha256: "bb".into(),
+        artifact: "/data/artifacts/bb.tar.gz".into(),
+        root: "/data/bundles/bb".into(),
+        files: vec![gatehouse_store::TreeFile {
+            path: "server.js".into(),
+            size: 12,
+            hash: "aa".into(),
+        }],
+        recorded_at: T0,
+    };
     store
         .add_installed_server(
             &installed,
-            &install,
+            Some(&install),
+            Some(&tree),
             Some(&event(AuditKind::ServerInstalled, T0)),
         )
         .await
         .unwrap();
+    assert_eq!(
+        store.verified_tree("@acme/tool").await.unwrap(),
+        Some(tree.clone()),
+        "the record of its files is kept beside it"
+    );
+    assert_eq!(
+        store
+            .servers_using_artifact("/data/artifacts/bb.tar.gz")
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         store.install("@acme/tool").await.unwrap(),
         Some(install.clone())
@@ -154,7 +182,8 @@ async fn an_install_is_stored_with_its_server_and_removed_with_it() {
     let again = store
         .add_installed_server(
             &installed,
-            &install,
+            Some(&install),
+            Some(&tree),
             Some(&event(AuditKind::ServerInstalled, T0)),
         )
         .await;
@@ -166,6 +195,11 @@ async fn an_install_is_stored_with_its_server_and_removed_with_it() {
         store.install("@acme/tool").await.unwrap(),
         None,
         "the install row goes with its server"
+    );
+    assert_eq!(
+        store.verified_tree("@acme/tool").await.unwrap(),
+        None,
+        "so does the record of its files"
     );
     assert_eq!(store.servers_using_bundle("sha256:bb").await.unwrap(), 0);
 }

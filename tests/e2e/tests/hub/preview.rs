@@ -5,7 +5,7 @@
 use gatehouse_e2e::Sandbox;
 use serde_json::Value;
 
-use crate::{RefHub, SERVER, TOKEN, status, sync, with_token};
+use crate::{RefHub, TOKEN, status, sync, with_token};
 
 fn preview(sandbox: &Sandbox, json: bool) -> (i32, String, String) {
     let mut args = vec!["policy", "preview"];
@@ -15,15 +15,13 @@ fn preview(sandbox: &Sandbox, json: bool) -> (i32, String, String) {
     with_token(sandbox, TOKEN, &args)
 }
 
-fn add(sandbox: &Sandbox, id: &str, name: &str, version: &str) {
+fn add(sandbox: &Sandbox, id: &str, name: &str) {
     let (code, _, err) = sandbox.run(&[
         "servers",
         "add",
         id,
         "--name",
         name,
-        "--version",
-        version,
         "--",
         "node",
         "server.mjs",
@@ -31,18 +29,40 @@ fn add(sandbox: &Sandbox, id: &str, name: &str, version: &str) {
     assert_eq!(code, 0, "servers add {id}: {err}");
 }
 
+/// The id of the server the test installs: the fake server's bundle, which the copied
+/// catalog certifies at level 2, score 84.
+const DB: &str = "@acme-corp/fake-db";
+
+/// Certifies the fake server's bundle as `@acme-corp/fake-db` 1.0.0 in the hub's catalog.
+fn certify_fake_db(hub: &RefHub) {
+    let catalog = hub.org_dir().join("catalog.yaml");
+    let mut text = std::fs::read_to_string(&catalog).unwrap();
+    text.push_str(&format!(
+        "\n- name: \"{DB}\"\n  version: \"1.0.0\"\n  digest: \"{}\"\n  origin: verified\n  \
+         cert_level: 2\n  score: 84\n  status: published\n  install: {{registry: true}}\n",
+        gatehouse_e2e::digest_of(&gatehouse_e2e::fake_server_bundle())
+    ));
+    std::fs::write(&catalog, text).unwrap();
+}
+
 #[test]
 fn policy_preview_lists_what_a_hub_edit_would_change_and_stores_nothing() {
     let hub = RefHub::start();
+    certify_fake_db(&hub);
     let sandbox = hub.sandbox();
-    // Level 2, score 84: allowed by the midsize org's minimum of 50.
-    add(&sandbox, "db", SERVER, "1.2.0");
-    add(&sandbox, "notes", "@someone/notes", "1.0.0");
+    add(&sandbox, "notes", "@someone/notes");
     assert_eq!(sync(&sandbox).0, 0);
+    // Level 2, score 84: allowed by the midsize org's minimum of 50.
+    sandbox.install_fake_server(DB, "1.0.0");
 
+    // The catalog edit above is the hub's first change, so the serial in force is 2.
+    let now = status(&sandbox)["serial"].as_u64().unwrap();
     let (code, out, err) = preview(&sandbox, false);
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(out.trim(), "Your policy is up to date (serial 1).");
+    assert_eq!(
+        out.trim(),
+        format!("Your policy is up to date (serial {now}).")
+    );
 
     std::fs::write(
         hub.org_dir().join("policy/org.yaml"),
@@ -53,11 +73,14 @@ fn policy_preview_lists_what_a_hub_edit_would_change_and_stores_nothing() {
     let (code, out, err) = preview(&sandbox, false);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.starts_with("The hub has policy serial 2 (you have 1). If it were applied:"),
+        out.starts_with(&format!(
+            "The hub has policy serial {} (you have {now}). If it were applied:",
+            now + 1
+        )),
         "{out}"
     );
     assert!(
-        out.contains("  db: Allowed → Blocked — "),
+        out.contains(&format!("  {DB}: Allowed → Blocked — ")),
         "the database connector's 84 is under the new 90: {out}"
     );
     assert!(
@@ -73,7 +96,7 @@ fn policy_preview_lists_what_a_hub_edit_would_change_and_stores_nothing() {
             answer["current_serial"].clone(),
             answer["hub_serial"].clone()
         ),
-        (1.into(), 2.into())
+        (now.into(), (now + 1).into())
     );
     let change = &answer["changes"][0];
     assert_eq!(
@@ -82,7 +105,7 @@ fn policy_preview_lists_what_a_hub_edit_would_change_and_stores_nothing() {
             &change["verdict_now"],
             &change["verdict_after"]
         ),
-        (&"db".into(), &"allow".into(), &"block".into()),
+        (&DB.into(), &"allow".into(), &"block".into()),
         "{answer}"
     );
     assert_eq!(change["codes"][0], "score_below_min", "{answer}");
@@ -90,8 +113,8 @@ fn policy_preview_lists_what_a_hub_edit_would_change_and_stores_nothing() {
 
     assert_eq!(
         status(&sandbox)["serial"],
-        1,
-        "a preview stores nothing: serial 1 stays in force"
+        now,
+        "a preview stores nothing: the serial in force stays"
     );
     assert_eq!(
         sandbox.audit().len(),
@@ -99,19 +122,22 @@ fn policy_preview_lists_what_a_hub_edit_would_change_and_stores_nothing() {
         "a preview records nothing"
     );
     assert_eq!(
-        sandbox.run(&["check", "db"]).0,
+        sandbox.run(&["check", DB]).0,
         0,
         "db still runs until the policy is applied"
     );
     assert_eq!(sync(&sandbox).0, 0);
     assert_eq!(
-        sandbox.run(&["check", "db"]).0,
+        sandbox.run(&["check", DB]).0,
         4,
         "after `sync`, what the preview said holds"
     );
     let (code, out, _) = preview(&sandbox, false);
     assert_eq!(code, 0);
-    assert_eq!(out.trim(), "Your policy is up to date (serial 2).");
+    assert_eq!(
+        out.trim(),
+        format!("Your policy is up to date (serial {}).", now + 1)
+    );
 }
 
 #[test]

@@ -50,8 +50,8 @@ impl RefHub {
         sandbox
     }
 
-    /// Publishes `@acme-corp/<name>` 1.0.0 with `bundle`, listed in the catalog as
-    /// verified, level 2, score 90 (so the midsize policy allows it).
+    /// Publishes `@acme-corp/<name>` 1.0.0 with `bundle`, certified in the catalog (for the
+    /// bundle's digest) as verified, level 2, score 90 (so the midsize policy allows it).
     pub fn publish(&self, name: &str, bundle: &[u8]) {
         self.publish_with_catalog(name, bundle, 2);
     }
@@ -72,8 +72,9 @@ impl RefHub {
             .unwrap();
         write!(
             catalog,
-            "\n- name: \"@acme-corp/{name}\"\n  version: \"1.0.0\"\n  origin: verified\n  \
-             cert_level: {level}\n  score: 90\n  status: published\n"
+            "\n- name: \"@acme-corp/{name}\"\n  version: \"1.0.0\"\n  digest: \"{}\"\n  \
+             origin: verified\n  cert_level: {level}\n  score: 90\n  status: published\n",
+            gatehouse_e2e::digest_of(bundle)
         )
         .unwrap();
     }

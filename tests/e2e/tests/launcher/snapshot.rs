@@ -17,7 +17,8 @@ fn hub_key() -> SigningKey {
     SigningKey::from_bytes(&[42; 32])
 }
 
-/// A sandbox following org `acme` with the test hub key pinned, and the fake server.
+/// A sandbox following org `acme` with the test hub key pinned, and the fake server added by
+/// hand as `fake` (labelled `@test/fake`: a label borrows no facts).
 fn hub_sandbox() -> Sandbox {
     let sandbox = Sandbox::new();
     let key = STANDARD.encode(hub_key().verifying_key().as_bytes());
@@ -34,13 +35,15 @@ fn hub_sandbox() -> Sandbox {
 }
 
 /// A signed envelope of a bundle with `serial`, `extra` merged into the payload; the fake
-/// server (`@test/fake` 1.0.0) is in the catalog at `cert_level`.
+/// server's bundle (`@test/fake` 1.0.0) is certified in the catalog at `cert_level`.
 fn envelope(serial: u64, cert_level: u8, extra: Value, key: &SigningKey) -> Vec<u8> {
     let mut payload = json!({
         "schema": 1, "org": "acme", "serial": serial, "issued_at": "2026-11-20T10:00:00Z",
         "org_policy": {"min_cert_level": 2},
-        "catalog": [{"name": "@test/fake", "version": "1.0.0", "origin": "verified",
-                     "cert_level": cert_level, "score": 90, "status": "published"}],
+        "catalog": [{"name": "@test/fake", "version": "1.0.0",
+                     "digest": gatehouse_e2e::digest_of(&gatehouse_e2e::fake_server_bundle()),
+                     "origin": "verified", "cert_level": cert_level, "score": 90,
+                     "status": "published"}],
     });
     if let (Value::Object(base), Value::Object(extra)) = (&mut payload, extra) {
         base.extend(extra);
@@ -62,7 +65,19 @@ fn import(sandbox: &Sandbox, envelope: &[u8]) -> (i32, String) {
     (code, format!("{out}{err}"))
 }
 
+/// The installed fake server's id.
+const INSTALLED: &str = "@test/fake";
+
+/// Installs the fake server's certified bundle as `@test/fake` 1.0.0.
+fn install_fake(sandbox: &Sandbox) {
+    sandbox.install_fake_server("@test/fake", "1.0.0");
+}
+
 fn fake_verdict(sandbox: &Sandbox) -> (String, Value) {
+    verdict_of(sandbox, INSTALLED)
+}
+
+fn verdict_of(sandbox: &Sandbox, id: &str) -> (String, Value) {
     let (code, out, err) = sandbox.run(&["servers", "list", "--json"]);
     assert_eq!(code, 0, "{err}");
     let list: Value = serde_json::from_str(&out).unwrap();
@@ -70,7 +85,7 @@ fn fake_verdict(sandbox: &Sandbox) -> (String, Value) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["id"] == "fake")
+        .find(|s| s["id"] == id)
         .unwrap()
         .clone();
     (fake["verdict"].as_str().unwrap().to_owned(), fake)
@@ -93,25 +108,34 @@ fn with_a_hub_configured_nothing_runs_before_a_valid_snapshot() {
 #[test]
 fn the_signed_catalog_decides_and_only_the_signed_catalog() {
     let sandbox = hub_sandbox();
-    let (code, out) = import(&sandbox, &envelope(1, 1, json!({}), &hub_key()));
+    let (code, out) = import(&sandbox, &envelope(1, 2, json!({}), &hub_key()));
+    assert_eq!(code, 0, "{out}");
+    install_fake(&sandbox);
+    let (verdict, fake) = fake_verdict(&sandbox);
+    assert_eq!(verdict, "allow", "serial 1 certifies level 2: {fake}");
+    assert_eq!(fake["standing"], "verified", "{fake}");
+    let (code, _, err) = sandbox.run(&["check", INSTALLED]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, out) = import(&sandbox, &envelope(2, 1, json!({}), &hub_key()));
     assert_eq!(code, 0, "{out}");
     let (verdict, fake) = fake_verdict(&sandbox);
     assert_eq!(
         verdict, "block",
-        "the org requires level 2; the catalog says 1: {fake}"
+        "the org requires level 2; the catalog now says 1: {fake}"
     );
     assert_eq!(fake["cert_level"], 1, "facts come from the signed catalog");
     assert_eq!(fake["origin"], "verified");
 
-    let (code, out) = import(&sandbox, &envelope(2, 2, json!({}), &hub_key()));
-    assert_eq!(code, 0, "{out}");
+    // The same code added by hand under the certified name borrows nothing.
+    let (verdict, named) = verdict_of(&sandbox, "fake");
+    assert_eq!(verdict, "block", "{named}");
     assert_eq!(
-        fake_verdict(&sandbox).0,
-        "allow",
-        "serial 2 certifies level 2"
+        named["cert_level"],
+        Value::Null,
+        "a label lends no facts: {named}"
     );
-    let (code, _, err) = sandbox.run(&["check", "fake"]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(named["standing"], "unbound", "{named}");
 }
 
 #[test]
@@ -121,6 +145,7 @@ fn forged_rolled_back_and_foreign_bundles_are_refused_and_the_policy_stays() {
         import(&sandbox, &envelope(5, 2, json!({}), &hub_key())).0,
         0
     );
+    install_fake(&sandbox);
 
     let forged = envelope(6, 3, json!({}), &SigningKey::from_bytes(&[7; 32]));
     let (code, out) = import(&sandbox, &forged);
@@ -193,6 +218,7 @@ fn an_edited_snapshot_row_is_never_enforced() {
         import(&sandbox, &envelope(1, 2, json!({}), &hub_key())).0,
         0
     );
+    install_fake(&sandbox);
     assert_eq!(
         import(&sandbox, &envelope(2, 1, json!({}), &hub_key())).0,
         0
@@ -212,8 +238,9 @@ fn a_running_server_that_a_new_snapshot_blocks_is_stopped() {
         import(&sandbox, &envelope(1, 2, json!({}), &hub_key())).0,
         0
     );
+    install_fake(&sandbox);
     let none: [(&str, &OsStr); 0] = [];
-    let mut session = Session::start(&sandbox, &["run", "fake"], &none);
+    let mut session = Session::start(&sandbox, &["run", INSTALLED], &none);
     session.initialize();
 
     let blocking = envelope(

@@ -122,8 +122,6 @@ pub fn add_fake_server(sandbox: &Sandbox, id: &str) {
         id,
         "--name",
         &format!("@test/{id}"),
-        "--version",
-        "1.0.0",
         "--env",
         "FAKE_TOOL_DESCRIPTION_FILE",
         "--",

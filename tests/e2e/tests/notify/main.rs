@@ -12,15 +12,15 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signer, SigningKey};
-use gatehouse_e2e::{Sandbox, desktop_available};
+use gatehouse_e2e::{Sandbox, desktop_available, digest_of, fake_server_bundle};
 use serde_json::{Value, json};
 
 fn hub_key() -> SigningKey {
     SigningKey::from_bytes(&[42; 32])
 }
 
-/// A sandbox following org `acme` with the test hub key pinned and server `db` named `name`.
-fn sandbox(name: &str) -> Sandbox {
+/// A sandbox following org `acme` with the test hub key pinned.
+fn sandbox() -> Sandbox {
     let sandbox = Sandbox::new();
     let key = STANDARD.encode(hub_key().verifying_key().as_bytes());
     for (setting, value) in [
@@ -31,27 +31,16 @@ fn sandbox(name: &str) -> Sandbox {
         let (code, _, err) = sandbox.run(&["config", "set", setting, value]);
         assert_eq!(code, 0, "config set {setting}: {err}");
     }
-    let (code, _, err) = sandbox.run(&[
-        "servers",
-        "add",
-        "db",
-        "--name",
-        name,
-        "--version",
-        "1.0.0",
-        "--",
-        "node",
-        "db.mjs",
-    ]);
-    assert_eq!(code, 0, "servers add: {err}");
     sandbox
 }
 
-/// A signed bundle with `serial` where `name` 1.0.0 scores `score` under an org minimum of
-/// 70, and `extra` catalog entries besides.
+/// A signed bundle with `serial` where `name` 1.0.0 (the fake server's bundle, which
+/// [`Sandbox::install_fake_server`] installs) scores `score` under an org minimum of 70,
+/// and `extra` catalog entries besides.
 fn envelope(serial: u64, name: &str, score: u8, extra: &[Value]) -> Vec<u8> {
     let mut catalog = vec![
-        json!({"name": name, "version": "1.0.0", "origin": "verified",
+        json!({"name": name, "version": "1.0.0", "digest": digest_of(&fake_server_bundle()),
+        "origin": "verified",
         "cert_level": 2, "score": score, "status": "published"}),
     ];
     catalog.extend(extra.iter().cloned());
@@ -108,9 +97,10 @@ fn a_worse_policy_notifies_once_and_an_unrelated_change_notifies_nothing() {
     }
     // Unique per run: dunst's history outlives one test.
     let name = format!("@notify-e2e/db-{}", std::process::id());
-    let sandbox = sandbox(&name);
+    let sandbox = sandbox();
 
     import(&sandbox, &envelope(1, &name, 84, &[]));
+    sandbox.install_fake_server(&name, "1.0.0");
     assert_eq!(verdict(&sandbox), "allow", "84 meets the minimum of 70");
     assert!(received(&name, 1).is_empty(), "nothing to compare with yet");
     assert!(dropped(&sandbox).is_empty());

@@ -62,26 +62,44 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     let client = app.client();
 
     // The servers view: badges with text, and each verdict.
-    wait_for_text(client, &row("good", ".badge-verdict"), "Allowed").await;
-    wait_for_text(client, &row("meh", ".badge-verdict"), "Asks first").await;
+    wait_for_text(client, &row(&app.id("good"), ".badge-verdict"), "Allowed").await;
+    wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Asks first").await;
     wait_for_text(client, &row("evil", ".badge-verdict"), "Blocked").await;
     assert_eq!(
-        text_of(client, &row("good", ".badge-level")).await,
+        text_of(client, &row(&app.id("good"), ".badge-level")).await,
         "Level 3 · Runtime Certified"
     );
     assert_eq!(
-        text_of(client, &row("good", ".badge-score")).await,
+        text_of(client, &row(&app.id("good"), ".badge-score")).await,
         "Score 95/100"
     );
     assert_eq!(
-        text_of(client, &row("good", ".badge-origin")).await,
+        text_of(client, &row(&app.id("good"), ".badge-origin")).await,
         "Official"
     );
     assert_eq!(
-        text_of(client, &row("evil", ".badge-origin")).await,
-        "Community"
+        text_of(client, &row(&app.id("good"), ".badge-standing")).await,
+        "Verified install"
     );
-    let reasons = text_of(client, &row("meh", ".reasons")).await;
+    // `evil` only claims a name: no badge is borrowed, and the row says why.
+    assert_eq!(
+        text_of(client, &row("evil", ".badge-standing")).await,
+        "Unknown code"
+    );
+    assert_eq!(
+        text_of(client, &row("evil", ".badge-level")).await,
+        "Not certified"
+    );
+    assert!(
+        client
+            .find(Locator::Css(&row("evil", ".badge-origin")))
+            .await
+            .is_err(),
+        "an unbound server has no origin to show"
+    );
+    let note = text_of(client, &row("evil", ".standing-note")).await;
+    assert!(note.contains("cannot tell what package"), "{note}");
+    let reasons = text_of(client, &row(&app.id("meh"), ".reasons")).await;
     assert!(
         reasons.contains("Rule set by your organization"),
         "each reason names the layer that set the rule: {reasons}"
@@ -102,7 +120,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
 
     // A client app starts the warn-verdict server: the app asks; Run once lets it run.
     let main = client.window().await.unwrap();
-    let mut launcher = launch(sandbox, "meh");
+    let mut launcher = launch(sandbox, &app.id("meh"));
     switch_to_new_window(client, &main).await;
     let question = text_of(client, "#confirm-title").await;
     assert!(question.contains(&format!("{prefix}/meh")), "{question}");
@@ -130,7 +148,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     client.switch_to_window(main.clone()).await.unwrap();
 
     // Again, and Don't run: the launcher exits 4 without starting anything.
-    let mut declined = launch(sandbox, "meh");
+    let mut declined = launch(sandbox, &app.id("meh"));
     switch_to_new_window(client, &main).await;
     click_answer(client, "#confirm-dont-run").await;
     let status = tokio::time::timeout(Duration::from_secs(20), declined.wait())
@@ -147,7 +165,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     click(client, "#nav-servers").await;
     click(client, "#sync-now").await;
     wait_for_text(client, "#sync-result", "serial 2").await;
-    wait_for_text(client, &row("meh", ".badge-verdict"), "Blocked").await;
+    wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Blocked").await;
     let told = notifications_about(&format!("{prefix}/meh"), 1, Duration::from_secs(5));
     assert_eq!(
         told.len(),

@@ -24,7 +24,7 @@ async fn clicking_a_drop_notification_shows_the_server_selected() {
     }
     let app = HubApp::start(format!("@nc{}", std::process::id()), "warn").await;
     let client = app.client();
-    wait_for_text(client, &row("meh", ".badge-verdict"), "Asks first").await;
+    wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Asks first").await;
     click(client, "#nav-activity").await;
     client
         .wait()
@@ -60,14 +60,14 @@ async fn clicking_a_drop_notification_shows_the_server_selected() {
         .expect("the click opens the Servers view with the server's row selected");
     assert_eq!(
         selected.attr("data-server-id").await.unwrap().as_deref(),
-        Some("meh"),
+        Some(app.id("meh").as_str()),
         "the row selected is the one the notification was about"
     );
     client
         .find(Locator::Css("#nav-servers[aria-current=\"page\"]"))
         .await
         .expect("the Servers view replaced the Activity view");
-    wait_for_text(client, &row("meh", ".badge-verdict"), "Blocked").await;
+    wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Blocked").await;
     let told = notifications_about(&format!("{}/meh", app.prefix), 1, Duration::from_secs(5));
     assert_eq!(
         told,

@@ -15,7 +15,7 @@ async fn the_policy_view_previews_a_hub_change_and_applies_it_on_request() {
     }
     let app = HubApp::start(format!("@pv{}", std::process::id()), "warn").await;
     let client = app.client();
-    wait_for_text(client, &row("meh", ".badge-verdict"), "Asks first").await;
+    wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Asks first").await;
 
     // Serial 2 on the hub blocks `meh` (level 1 under a minimum of 2, now strict).
     set_org_policy(app.org_dir.path(), &app.prefix, "strict");
@@ -29,8 +29,8 @@ async fn the_policy_view_previews_a_hub_change_and_applies_it_on_request() {
         "If the hub's policy (serial 2) were applied:",
     )
     .await;
-    let change = "#policy-change-meh";
-    wait_for_text(client, change, &format!("{}/meh", app.prefix)).await;
+    let change = &format!("#policy-changes [data-server-id=\"{}\"]", app.id("meh"));
+    wait_for_text(client, change, &app.id("meh")).await;
     assert_eq!(
         text_of(client, &format!("{change} .verdict-now .badge-verdict")).await,
         "Asks first",
@@ -48,7 +48,10 @@ async fn the_policy_view_previews_a_hub_change_and_applies_it_on_request() {
     );
     assert!(
         client
-            .find(fantoccini::Locator::Css("#policy-change-good"))
+            .find(fantoccini::Locator::Css(&format!(
+                "#policy-changes [data-server-id=\"{}\"]",
+                app.id("good")
+            )))
             .await
             .is_err(),
         "a server whose verdict stays is not listed"
@@ -67,7 +70,7 @@ async fn the_policy_view_previews_a_hub_change_and_applies_it_on_request() {
         "a preview stores nothing (status reads the app's store)"
     );
     click(client, "#nav-servers").await;
-    wait_for_text(client, &row("meh", ".badge-verdict"), "Asks first").await;
+    wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Asks first").await;
 
     // Apply now: the same as Sync now; `meh` is then blocked, and the person is told.
     let notifications = NOTIFICATIONS.lock().await;
@@ -84,7 +87,7 @@ async fn the_policy_view_previews_a_hub_change_and_applies_it_on_request() {
     wait_for_text(client, "#policy-serial", "serial 2").await;
     assert_eq!(app.stored_serial(), 2);
     click(client, "#nav-servers").await;
-    wait_for_text(client, &row("meh", ".badge-verdict"), "Blocked").await;
+    wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Blocked").await;
     let told = notifications_about(&format!("{}/meh", app.prefix), 1, Duration::from_secs(5));
     assert_eq!(told.len(), 1, "applying notifies as a sync does: {told:?}");
     drop(notifications);

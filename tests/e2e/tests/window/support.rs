@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use gatehouse_e2e::{RunningHub, Sandbox, workspace_root};
+use gatehouse_e2e::{RunningHub, Sandbox, digest_of, fake_server_bundle, workspace_root};
 use tempfile::TempDir;
 
 use crate::driver;
@@ -26,8 +26,8 @@ pub fn write_org(dir: &Path, prefix: &str, cert_mode: &str) {
     .unwrap();
     let entry = |name: &str, origin: &str, level: u8, score: u8| {
         format!(
-            "- name: \"{prefix}/{name}\"\n  version: \"1.0.0\"\n  digest: \"sha256:{}\"\n  origin: {origin}\n  cert_level: {level}\n  score: {score}\n  status: published\n",
-            "ab".repeat(32)
+            "- name: \"{prefix}/{name}\"\n  version: \"1.0.0\"\n  digest: \"{}\"\n  origin: {origin}\n  cert_level: {level}\n  score: {score}\n  status: published\n",
+            digest_of(&fake_server_bundle())
         )
     };
     std::fs::write(
@@ -51,7 +51,16 @@ pub fn set_org_policy(dir: &Path, prefix: &str, cert_mode: &str) {
     .unwrap();
 }
 
-pub fn add(sandbox: &Sandbox, id: &str, name: &str) {
+/// Installs the fake server as `{prefix}/{short}` from files the signed catalog certifies:
+/// its id is that name, and it has the catalog's badges (a name given to `servers add`
+/// would be a claim only).
+pub fn install(sandbox: &Sandbox, prefix: &str, short: &str) {
+    sandbox.install_fake_server(&format!("{prefix}/{short}"), "1.0.0");
+}
+
+/// Adds the fake server as `id`, claiming `name`: unbound, so it borrows no badge, though
+/// a deny list still sees the claim.
+pub fn add_claiming(sandbox: &Sandbox, id: &str, name: &str) {
     let script = workspace_root().join("tests/e2e/fixtures/fake-server.mjs");
     let (code, _, err) = sandbox.run(&[
         "servers",
@@ -59,8 +68,6 @@ pub fn add(sandbox: &Sandbox, id: &str, name: &str) {
         id,
         "--name",
         name,
-        "--version",
-        "1.0.0",
         "--",
         "node",
         script.to_str().unwrap(),
@@ -124,8 +131,9 @@ pub async fn start_app(sandbox: &Sandbox, token: &str) -> driver::Session {
 }
 
 /// The app in a real window, following a reference hub whose org lists `good` (level 3),
-/// `meh` (level 1) and `evil` (denied) under `prefix`, all three registered and synced once
-/// from the command line. With `cert_mode` `warn`, `meh` asks first; `strict` blocks it.
+/// `meh` (level 1) and `evil` (denied) under `prefix`, synced once from the command line;
+/// `good` and `meh` installed verified (ids `{prefix}/good`, `{prefix}/meh`), `evil` added
+/// by hand as id `evil` claiming the denied name. With `cert_mode` `warn`, `meh` asks first; `strict` blocks it.
 pub struct HubApp {
     pub session: driver::Session,
     pub sandbox: Sandbox,
@@ -149,9 +157,10 @@ impl HubApp {
             .output()
             .unwrap();
         assert!(synced.status.success(), "first sync: {synced:?}");
-        for id in ["good", "meh", "evil"] {
-            add(&sandbox, id, &format!("{prefix}/{id}"));
-        }
+        install(&sandbox, &prefix, "good");
+        install(&sandbox, &prefix, "meh");
+        // Denied, so it cannot be installed: added by hand claiming the denied name.
+        add_claiming(&sandbox, "evil", &format!("{prefix}/evil"));
         let session = start_app(&sandbox, TOKEN).await;
         HubApp {
             session,
@@ -160,6 +169,11 @@ impl HubApp {
             org_dir,
             prefix,
         }
+    }
+
+    /// The id of the installed server `short` (`good` or `meh`): its package name.
+    pub fn id(&self, short: &str) -> String {
+        format!("{}/{short}", self.prefix)
     }
 
     pub fn client(&self) -> &Client {

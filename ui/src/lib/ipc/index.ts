@@ -45,6 +45,7 @@ import type { Origin } from "./bindings/Origin";
 import type { PublicationStatus } from "./bindings/PublicationStatus";
 import type { ServerSource } from "./bindings/ServerSource";
 import type { Severity } from "./bindings/Severity";
+import type { Standing } from "./bindings/Standing";
 import type { Verdict } from "./bindings/Verdict";
 
 export type {
@@ -59,6 +60,7 @@ export type {
   PublicationStatus,
   ServerSource,
   Severity,
+  Standing,
   Verdict,
   ActivityQuery,
   ActivityRow,

@@ -119,9 +119,9 @@ fn usage(path: &Path, error: &Error) -> Failure {
 /// The decision in words: the verdict, each violation with who imposed it, the clamps, and
 /// for a block the message a launch would print.
 pub(crate) fn human(facts: &ServerFacts, decision: &Decision, exit: Exit) -> String {
-    let server = match &facts.version {
-        Some(version) => format!("{}@{version}", facts.name),
-        None => facts.name.clone(),
+    let server = match (&facts.name, &facts.version) {
+        (Some(name), Some(version)) => format!("{name}@{version}"),
+        _ => facts.label().to_owned(),
     };
     let verdict = match decision.verdict {
         Verdict::Allow => "allowed: this server may run",

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::ports::RecordingNotifier;
-use crate::servers::{AddServer, add_server};
+use crate::test_support::CERTIFIED;
 
 /// The hub's search answer, or a network failure for `None`.
 struct FakeHub(Option<Vec<Value>>);
@@ -36,10 +36,10 @@ fn envelope() -> Vec<u8> {
         "schema": 1, "org": "acme", "serial": 1, "issued_at": "2026-11-20T10:00:00Z",
         "org_policy": {"min_score": 70},
         "catalog": [
-            {"name": "@acme/db", "version": "1.0.0", "origin": "verified", "cert_level": 2,
+            {"name": "@acme/db", "version": "1.0.0", "digest": CERTIFIED, "origin": "verified", "cert_level": 2,
              "score": 84, "status": "published", "description": "SQL for Acme",
              "install": {"registry": true}},
-            {"name": "@acme/old", "version": "0.9.0", "origin": "verified", "cert_level": 2,
+            {"name": "@acme/old", "version": "0.9.0", "digest": CERTIFIED, "origin": "verified", "cert_level": 2,
              "score": 90, "status": "revoked", "install": {"registry": true}},
         ],
     });
@@ -82,6 +82,7 @@ async fn the_signed_facts_are_shown_where_the_signed_catalog_has_them() {
 
     let db = find(&search, "@acme/db");
     assert!(db.signed);
+    assert_eq!(db.standing, Standing::Verified);
     assert_eq!(
         (db.origin.name(), db.cert_level, db.score),
         ("verified", Some(2), Some(84)),
@@ -93,11 +94,24 @@ async fn the_signed_facts_are_shown_where_the_signed_catalog_has_them() {
 
     let new = find(&search, "@acme/new");
     assert!(!new.signed, "the signed catalog does not list it yet");
-    assert_eq!(new.score, Some(40));
-    assert_eq!(new.verdict, Verdict::Block, "below the org's minimum score");
+    assert_eq!(
+        new.score,
+        Some(40),
+        "the hub's unsigned answer, shown as such"
+    );
+    assert_eq!(
+        new.standing,
+        Standing::Unbound,
+        "nothing certifies its bytes"
+    );
+    assert_eq!(
+        new.verdict,
+        Verdict::Block,
+        "judged as its install would be: the unsigned score is never used"
+    );
     assert_eq!(
         new.violations[0].code.name(),
-        "score_below_min",
+        "score_unknown",
         "{:?}",
         new.violations
     );
@@ -149,19 +163,7 @@ async fn search_all_without_client(ctx: &Context) -> CatalogSearch {
 async fn a_registered_server_shows_its_installed_version() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
-    add_server(
-        &ctx,
-        AddServer {
-            id: "db".to_owned(),
-            name: Some("@ACME/db".to_owned()),
-            version: Some("0.9.0".to_owned()),
-            env_names: Vec::new(),
-            command: "db".to_owned(),
-            args: Vec::new(),
-        },
-    )
-    .await
-    .unwrap();
+    crate::test_support::add_installed(&ctx, "db", "@ACME/db", "0.9.0", CERTIFIED).await;
     let search = search(&ctx, Ok(&FakeHub(None)), "").await.unwrap();
     assert_eq!(
         find(&search, "@acme/db").installed_version.as_deref(),

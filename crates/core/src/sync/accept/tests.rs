@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use super::*;
 use crate::error::ErrorCode;
 use crate::ports::RecordingNotifier;
-use crate::servers::{AddServer, add_server};
 
 fn key() -> SigningKey {
     SigningKey::from_bytes(&[9; 32])
@@ -17,7 +16,7 @@ fn key() -> SigningKey {
 /// A signed bundle where `@acme/db` 1.0.0 scores `score` under an org minimum of 70.
 fn envelope(serial: u64, score: u8, extra: &[Value]) -> Vec<u8> {
     let mut catalog = vec![
-        json!({"name": "@acme/db", "version": "1.0.0", "origin": "verified",
+        json!({"name": "@acme/db", "version": "1.0.0", "digest": crate::test_support::CERTIFIED, "origin": "verified",
         "cert_level": 2, "score": score, "status": "published"}),
     ];
     catalog.extend(extra.iter().cloned());
@@ -30,19 +29,8 @@ fn envelope(serial: u64, score: u8, extra: &[Value]) -> Vec<u8> {
 
 async fn context(dir: &tempfile::TempDir) -> Context {
     let ctx = crate::test_support::following_acme(dir, &key()).await;
-    add_server(
-        &ctx,
-        AddServer {
-            id: "db".to_owned(),
-            name: Some("@acme/db".to_owned()),
-            version: Some("1.0.0".to_owned()),
-            env_names: Vec::new(),
-            command: "db".to_owned(),
-            args: Vec::new(),
-        },
-    )
-    .await
-    .unwrap();
+    let digest = crate::test_support::CERTIFIED;
+    crate::test_support::add_installed(&ctx, "db", "@acme/db", "1.0.0", digest).await;
     ctx
 }
 

@@ -9,7 +9,6 @@ use serde_json::json;
 
 use super::*;
 use crate::ports::RecordingNotifier;
-use crate::servers::{AddServer, add_server};
 use crate::sync::accept::accept;
 
 /// A hub that always serves one envelope and records the ETags it was asked with.
@@ -61,7 +60,7 @@ fn key() -> SigningKey {
 /// `@acme/other` 90, under an org minimum score of 70.
 fn envelope_signed(serial: u64, score: u8, signer: &SigningKey) -> Vec<u8> {
     let entry = |name: &str, score: u8| {
-        json!({"name": name, "version": "1.0.0", "origin": "verified",
+        json!({"name": name, "version": "1.0.0", "digest": crate::test_support::CERTIFIED, "origin": "verified",
                "cert_level": 2, "score": score, "status": "published"})
     };
     let payload = json!({
@@ -80,19 +79,8 @@ fn envelope(serial: u64, score: u8) -> Vec<u8> {
 async fn context(dir: &tempfile::TempDir) -> Context {
     let ctx = crate::test_support::following_acme(dir, &key()).await;
     for (id, name) in [("db", "@acme/db"), ("other", "@acme/other")] {
-        add_server(
-            &ctx,
-            AddServer {
-                id: id.to_owned(),
-                name: Some(name.to_owned()),
-                version: Some("1.0.0".to_owned()),
-                env_names: Vec::new(),
-                command: id.to_owned(),
-                args: Vec::new(),
-            },
-        )
-        .await
-        .unwrap();
+        let digest = crate::test_support::CERTIFIED;
+        crate::test_support::add_installed(&ctx, id, name, "1.0.0", digest).await;
     }
     ctx
 }

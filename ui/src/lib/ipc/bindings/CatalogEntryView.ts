@@ -2,6 +2,7 @@
 import type { Origin } from "./Origin";
 import type { PublicationStatus } from "./PublicationStatus";
 import type { ReasonView } from "./ReasonView";
+import type { Standing } from "./Standing";
 import type { Verdict } from "./Verdict";
 
 /**
@@ -11,7 +12,11 @@ export type CatalogEntryView = { name: string, version: string | null, descripti
 /**
  * The facts come from the signed policy bundle (else from the hub's unsigned answer).
  */
-signed: boolean, verdict: Verdict, violations: Array<ReasonView>, 
+signed: boolean, 
+/**
+ * What an install of it would be: verified when the signed catalog certifies its bytes.
+ */
+standing: Standing, verdict: Verdict, violations: Array<ReasonView>, 
 /**
  * What `install` should be given: `name@version`, or the name alone.
  */

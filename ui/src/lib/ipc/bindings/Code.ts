@@ -3,4 +3,4 @@
 /**
  * The stable violation codes of `POLICY.md` section 4.
  */
-export type Code = "status_blocked" | "deny_listed" | "not_allow_listed" | "origin_not_allowed" | "cert_level_below_min" | "cert_level_unknown" | "score_below_min" | "score_unknown" | "status_deprecated" | "policy_stale" | "force_not_permitted";
+export type Code = "artifact_modified" | "status_blocked" | "deny_listed" | "not_allow_listed" | "origin_not_allowed" | "cert_level_below_min" | "cert_level_unknown" | "score_below_min" | "score_unknown" | "status_deprecated" | "policy_stale" | "force_not_permitted";

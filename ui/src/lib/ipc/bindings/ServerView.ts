@@ -5,12 +5,25 @@ import type { Origin } from "./Origin";
 import type { PublicationStatus } from "./PublicationStatus";
 import type { ReasonView } from "./ReasonView";
 import type { ServerSource } from "./ServerSource";
+import type { Standing } from "./Standing";
 import type { Verdict } from "./Verdict";
 
 /**
  * One row of `gatehouse servers list`: the fields of `shared/CLI.md`.
  */
-export type ServerView = { id: string, name: string, version: string | null, origin: Origin, cert_level: number | null, score: number | null, status: PublicationStatus, verdict: Verdict, codes: Array<Code>, 
+export type ServerView = { id: string, 
+/**
+ * The bound name: the name of the code that runs (`None` for an unbound server).
+ */
+name: string | null, version: string | null, 
+/**
+ * How much Gatehouse can vouch for what it runs.
+ */
+standing: Standing, 
+/**
+ * Every other name its launch claims (the id, a label, extra packages).
+ */
+claims: Array<string>, origin: Origin, cert_level: number | null, score: number | null, status: PublicationStatus, verdict: Verdict, codes: Array<Code>, 
 /**
  * The client apps that start it.
  */

@@ -34,6 +34,7 @@ export const ACTIVITY_KINDS: Record<AuditKind, string> = {
   server_dropped: "Fell below policy",
   client_config_changed: "App settings changed",
   tools_changed: "Tools changed",
+  artifact_modified: "Installed files changed",
 };
 
 /** The steps of an install, in the order it goes through them. */

@@ -1,0 +1,19 @@
+-- The verified code of a server (DESIGN.md "Server identity"): what was installed (a
+-- registry bundle, or a public package's artifact), where the downloaded artifact is kept,
+-- and every installed file with its size and hash. The launcher checks the files against
+-- this record before every spawn; each sync checks the record against the kept artifact,
+-- whose SHA-256 must still be the one the signed catalog states. The user can edit this
+-- table, which is why the artifact is kept: a record changed to fit changed files no
+-- longer fits the artifact.
+CREATE TABLE verified_trees (
+    server_id       TEXT PRIMARY KEY NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL CHECK (kind IN ('registry', 'package')),
+    name            TEXT NOT NULL,
+    version         TEXT NOT NULL,
+    registry_type   TEXT CHECK (registry_type IS NULL OR registry_type IN ('npm', 'pypi', 'mcpb')),
+    artifact_sha256 TEXT NOT NULL,
+    artifact        TEXT NOT NULL,
+    root            TEXT NOT NULL,
+    files           TEXT NOT NULL CHECK (json_valid(files) AND json_type(files) = 'array'),
+    recorded_at     TEXT NOT NULL
+) STRICT;

@@ -1,0 +1,143 @@
+//! The record of a verified server's installed code: what was installed, the artifact kept
+//! for re-checking it, and every file with its size and hash (see the `verified_trees`
+//! migration for why each is kept).
+
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::open::Store;
+use crate::time_text::{from_text, to_text};
+
+/// What kind of code a verified server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TreeKind {
+    /// A bundle from the organization's registry.
+    Registry,
+    /// A copy of a public package (npm, PyPI, `.mcpb`) the catalog certifies.
+    Package,
+}
+
+impl TreeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TreeKind::Registry => "registry",
+            TreeKind::Package => "package",
+        }
+    }
+}
+
+/// One installed file: its path inside the tree (`/`-separated), size and hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TreeFile {
+    pub path: String,
+    pub size: u64,
+    /// The file's hash, hex (BLAKE3).
+    pub hash: String,
+}
+
+/// The record of one verified server's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedTree {
+    pub kind: TreeKind,
+    /// The catalog name (a registry bundle) or the package identifier (a copy).
+    pub name: String,
+    pub version: String,
+    /// For a copy: `npm`, `pypi` or `mcpb`.
+    pub registry_type: Option<String>,
+    /// The SHA-256 of the kept artifact, hex: the catalog's `digest` or `fileSha256`.
+    pub artifact_sha256: String,
+    /// Where the downloaded artifact is kept.
+    pub artifact: String,
+    /// The folder the files are in.
+    pub root: String,
+    /// Every file under `root`, sorted by path.
+    pub files: Vec<TreeFile>,
+    pub recorded_at: OffsetDateTime,
+}
+
+pub(crate) async fn insert_tree(
+    tx: &mut SqliteConnection,
+    server_id: &str,
+    tree: &VerifiedTree,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO verified_trees (server_id, kind, name, version, registry_type, \
+         artifact_sha256, artifact, root, files, recorded_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(server_id)
+    .bind(tree.kind.as_str())
+    .bind(&tree.name)
+    .bind(&tree.version)
+    .bind(&tree.registry_type)
+    .bind(&tree.artifact_sha256)
+    .bind(&tree.artifact)
+    .bind(&tree.root)
+    .bind(serde_json::to_string(&tree.files)?)
+    .bind(to_text(tree.recorded_at)?)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+type TreeRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+impl Store {
+    /// The record of server `id`'s verified code, if it has one.
+    pub async fn verified_tree(&self, id: &str) -> Result<Option<VerifiedTree>> {
+        let row: Option<TreeRow> = sqlx::query_as(
+            "SELECT kind, name, version, registry_type, artifact_sha256, artifact, root, files, \
+             recorded_at FROM verified_trees WHERE server_id = ?",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((kind, name, version, registry_type, sha, artifact, root, files, at)) = row else {
+            return Ok(None);
+        };
+        let invalid = |detail: String| Error::InvalidRow {
+            table: "verified_trees",
+            detail,
+        };
+        let kind = match kind.as_str() {
+            "registry" => TreeKind::Registry,
+            "package" => TreeKind::Package,
+            other => return Err(invalid(format!("kind `{other}`"))),
+        };
+        Ok(Some(VerifiedTree {
+            kind,
+            name,
+            version,
+            registry_type,
+            artifact_sha256: sha,
+            artifact,
+            root,
+            files: serde_json::from_str(&files).map_err(|e| invalid(format!("files: {e}")))?,
+            recorded_at: from_text("verified_trees", &at)?,
+        }))
+    }
+
+    /// How many servers keep the artifact at `artifact` (a removed server's artifact is
+    /// deleted only when no other uses it).
+    pub async fn servers_using_artifact(&self, artifact: &str) -> Result<u64> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM verified_trees WHERE artifact = ?")
+                .bind(artifact)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+}
