@@ -41,8 +41,10 @@ tools: $(TOOLS)/bin/tauri-driver
 $(TOOLS)/bin/tauri-driver:
 	$(CARGO) install --locked --root $(TOOLS) tauri-driver --version '^2'
 
-## Real MCP servers from npm and PyPI for the launcher tests, installed into tests/mcp-servers.
-test-servers: tests/mcp-servers/node_modules/.installed tests/mcp-servers/.venv/.installed
+## Real MCP servers from npm and PyPI for the launcher tests, installed into tests/mcp-servers,
+## and the exact published files of two of them, for the verified-copy tests.
+test-servers: tests/mcp-servers/node_modules/.installed tests/mcp-servers/.venv/.installed \
+	tests/mcp-servers/artifacts/.fetched
 
 tests/mcp-servers/node_modules/.installed: tests/mcp-servers/package-lock.json
 	scripts/check-node.sh
@@ -54,6 +56,17 @@ tests/mcp-servers/.venv/.installed: tests/mcp-servers/requirements.txt tests/mcp
 	python3 -m venv tests/mcp-servers/.venv
 	tests/mcp-servers/.venv/bin/pip install --quiet --disable-pip-version-check \
 		-r tests/mcp-servers/requirements.txt -c tests/mcp-servers/constraints.txt
+	touch $@
+
+# `npm pack <spec>` and `pip download` keep the registry's own bytes, so their SHA-256 is the
+# one a catalog certifies for the published package. The versions are the ones installed above.
+tests/mcp-servers/artifacts/.fetched: tests/mcp-servers/node_modules/.installed tests/mcp-servers/.venv/.installed
+	rm -rf tests/mcp-servers/artifacts
+	mkdir -p tests/mcp-servers/artifacts/npm tests/mcp-servers/artifacts/pypi
+	cd tests/mcp-servers/artifacts/npm && npm pack --silent \
+		@modelcontextprotocol/server-everything@$$(node -p "require('../../package.json').dependencies['@modelcontextprotocol/server-everything']")
+	tests/mcp-servers/.venv/bin/pip download --quiet --disable-pip-version-check --no-deps \
+		--only-binary :all: -d tests/mcp-servers/artifacts/pypi -r tests/mcp-servers/requirements.txt
 	touch $@
 
 # `npm install` rather than `npm ci`: the registry these machines reach serves only this

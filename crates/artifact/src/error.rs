@@ -14,7 +14,7 @@ pub enum Error {
     #[error("the bundle holds more than {limit} entries, which is refused")]
     TooManyEntries { limit: u64 },
     /// The bytes are not a readable `tar.gz`.
-    #[error("the bundle is not a readable tar.gz archive: {0}")]
+    #[error("the bundle is not a readable archive: {0}")]
     Corrupt(String),
     /// Writing the unpacked files failed.
     #[error("cannot write `{}` while unpacking the bundle: {source}", .path.display())]

@@ -108,6 +108,86 @@ pub fn extract_tar_gz(reader: impl Read, dest: &Path, limit: u64) -> Result<Extr
     Ok(done)
 }
 
+/// Unpacks the zip archive read from `reader` (a wheel or an `.mcpb` bundle) into `dest`,
+/// an existing empty folder, under the same rules as [`extract_tar_gz`]: regular files and
+/// directories only, plain relative paths, the declared sizes capped at `limit` before
+/// anything is written, and the executable bit kept.
+pub fn extract_zip(reader: impl Read + io::Seek, dest: &Path, limit: u64) -> Result<Extracted> {
+    let corrupt = |e: zip::result::ZipError| Error::Corrupt(e.to_string());
+    let mut archive = zip::ZipArchive::new(reader).map_err(corrupt)?;
+    if archive.len() as u64 > MAX_ENTRIES {
+        return Err(Error::TooManyEntries { limit: MAX_ENTRIES });
+    }
+    let mut done = Extracted {
+        files: 0,
+        directories: 0,
+        bytes: 0,
+    };
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(corrupt)?;
+        let raw = entry.name_raw().to_vec();
+        let shown = String::from_utf8_lossy(&raw).into_owned();
+        if entry.is_symlink() {
+            return Err(unsafe_entry(&shown, "symbolic links are not allowed"));
+        }
+        let relative = safe_relative(&raw).map_err(|reason| unsafe_entry(&shown, reason))?;
+        let target = dest.join(&relative);
+        if entry.is_dir() {
+            if !relative.as_os_str().is_empty() {
+                create_dirs(&target)?;
+                done.directories += 1;
+            }
+            continue;
+        }
+        if !entry.is_file() {
+            return Err(unsafe_entry(
+                &shown,
+                "only regular files and directories are allowed",
+            ));
+        }
+        if relative.as_os_str().is_empty() {
+            return Err(unsafe_entry(&shown, "a file needs a name"));
+        }
+        let size = entry.size();
+        done.bytes = done
+            .bytes
+            .checked_add(size)
+            .filter(|total| *total <= limit)
+            .ok_or(Error::TooLarge { limit })?;
+        let executable = entry.unix_mode().is_some_and(|mode| mode & 0o111 != 0);
+        if let Some(parent) = target.parent() {
+            create_dirs(parent)?;
+        }
+        let write_error = |source| Error::Write {
+            path: target.clone(),
+            source,
+        };
+        let mut file = match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+        {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(unsafe_entry(&shown, "the same path appears twice"));
+            }
+            Err(error) => return Err(write_error(error)),
+        };
+        // The reader checks the CRC at the end: a corrupt entry fails here.
+        let copied = io::copy(&mut (&mut entry).take(size), &mut file)
+            .map_err(|e| Error::Corrupt(e.to_string()))?;
+        if copied != size {
+            return Err(Error::Corrupt(format!(
+                "`{shown}` declares {size} bytes but holds {copied}"
+            )));
+        }
+        file.sync_all().map_err(write_error)?;
+        set_mode(&file, if executable { 0o755 } else { 0o644 }).map_err(write_error)?;
+        done.files += 1;
+    }
+    Ok(done)
+}
+
 fn unsafe_entry(path: &str, reason: &'static str) -> Error {
     Error::Unsafe {
         path: path.to_owned(),

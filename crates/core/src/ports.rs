@@ -5,7 +5,8 @@
 use std::future::Future;
 
 use gatehouse_hub::{
-    ArtifactDigest, AuditAck, ClientError, Downloaded, Fetch, HubClient, Resolved, Sensitive,
+    ArtifactDigest, AuditAck, ClientError, Downloaded, DownloadedArtifact, Fetch, HubClient,
+    PackageArtifact, PublicClient, PublicError, Resolved, Sensitive,
 };
 use time::OffsetDateTime;
 
@@ -160,6 +161,29 @@ impl RegistryPort for HubClient {
         out: &mut (dyn std::io::Write + Send),
     ) -> Result<Downloaded, ClientError> {
         HubClient::download_bundle(self, org, digest, out).await
+    }
+}
+
+/// The public registries, as a verified copy's install needs them (HUB_API.md B1
+/// `packages`). The real one is [`gatehouse_hub::PublicClient`]; the SHA-256 is checked on
+/// its side.
+pub trait PackagesPort: Send + Sync {
+    /// Streams the certified `package` into `out`; its SHA-256 is the package's
+    /// `fileSha256`.
+    fn download(
+        &self,
+        package: &PackageArtifact,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> impl Future<Output = Result<DownloadedArtifact, PublicError>> + Send;
+}
+
+impl PackagesPort for PublicClient {
+    async fn download(
+        &self,
+        package: &PackageArtifact,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> Result<DownloadedArtifact, PublicError> {
+        PublicClient::download(self, package, out).await
     }
 }
 

@@ -95,6 +95,7 @@ pub(crate) async fn add_installed(
         root: root.display().to_string(),
         files: crate::identity::tree::record(&root).unwrap(),
         recorded_at: time::OffsetDateTime::UNIX_EPOCH,
+        modified_at: None,
     };
     ctx.store
         .add_installed_server(&server, None, Some(&tree), None)

@@ -67,6 +67,9 @@ pub struct PackageArtifact {
     pub version: String,
     /// The SHA-256 of the artifact's bytes, lower-case hex.
     pub file_sha256: String,
+    /// Where the registry is (`registryBaseUrl`, as in the MCP registry's `server.json`);
+    /// `None` for the public one (<https://registry.npmjs.org>, <https://pypi.org>).
+    pub registry_base_url: Option<String>,
 }
 
 impl PackageArtifact {
@@ -100,6 +103,8 @@ struct WirePackage {
     version: String,
     #[serde(rename = "fileSha256")]
     file_sha256: String,
+    #[serde(rename = "registryBaseUrl", default)]
+    registry_base_url: Option<String>,
 }
 
 impl CatalogEntry {
@@ -142,12 +147,21 @@ impl CatalogEntry {
                         "`{name}` lists a package without an identifier or version"
                     ));
                 }
+                if let Some(base) = &package.registry_base_url {
+                    crate::public::check_base(base).map_err(|reason| {
+                        format!(
+                            "`{name}`'s package `{}` has registryBaseUrl `{base}`: {reason}",
+                            package.identifier
+                        )
+                    })?;
+                }
                 if let Some(registry_type) = RegistryType::parse(&package.registry_type) {
                     packages.push(PackageArtifact {
                         registry_type,
                         identifier: package.identifier,
                         version: package.version,
                         file_sha256: sha,
+                        registry_base_url: package.registry_base_url,
                     });
                 }
             }

@@ -12,6 +12,7 @@ mod client;
 mod envelope;
 mod error;
 mod keys;
+mod public;
 mod registry;
 mod sensitive;
 mod slice;
@@ -25,6 +26,7 @@ pub use client::{
 pub use envelope::{Envelope, verify_signature};
 pub use error::{ClientError, Error, Result};
 pub use keys::{PinnedKey, TrustedKeys, fingerprint};
+pub use public::{DownloadedArtifact, MAX_ARTIFACT, PublicClient, PublicError, pep503};
 pub use registry::{ArtifactDigest, Downloaded, MAX_BUNDLE, MAX_MANIFEST, Resolved};
 pub use sensitive::Sensitive;
 pub use slice::{ServerSlice, server_slice};

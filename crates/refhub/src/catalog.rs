@@ -36,6 +36,28 @@ pub struct CatalogEntry {
     /// How the app installs it, e.g. `{registry: true}`; passed through as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install: Option<Value>,
+    /// The public-registry artifacts it certifies (HUB_API.md B1), in the MCP registry's
+    /// `server.json` vocabulary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<Package>>,
+}
+
+/// One certified public-registry artifact.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Package {
+    #[serde(rename = "registryType")]
+    pub registry_type: String,
+    pub identifier: String,
+    pub version: String,
+    #[serde(rename = "fileSha256")]
+    pub file_sha256: String,
+    #[serde(
+        rename = "registryBaseUrl",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub registry_base_url: Option<String>,
 }
 
 impl CatalogEntry {
@@ -85,6 +107,32 @@ impl CatalogEntry {
             && !install.is_object()
         {
             return Err(format!("{label}: install must be a mapping"));
+        }
+        for package in self.packages.iter().flatten() {
+            let known = ["npm", "pypi", "mcpb", "oci", "nuget"];
+            if !known.contains(&package.registry_type.as_str()) {
+                return Err(format!(
+                    "{label}: registryType `{}` is not one of {}",
+                    package.registry_type,
+                    known.join(", ")
+                ));
+            }
+            let hex = &package.file_sha256;
+            if hex.len() != 64
+                || !hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
+                return Err(format!(
+                    "{label}: package `{}`'s fileSha256 is not 64 lower-case hex digits",
+                    package.identifier
+                ));
+            }
+            if package.identifier.trim().is_empty() || package.version.trim().is_empty() {
+                return Err(format!(
+                    "{label}: a package needs an identifier and a version"
+                ));
+            }
         }
         Ok(self)
     }
@@ -182,6 +230,8 @@ mod tests {
             "- {name: '@a/b', version: '1', install: yes}",
             "- {name: '@a/b', version: '1', vesrion: '2'}",
             "- {name: '@a/b', version: '1'}\n- {name: 'A/B', version: '1'}",
+            "- {name: '@a/b', version: '1', packages: [{registryType: npm, identifier: x, version: '1', fileSha256: abc}]}",
+            "- {name: '@a/b', version: '1', packages: [{registryType: cargo, identifier: x, version: '1', fileSha256: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'}]}",
         ];
         for case in cases {
             assert!(entry(case).is_err(), "must be refused: {case}");

@@ -15,5 +15,9 @@ CREATE TABLE verified_trees (
     artifact        TEXT NOT NULL,
     root            TEXT NOT NULL,
     files           TEXT NOT NULL CHECK (json_valid(files) AND json_type(files) = 'array'),
-    recorded_at     TEXT NOT NULL
+    recorded_at     TEXT NOT NULL,
+    -- When a check found the files, the record or the artifact changed: the server is
+    -- blocked from then on (a launch checks this before the files), until it is installed
+    -- again. Clearing it by hand only lasts until the next check finds the change again.
+    modified_at     TEXT
 ) STRICT;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 
+use crate::audit::AuditEvent;
 use crate::error::{Error, Result};
 use crate::open::Store;
 use crate::time_text::{from_text, to_text};
@@ -56,6 +57,8 @@ pub struct VerifiedTree {
     /// Every file under `root`, sorted by path.
     pub files: Vec<TreeFile>,
     pub recorded_at: OffsetDateTime,
+    /// When a check found it changed (see the migration); `None` while it is intact.
+    pub modified_at: Option<OffsetDateTime>,
 }
 
 pub(crate) async fn insert_tree(
@@ -87,37 +90,41 @@ type TreeRow = (
     String,
     String,
     String,
+    String,
     Option<String>,
     String,
     String,
     String,
     String,
     String,
+    Option<String>,
 );
 
-impl Store {
-    /// The record of server `id`'s verified code, if it has one.
-    pub async fn verified_tree(&self, id: &str) -> Result<Option<VerifiedTree>> {
-        let row: Option<TreeRow> = sqlx::query_as(
-            "SELECT kind, name, version, registry_type, artifact_sha256, artifact, root, files, \
-             recorded_at FROM verified_trees WHERE server_id = ?",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some((kind, name, version, registry_type, sha, artifact, root, files, at)) = row else {
-            return Ok(None);
-        };
-        let invalid = |detail: String| Error::InvalidRow {
-            table: "verified_trees",
-            detail,
-        };
-        let kind = match kind.as_str() {
-            "registry" => TreeKind::Registry,
-            "package" => TreeKind::Package,
-            other => return Err(invalid(format!("kind `{other}`"))),
-        };
-        Ok(Some(VerifiedTree {
+/// The columns [`tree_of`] reads (a macro so queries stay literal strings).
+macro_rules! select_trees {
+    () => {
+        "SELECT server_id, kind, name, version, registry_type, artifact_sha256, artifact, \
+         root, files, recorded_at, modified_at FROM verified_trees"
+    };
+}
+
+fn tree_of(row: TreeRow) -> Result<(String, VerifiedTree)> {
+    let (id, kind, name, version, registry_type, sha, artifact, root, files, at, modified) = row;
+    let invalid = |detail: String| Error::InvalidRow {
+        table: "verified_trees",
+        detail,
+    };
+    let kind = match kind.as_str() {
+        "registry" => TreeKind::Registry,
+        "package" => TreeKind::Package,
+        other => return Err(invalid(format!("kind `{other}`"))),
+    };
+    let modified_at = modified
+        .map(|text| from_text("verified_trees", &text))
+        .transpose()?;
+    Ok((
+        id,
+        VerifiedTree {
             kind,
             name,
             version,
@@ -127,7 +134,53 @@ impl Store {
             root,
             files: serde_json::from_str(&files).map_err(|e| invalid(format!("files: {e}")))?,
             recorded_at: from_text("verified_trees", &at)?,
-        }))
+            modified_at,
+        },
+    ))
+}
+
+impl Store {
+    /// The record of server `id`'s verified code, if it has one.
+    pub async fn verified_tree(&self, id: &str) -> Result<Option<VerifiedTree>> {
+        let row: Option<TreeRow> = sqlx::query_as(concat!(select_trees!(), " WHERE server_id = ?"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| tree_of(row).map(|(_, tree)| tree))
+            .transpose()
+    }
+
+    /// Every server's record of verified code, by server id.
+    pub async fn verified_trees(&self) -> Result<Vec<(String, VerifiedTree)>> {
+        let rows: Vec<TreeRow> = sqlx::query_as(concat!(select_trees!(), " ORDER BY server_id"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(tree_of).collect()
+    }
+
+    /// Marks server `id`'s code as changed at `at`, with the `artifact_modified` event that
+    /// says so, in one transaction. `false` when it has no record or was already marked.
+    pub async fn mark_tree_modified(
+        &self,
+        id: &str,
+        at: OffsetDateTime,
+        event: &AuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        let marked = sqlx::query(
+            "UPDATE verified_trees SET modified_at = ? WHERE server_id = ? AND modified_at IS NULL",
+        )
+        .bind(to_text(at)?)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if marked {
+            crate::audit_log::insert_event(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(marked)
     }
 
     /// How many servers keep the artifact at `artifact` (a removed server's artifact is

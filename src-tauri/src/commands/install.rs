@@ -66,6 +66,7 @@ pub async fn install_server<R: Runtime>(
     };
     let ctx = &state.ctx;
     let (registry, _) = settings::configured_registry_client(ctx, &OsKeyring).await?;
+    let packages = settings::packages_client()?;
     let emitter = app.clone();
     let asked = package.clone();
     let progress = move |step: InstallStep| {
@@ -79,7 +80,10 @@ pub async fn install_server<R: Runtime>(
     };
     let outcome = install::install_into_apps(
         ctx,
-        install::InstallFrom::Registry(&registry),
+        install::InstallFrom::Registry {
+            registry: &registry,
+            packages: &packages,
+        },
         &OsKeyring,
         &InstallRequest { package },
         &gatehouse,

@@ -30,6 +30,7 @@ const HINTS: Record<ErrorCode | "ipc", string | null> = {
   check: null,
   hub_not_configured: "Set up the connection to your organization in Settings.",
   hub_unreachable: "Gatehouse keeps enforcing the policy it has; it will try again.",
+  registry_unreachable: "The package's registry could not be reached or did not have the certified file; nothing was installed. Try again later.",
   hub_refused: "Gatehouse keeps enforcing the policy it has; if this goes on, tell your admin.",
   sign_in: "Sign in again in Settings.",
   tampered:

@@ -177,3 +177,110 @@ fn relative_paths_keep_only_plain_names() {
     assert!(safe_relative(b"a/..").is_err());
     assert!(safe_relative(&[0xff, b'a']).is_err());
 }
+
+fn zip_of(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data, mode) in entries {
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .unix_permissions(*mode);
+        if name.ends_with('/') {
+            writer.add_directory(*name, options).unwrap();
+        } else {
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(data).unwrap();
+        }
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_zip_unpacks_its_files_and_keeps_the_executable_bit() {
+    let dest = tempfile::tempdir().unwrap();
+    let bytes = zip_of(&[
+        ("pkg/", b"", 0o755),
+        ("pkg/__init__.py", b"x = 1\n", 0o644),
+        ("bin/run", b"#!/bin/sh\n", 0o755),
+    ]);
+    let done = extract_zip(
+        std::io::Cursor::new(bytes),
+        dest.path(),
+        MAX_EXTRACTED_BYTES,
+    )
+    .unwrap();
+    assert_eq!((done.files, done.directories), (2, 1));
+    assert_eq!(
+        fs::read(dest.path().join("pkg/__init__.py")).unwrap(),
+        b"x = 1\n"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(dest.path().join("bin/run"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755);
+    }
+}
+
+#[test]
+fn a_zip_that_climbs_out_or_repeats_a_path_is_refused() {
+    for entries in [
+        vec![("../evil", &b"x"[..], 0o644)],
+        vec![("/etc/evil", &b"x"[..], 0o644)],
+        vec![("a:b", &b"x"[..], 0o644)],
+    ] {
+        let dest = tempfile::tempdir().unwrap();
+        let result = extract_zip(
+            std::io::Cursor::new(zip_of(&entries)),
+            dest.path(),
+            MAX_EXTRACTED_BYTES,
+        );
+        assert!(
+            matches!(result, Err(Error::Unsafe { .. })),
+            "{entries:?}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn a_zip_over_the_cap_or_not_a_zip_is_refused() {
+    let dest = tempfile::tempdir().unwrap();
+    let big = zip_of(&[("a", &[0u8; 100][..], 0o644)]);
+    assert!(matches!(
+        extract_zip(std::io::Cursor::new(big), dest.path(), 10),
+        Err(Error::TooLarge { .. })
+    ));
+    let other = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        extract_zip(
+            std::io::Cursor::new(b"not a zip".to_vec()),
+            other.path(),
+            10
+        ),
+        Err(Error::Corrupt(_))
+    ));
+}
+
+#[test]
+fn a_zip_symlink_is_refused() {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    writer
+        .add_symlink(
+            "link",
+            "/etc/passwd",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+    let bytes = writer.finish().unwrap().into_inner();
+    let dest = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        extract_zip(
+            std::io::Cursor::new(bytes),
+            dest.path(),
+            MAX_EXTRACTED_BYTES
+        ),
+        Err(Error::Unsafe { .. })
+    ));
+}

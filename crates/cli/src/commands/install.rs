@@ -36,8 +36,15 @@ pub fn run(args: InstallArgs) -> Exit {
                 Err(error) => return fail(&error),
             },
         };
+        let packages = match settings::packages_client() {
+            Ok(packages) => packages,
+            Err(error) => return fail(&error),
+        };
         let from = match (&registry, &args.bundle, &args.manifest) {
-            (Some(registry), _, _) => InstallFrom::Registry(registry),
+            (Some(registry), _, _) => InstallFrom::Registry {
+                registry,
+                packages: &packages,
+            },
             (None, Some(bundle), Some(manifest)) => InstallFrom::Files { bundle, manifest },
             (None, _, _) => return Exit::Usage,
         };
@@ -76,8 +83,13 @@ pub fn run(args: InstallArgs) -> Exit {
                     .score
                     .map_or_else(|| "score unknown".to_owned(), |s| format!("score {s}"));
                 let server = &installed.server;
+                let what = if installed.verified_copy {
+                    " as a verified copy"
+                } else {
+                    ""
+                };
                 print(&format!(
-                    "Installed `{}` {} ({}, {level}, {score}).",
+                    "Installed `{}` {}{what} ({}, {level}, {score}).",
                     server.id,
                     server.version.as_deref().unwrap_or("?"),
                     facts.origin.name(),

@@ -225,6 +225,31 @@ impl Environment {
     pub fn executable(&self) -> Option<&Path> {
         self.executable.as_ref().map(|(path, _)| path.as_path())
     }
+
+    /// The first executable file named `name` in the directories of `PATH` (only absolute
+    /// ones: a relative entry would find whatever the current folder holds).
+    pub fn find_program(&self, name: impl AsRef<OsStr>) -> Option<PathBuf> {
+        let path = self.var("PATH")?;
+        std::env::split_paths(path)
+            .filter(|dir| dir.is_absolute())
+            .map(|dir| dir.join(name.as_ref()))
+            .find(|candidate| is_executable(candidate))
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(metadata) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        metadata.is_file()
+    }
 }
 
 #[cfg(test)]

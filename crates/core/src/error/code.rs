@@ -48,6 +48,8 @@ pub enum ErrorCode {
     HubNotConfigured,
     /// The hub could not be reached, or did not answer in time (the cached policy stays).
     HubUnreachable,
+    /// A public package registry (npm, PyPI) could not be reached or did not have the file.
+    RegistryUnreachable,
     /// The hub answered with an error or with something malformed.
     HubRefused,
     /// The hub needs a (new) sign-in.
@@ -86,6 +88,7 @@ impl ErrorCode {
             ErrorCode::Check => "check",
             ErrorCode::HubNotConfigured => "hub_not_configured",
             ErrorCode::HubUnreachable => "hub_unreachable",
+            ErrorCode::RegistryUnreachable => "registry_unreachable",
             ErrorCode::HubRefused => "hub_refused",
             ErrorCode::SignIn => "sign_in",
             ErrorCode::Tampered => "tampered",

@@ -40,6 +40,23 @@ pub enum InstallError {
     /// The bundle was refused while unpacking.
     #[error(transparent)]
     Unpack(#[from] gatehouse_artifact::Error),
+    /// The certified public package could not be downloaded, or was not the certified one.
+    #[error(transparent)]
+    Public(gatehouse_hub::PublicError),
+    /// A public package that cannot be installed as a verified copy.
+    #[error("{}cannot be installed as a verified copy: {reason}", if .package.is_empty() { "the package ".to_owned() } else { format!("`{}` ", .package) })]
+    NotACopy { package: String, reason: String },
+    /// The program that installs packages of this kind is not on this computer.
+    #[error(
+        "installing this package needs {tool} (`{program}`), which is not installed on this computer"
+    )]
+    MissingTool { tool: &'static str, program: String },
+    /// The package's installer failed; nothing was installed.
+    #[error("{tool} could not install the package:\n{reason}")]
+    ToolFailed { tool: &'static str, reason: String },
+    /// The signed catalog lists no verified copy for what was asked.
+    #[error("your organization's catalog lists no verified copy of `{0}`")]
+    NoCopy(String),
 }
 
 impl InstallError {
@@ -55,7 +72,20 @@ impl InstallError {
             | InstallError::Manifest { .. }
             | InstallError::MissingProgram(_)
             | InstallError::Unpack(_) => ErrorCode::BadPackage,
-            InstallError::NoEntrypoint { .. } => ErrorCode::UnsupportedPlatform,
+            InstallError::NoEntrypoint { .. } | InstallError::MissingTool { .. } => {
+                ErrorCode::UnsupportedPlatform
+            }
+            InstallError::NotACopy { .. } | InstallError::ToolFailed { .. } => {
+                ErrorCode::BadPackage
+            }
+            InstallError::NoCopy(_) => ErrorCode::NotFound,
+            InstallError::Public(error) => match error {
+                gatehouse_hub::PublicError::Mismatch { .. } => ErrorCode::Tampered,
+                gatehouse_hub::PublicError::Network { .. }
+                | gatehouse_hub::PublicError::Status { .. } => ErrorCode::RegistryUnreachable,
+                gatehouse_hub::PublicError::Write(_) => ErrorCode::Storage,
+                _ => ErrorCode::BadPackage,
+            },
             InstallError::ClientApps { .. } => ErrorCode::ClientApps,
         }
     }

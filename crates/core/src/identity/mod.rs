@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use gatehouse_hub::{Binding, RegistryType, Subject};
 use gatehouse_policy::{ServerFacts, normalize_name};
-use gatehouse_store::{Server, TreeKind, VerifiedTree};
+use gatehouse_store::{Server, ServerSource, TreeKind, VerifiedTree};
 use serde::Serialize;
 
 use crate::context::Environment;
@@ -271,7 +271,14 @@ pub fn identify(
                 }
             }
         };
-        identity.artifact_modified = !tree::matches(Path::new(&tree.root), &tree.files, check);
+        // A change found by an earlier check stands until the server is installed again,
+        // even if the files were put back since (they were not what ran meanwhile).
+        identity.artifact_modified =
+            tree.modified_at.is_some() || !tree::matches(Path::new(&tree.root), &tree.files, check);
+    } else if server.source == ServerSource::Registry {
+        // Installed by Gatehouse, but its record is gone or its command (edited in the
+        // store) no longer runs the recorded files: what runs is not what was installed.
+        identity.artifact_modified = true;
     } else if let Some(parsed) = parsed.as_ref().filter(|parsed| parsed.clean)
         && !server
             .env_names
@@ -335,11 +342,15 @@ fn runs_inside(server: &Server, tree: &VerifiedTree) -> bool {
     }
     let interpreter = spec_program(&server.command);
     let interpreters = ["node", "python", "python3", "deno", "bun"];
+    // Python's isolation switches may come first (a PyPI copy runs `python3 -I -B …`):
+    // each only takes away what the interpreter reads from outside.
+    let python = interpreter.starts_with("python");
+    let script = server
+        .args
+        .iter()
+        .find(|arg| !(python && matches!(arg.as_str(), "-I" | "-B" | "-E" | "-s")));
     interpreters.contains(&interpreter.as_str())
-        && server
-            .args
-            .first()
-            .is_some_and(|script| inside(script) || runs_relative(root, script))
+        && script.is_some_and(|script| inside(script) || runs_relative(root, script))
 }
 
 /// A relative script run from the tree (a registry bundle's entrypoint runs in its folder).
@@ -368,7 +379,7 @@ fn spec_program(command: &str) -> String {
 /// name, or the very file the system's path gives).
 fn system_runner(command: &str, env: &Environment) -> Option<PathBuf> {
     let file_name = Path::new(command).file_name()?;
-    let found = find_on_path(file_name, env)?;
+    let found = env.find_program(file_name)?;
     let given = Path::new(command);
     if given.components().count() == 1 {
         return Some(found);
@@ -378,30 +389,6 @@ fn system_runner(command: &str, env: &Environment) -> Option<PathBuf> {
         _ => false,
     };
     same.then_some(found)
-}
-
-/// The first executable file named `name` in the `PATH` of `env`.
-fn find_on_path(name: &std::ffi::OsStr, env: &Environment) -> Option<PathBuf> {
-    let path = env.var("PATH")?;
-    std::env::split_paths(path)
-        .filter(|dir| dir.is_absolute())
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    let Ok(metadata) = std::fs::metadata(path) else {
-        return false;
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        metadata.is_file() && metadata.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        metadata.is_file()
-    }
 }
 
 /// The claims without the bound name and without repeats (compared normalized).

@@ -153,6 +153,7 @@ fn installed(dir: &tempfile::TempDir) -> (Server, VerifiedTree) {
         root: root.display().to_string(),
         files: tree::record(&root).unwrap(),
         recorded_at: OffsetDateTime::UNIX_EPOCH,
+        modified_at: None,
     };
     (server, tree)
 }
@@ -201,6 +202,26 @@ fn a_command_edited_in_the_store_no_longer_runs_the_recorded_tree() {
         "`UPDATE servers SET command = …` cannot borrow the install's badges"
     );
     assert!(identity.claims.contains(&"@acme/good".to_owned()));
+    assert!(
+        identity.artifact_modified,
+        "what runs is not what was installed: blocked, not merely unbadged"
+    );
+}
+
+#[test]
+fn an_installed_server_whose_record_is_gone_or_marked_is_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = system(&dir);
+    let (server, mut tree) = installed(&dir);
+    assert!(
+        identify(&server, None, &env, TreeCheck::Full).artifact_modified,
+        "deleting the record does not make the files trusted"
+    );
+    tree.modified_at = Some(OffsetDateTime::UNIX_EPOCH);
+    assert!(
+        identify(&server, Some(&tree), &env, TreeCheck::Full).artifact_modified,
+        "a change found by a sync stands although the files match their record again"
+    );
 }
 
 #[test]

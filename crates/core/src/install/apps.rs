@@ -11,7 +11,7 @@ use super::{InstallStep, Progress};
 use crate::clients::entries::add_to_clients;
 use crate::context::Context;
 use crate::error::Result;
-use crate::ports::{Clock, RegistryPort, SecretStore};
+use crate::ports::{Clock, PackagesPort, RegistryPort, SecretStore};
 use crate::servers::remove_server;
 
 /// Installs `request.package`, then adds an entry running `<gatehouse> run <id>` to each of
@@ -20,9 +20,9 @@ use crate::servers::remove_server;
     clippy::too_many_arguments,
     reason = "each is a separate port or input"
 )]
-pub async fn install_into_apps<C: Clock, S: SecretStore, R: RegistryPort>(
+pub async fn install_into_apps<C: Clock, S: SecretStore, R: RegistryPort, P: PackagesPort>(
     ctx: &Context<C>,
-    from: InstallFrom<'_, R>,
+    from: InstallFrom<'_, R, P>,
     secrets: &S,
     request: &InstallRequest,
     gatehouse: &str,
@@ -30,8 +30,8 @@ pub async fn install_into_apps<C: Clock, S: SecretStore, R: RegistryPort>(
     progress: Progress<'_>,
 ) -> Result<InstallOutcome> {
     let mut outcome = match from {
-        InstallFrom::Registry(registry) => {
-            install_with_progress(ctx, registry, request, progress).await?
+        InstallFrom::Registry { registry, packages } => {
+            install_with_progress(ctx, registry, packages, request, progress).await?
         }
         InstallFrom::Files { bundle, manifest } => {
             install_from_files(ctx, request, bundle, manifest).await?

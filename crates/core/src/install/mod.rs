@@ -13,10 +13,11 @@
 
 mod apps;
 pub(crate) mod catalog;
+pub(crate) mod copy;
 mod manifest;
 mod package_ref;
 mod progress;
-mod staging;
+pub(crate) mod staging;
 
 use std::path::{Component, Path, PathBuf};
 
@@ -28,11 +29,12 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::identity::{Identity, TreeCheck, tree};
 use crate::policy::{Evaluation, Scope};
-use crate::ports::{Clock, RegistryPort};
+use crate::ports::{Clock, PackagesPort, RegistryPort};
 
 pub use crate::error::InstallError;
 pub use apps::install_into_apps;
 pub use catalog::{CatalogEntryView, CatalogSearch, CatalogSource, search};
+pub use copy::{CopyRequest, copy_dir, servers_dir};
 pub use manifest::{Entrypoint, Manifest};
 pub use package_ref::PackageRef;
 pub use progress::{InstallStep, Progress, silent};
@@ -40,9 +42,10 @@ pub use staging::{artifacts_dir, bundle_dir, bundles_dir};
 
 /// Where an install's bundle comes from.
 #[derive(Debug, Clone, Copy)]
-pub enum InstallFrom<'a, R> {
-    /// The organization's registry (HUB_API.md section A).
-    Registry(&'a R),
+pub enum InstallFrom<'a, R, P> {
+    /// The organization's registry (HUB_API.md section A), or for a package the signed
+    /// catalog certifies as a verified copy, its public registry.
+    Registry { registry: &'a R, packages: &'a P },
     /// A bundle and its manifest on disk, checked against the signed catalog all the same.
     Files {
         bundle: &'a Path,
@@ -77,26 +80,35 @@ pub struct Installed {
     /// confirms at the first run).
     pub warnings: Vec<String>,
     pub bundle_dir: PathBuf,
+    /// A verified copy of a public package, not a bundle from the organization's registry.
+    pub verified_copy: bool,
     /// The client apps' files given an entry for it ([`install_into_apps`]).
     pub added_to: Vec<(gatehouse_clients::ClientApp, PathBuf)>,
 }
 
-/// Installs `request.package` from `registry`.
+/// Installs `request.package` from `registry` (or, for a verified copy, from `packages`).
 pub async fn install<C: Clock>(
     ctx: &Context<C>,
     registry: &impl RegistryPort,
+    packages: &impl PackagesPort,
     request: &InstallRequest,
 ) -> Result<InstallOutcome> {
-    install_with_progress(ctx, registry, request, &silent).await
+    install_with_progress(ctx, registry, packages, request, &silent).await
 }
 
-/// [`install`], telling `progress` each step as it starts.
+/// [`install`], telling `progress` each step as it starts. A name the signed catalog
+/// certifies as a public package (and not as a registry bundle) is installed as a verified
+/// copy; anything else comes from the organization's registry.
 pub async fn install_with_progress<C: Clock>(
     ctx: &Context<C>,
     registry: &impl RegistryPort,
+    packages: &impl PackagesPort,
     request: &InstallRequest,
     progress: Progress<'_>,
 ) -> Result<InstallOutcome> {
+    if let Some(copy) = copy_for(ctx, &request.package).await? {
+        return copy::install_copy(ctx, packages, &copy, progress).await;
+    }
     let settings = ctx.hub_settings().await?;
     let package = PackageRef::parse(&request.package, settings.organization.as_deref())?;
     let id = package.id();
@@ -128,7 +140,7 @@ pub async fn install_with_progress<C: Clock>(
     progress(InstallStep::CheckingPolicy {
         version: version.clone(),
     });
-    let judged = match judge(ctx, &id, &version, &resolved.bundle_digest).await? {
+    let judged = match judge_bundle(ctx, &id, &version, &resolved.bundle_digest).await? {
         Judgement::Refused(message) => return Ok(InstallOutcome::Blocked { message }),
         Judgement::Allowed(judged) => judged,
     };
@@ -173,6 +185,46 @@ pub async fn install_with_progress<C: Clock>(
     .await
 }
 
+/// The verified copy `package` (`name[@version]`) asks for, when the signed catalog
+/// certifies one for it and no registry bundle under that name and version.
+async fn copy_for<C: Clock>(ctx: &Context<C>, package: &str) -> Result<Option<CopyRequest>> {
+    let (name, version) = split_version(package);
+    let Ok(sources) = ctx.policy_sources(Scope::ManyServers).await else {
+        // No policy to find a copy in; the registry path reports why it cannot go on.
+        return Ok(None);
+    };
+    let Some((entry, artifact)) = sources.certified_copy(name, version) else {
+        return Ok(None);
+    };
+    if entry.digest.is_some()
+        && gatehouse_policy::normalize_name(&entry.name) == gatehouse_policy::normalize_name(name)
+    {
+        return Ok(None);
+    }
+    // The name asked for is the id: the package's own name (`@scope/pkg`, a PyPI project)
+    // or the catalog entry's, whichever the person used.
+    let id = name.to_owned();
+    crate::servers::validate_id(&id)?;
+    Ok(Some(CopyRequest {
+        id,
+        package: artifact.clone(),
+    }))
+}
+
+/// `name@version` split at the version's `@` (a scope's leading `@` is not one).
+fn split_version(package: &str) -> (&str, Option<&str>) {
+    let search_from = usize::from(package.starts_with('@'));
+    match package[search_from..].rfind('@') {
+        Some(at) => {
+            let at = at + search_from;
+            let version = &package[at + 1..];
+            let version = (!version.is_empty() && version != "latest").then_some(version);
+            (&package[..at], version)
+        }
+        None => (package, None),
+    }
+}
+
 /// Installs `request.package` (`@org/name@version`) from a bundle and manifest on disk, for
 /// machines that cannot reach the registry: the bundle's bytes are checked against the
 /// signed catalog exactly as a download's would be, and only certified bytes are verified.
@@ -204,7 +256,7 @@ pub async fn install_from_files<C: Clock>(
     let bundle_bytes = read(bundle)?;
     let digest = gatehouse_hub::ArtifactDigest::of(&bundle_bytes);
     let version = package.reference.clone();
-    let judged = match judge(ctx, &id, &version, &digest).await? {
+    let judged = match judge_bundle(ctx, &id, &version, &digest).await? {
         Judgement::Refused(message) => return Ok(InstallOutcome::Blocked { message }),
         Judgement::Allowed(judged) => judged,
     };
@@ -236,22 +288,36 @@ pub async fn install_from_files<C: Clock>(
 }
 
 /// What the policy said before anything was fetched.
-struct Judged {
-    facts: ServerFacts,
-    decision: gatehouse_policy::Decision,
+pub(crate) struct Judged {
+    pub(crate) facts: ServerFacts,
+    pub(crate) decision: gatehouse_policy::Decision,
 }
 
-enum Judgement {
+pub(crate) enum Judgement {
     Allowed(Judged),
     /// Refused; the message says why, for the person.
     Refused(String),
 }
 
 /// The policy check of an install, with the facts the server will have when it runs (one
-/// function decides both): the signed catalog's for these bytes, or none at all. What the
-/// registry states is never used. A registry offering other bytes than the ones the
-/// catalog certified for this version is refused outright.
-async fn judge<C: Clock>(
+/// function decides both, with the same identity `run` will derive): the signed catalog's
+/// for these bytes, or none at all. What a registry states is never used.
+pub(crate) async fn judge<C: Clock>(ctx: &Context<C>, identity: &Identity) -> Result<Judgement> {
+    let sources = ctx.policy_sources(Scope::ManyServers).await?;
+    let evaluation = Evaluation::new(&sources, identity, &ctx.request_now())?;
+    let (facts, decision) = (evaluation.facts, evaluation.decision);
+    if decision.verdict == Verdict::Block {
+        return Ok(Judgement::Refused(format!(
+            "{}\nNothing was downloaded or installed.",
+            block_report(&facts, &decision)
+        )));
+    }
+    Ok(Judgement::Allowed(Judged { facts, decision }))
+}
+
+/// [`judge`] for a registry bundle: bytes other than the ones the signed catalog certified
+/// for this version are refused outright, before the policy is asked.
+async fn judge_bundle<C: Clock>(
     ctx: &Context<C>,
     id: &str,
     version: &str,
@@ -270,16 +336,7 @@ async fn judge<C: Clock>(
         }
         .into());
     }
-    let identity = Identity::of_install(id, version, digest.as_str());
-    let evaluation = Evaluation::new(&sources, &identity, &ctx.request_now())?;
-    let (facts, decision) = (evaluation.facts, evaluation.decision);
-    if decision.verdict == Verdict::Block {
-        return Ok(Judgement::Refused(format!(
-            "{}\nNothing was downloaded or installed.",
-            block_report(&facts, &decision)
-        )));
-    }
-    Ok(Judgement::Allowed(Judged { facts, decision }))
+    judge(ctx, &Identity::of_install(id, version, digest.as_str())).await
 }
 
 /// A bundle fetched and checked against its digest, waiting in its staging folder.
@@ -400,6 +457,7 @@ async fn finish<C: Clock>(
         root: target.to_string_lossy().into_owned(),
         files,
         recorded_at: ctx.clock.now(),
+        modified_at: None,
     };
     let install = Install {
         manifest_digest,
@@ -450,6 +508,7 @@ async fn finish<C: Clock>(
         verdict: decision.verdict,
         facts,
         bundle_dir: target,
+        verified_copy: false,
         added_to: Vec::new(),
     })))
 }

@@ -48,7 +48,7 @@ impl Staging {
 
     /// The file the bundle is downloaded into.
     pub fn archive_file(&self) -> Result<(File, PathBuf)> {
-        let path = self.dir.join("bundle.tar.gz");
+        let path = self.archive_path();
         let file = File::options()
             .read(true)
             .write(true)
@@ -59,6 +59,21 @@ impl Staging {
                 source,
             })?;
         Ok((file, path))
+    }
+
+    /// Where [`Self::archive_file`] puts the downloaded archive.
+    pub fn archive_path(&self) -> PathBuf {
+        self.dir.join("bundle.tar.gz")
+    }
+
+    /// Makes the empty folder `<staging>/root` for an install to fill.
+    pub fn root(&self) -> Result<PathBuf> {
+        let root = self.dir.join("root");
+        fs::create_dir(&root).map_err(|source| Error::Io {
+            path: root.clone(),
+            source,
+        })?;
+        Ok(root)
     }
 
     /// Unpacks the downloaded archive into `<staging>/root`.

@@ -235,6 +235,51 @@ impl PolicySources {
         }
     }
 
+    /// The signed catalog's entries, validated. Needs the bundle parsed
+    /// ([`Scope::ManyServers`]); empty without a hub.
+    pub fn catalog(&self) -> &[gatehouse_hub::CatalogEntry] {
+        match &self.hub {
+            Some(HubSnapshot {
+                bundle: Some(bundle),
+                ..
+            }) => bundle.catalog(),
+            _ => &[],
+        }
+    }
+
+    /// The public package the signed catalog certifies for `name` (an entry's name or a
+    /// package's identifier) at `version` (any listed version when `None`, if only one
+    /// is), of a registry type this build installs; with the entry it is in.
+    pub fn certified_copy(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Option<(
+        &gatehouse_hub::CatalogEntry,
+        &gatehouse_hub::PackageArtifact,
+    )> {
+        let folded = gatehouse_policy::fold_name(&gatehouse_policy::normalize_name(name));
+        let mut found = self.catalog().iter().flat_map(|entry| {
+            let entry_named =
+                gatehouse_policy::fold_name(&gatehouse_policy::normalize_name(&entry.name))
+                    == folded;
+            entry.packages.iter().filter_map(move |package| {
+                let named = entry_named
+                    || package
+                        .registry_type
+                        .same_identifier(&package.identifier, name);
+                let versioned = version.is_none_or(|v| package.version == v);
+                (named && versioned).then_some((entry, package))
+            })
+        });
+        let first = found.next()?;
+        match (version, found.next()) {
+            // Without a version, two candidates are ambiguous: the person must say which.
+            (None, Some(_)) => None,
+            _ => Some(first),
+        }
+    }
+
     /// The signed catalog's entries as the hub sent them, in order. Needs the bundle parsed
     /// ([`Scope::ManyServers`]); empty without a hub.
     pub fn catalog_entries(&self) -> &[serde_json::Value] {

@@ -155,6 +155,7 @@ pub async fn remove_server<C: Clock, S: SecretStore>(
     let Some(server) = ctx.store.server(id).await? else {
         return Ok(true);
     };
+    let tree = ctx.store.verified_tree(id).await?;
     let mut event = ctx.event(AuditKind::ServerRemoved);
     event.server = Some(server.name.clone());
     event.version = server.version.clone();
@@ -162,26 +163,55 @@ pub async fn remove_server<C: Clock, S: SecretStore>(
     if !ctx.store.remove_server(id, Some(&event)).await? {
         return Ok(false);
     }
-    remove_unused_bundle(ctx, &server).await?;
+    remove_unused_files(ctx, &server, tree.as_ref()).await?;
     Ok(true)
 }
 
-/// Deletes the installed bundle of `server` when no other server uses it any more.
-async fn remove_unused_bundle<C: Clock>(ctx: &Context<C>, server: &Server) -> Result<()> {
-    let Some(digest) = server.bundle_digest.as_deref() else {
+/// Deletes what was installed for `server` that no other server uses any more: its
+/// bundle's folder (read-only, so made writable first), a verified copy's folder, and the
+/// kept artifact.
+async fn remove_unused_files<C: Clock>(
+    ctx: &Context<C>,
+    server: &Server,
+    tree: Option<&gatehouse_store::VerifiedTree>,
+) -> Result<()> {
+    let io = |path: &std::path::Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    if let Some(digest) = server.bundle_digest.as_deref()
+        && let Some(dir) = crate::install::bundle_dir(&ctx.data_dir, digest)
+        && ctx.store.servers_using_bundle(digest).await? == 0
+    {
+        crate::identity::tree::remove(&dir).map_err(io(&dir))?;
+    }
+    let Some(tree) = tree else {
         return Ok(());
     };
-    let Some(dir) = crate::install::bundle_dir(&ctx.data_dir, digest) else {
-        return Ok(());
-    };
-    if ctx.store.servers_using_bundle(digest).await? > 0 {
-        return Ok(());
+    let root = std::path::Path::new(&tree.root);
+    // A copy's folder is its own (`<data>/servers/<id>/`); checked to be one before it is
+    // deleted, since the record could have been edited to name any folder.
+    if tree.kind == gatehouse_store::TreeKind::Package
+        && crate::install::copy_dir(&ctx.data_dir, &server.id).is_ok_and(|own| own == root)
+    {
+        crate::identity::tree::remove(root).map_err(io(root))?;
     }
-    match std::fs::remove_dir_all(&dir) {
-        Ok(()) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(Error::Io { path: dir, source }),
+    let artifact = std::path::Path::new(&tree.artifact);
+    let kept_here =
+        artifact.parent() == Some(crate::install::artifacts_dir(&ctx.data_dir).as_path());
+    if kept_here && ctx.store.servers_using_artifact(&tree.artifact).await? == 0 {
+        match std::fs::remove_file(artifact) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(Error::Io {
+                    path: artifact.to_owned(),
+                    source,
+                });
+            }
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]

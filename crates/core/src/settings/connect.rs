@@ -57,6 +57,17 @@ pub async fn configured_registry_client<C: Clock>(
     Ok((registry_client(ctx, &settings, token)?, problem))
 }
 
+/// How long a public package's download may take: artifacts can be far larger than the
+/// hub's answers, so this is not the hub timeout.
+pub const PACKAGE_DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The client for public registries (verified copies, HUB_API.md B1 `packages`): it holds
+/// no token, so the hub's is never sent to npm or PyPI.
+pub fn packages_client() -> Result<gatehouse_hub::PublicClient> {
+    gatehouse_hub::PublicClient::new(PACKAGE_DOWNLOAD_TIMEOUT)
+        .map_err(|error| crate::install::InstallError::Public(error).into())
+}
+
 /// The hub settings and the token in force; a keyring that cannot be read means no token.
 async fn settings_and_token<C: Clock>(
     ctx: &Context<C>,

@@ -15,7 +15,10 @@ pub(crate) mod values;
 
 pub use crate::error::ManagedProblem;
 pub use config::{get, set};
-pub use connect::{configured_client, configured_registry_client, hub_client, registry_client};
+pub use connect::{
+    PACKAGE_DOWNLOAD_TIMEOUT, configured_client, configured_registry_client, hub_client,
+    packages_client, registry_client,
+};
 pub use first_key::{OfferedKey, offered_keys};
 pub use hub::HubSettings;
 pub use managed::ManagedSettings;

@@ -21,12 +21,14 @@ pub(crate) mod accept;
 pub(crate) mod drops;
 pub(crate) mod preview;
 pub(crate) mod status;
+pub(crate) mod trees;
 
 pub use crate::error::Refusal;
 pub use accept::{Accepted, accept};
 pub use drops::{ServerDrop, compare, compare_servers, drops};
 pub use preview::{PolicyPreview, PreviewState, VerdictChange, preview};
 pub use status::{Status, status};
+pub use trees::{Change, Modified, recheck};
 
 /// How many audit events go in one request.
 pub const AUDIT_BATCH: u32 = 200;
@@ -111,6 +113,11 @@ pub async fn sync<C: Clock>(
                 .set_setting(key::LAST_ERROR, &error.to_string())
                 .await?;
         }
+    }
+    // Every sync re-checks the verified servers' code against what was certified; its
+    // findings are audited, so they go out with this sync's delivery.
+    if let Err(error) = recheck(ctx, notifier).await {
+        tracing::warn!("could not re-check the verified servers' files: {error}");
     }
     let audit = flush_outbox(ctx, hub, &org, now, delivery).await?;
     Ok(SyncOutcome {

@@ -9,6 +9,7 @@ mod bundle;
 mod error;
 mod fault_response;
 mod keys;
+mod public;
 mod registry;
 mod servers;
 
@@ -39,7 +40,9 @@ pub fn router(hub: Hub) -> Router {
         .route(
             "/v1/org/{org}/artifacts/{digest}/{kind}",
             get(registry::artifact),
-        );
+        )
+        .route("/public/pypi/simple/{project}/", get(public::pypi_listing))
+        .route("/public/{*path}", get(public::file));
     if hub.config().faults {
         routes = routes
             .route(

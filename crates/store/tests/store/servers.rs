@@ -150,6 +150,7 @@ async fn an_install_is_stored_with_its_server_and_removed_with_it() {
             hash: "aa".into(),
         }],
         recorded_at: T0,
+        modified_at: None,
     };
     store
         .add_installed_server(

@@ -26,6 +26,11 @@ impl RefHub {
         RefHub { hub, dir }
     }
 
+    /// The hub's base URL.
+    pub fn url(&self) -> &str {
+        &self.hub.url
+    }
+
     pub fn org_dir(&self) -> PathBuf {
         self.dir.path().join("org")
     }

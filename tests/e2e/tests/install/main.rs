@@ -11,6 +11,7 @@
     reason = "tests"
 )]
 
+mod copy;
 mod hub;
 
 use std::io::Write as _;
