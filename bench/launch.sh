@@ -19,9 +19,38 @@ cc -O2 -o "$work/servers" bench/servers.c
 export GATEHOUSE_DATA_DIR="$work/data" GATEHOUSE_MCP_CONFIG="$work/config.yaml" HOME="$work/home"
 export GATEHOUSE_MANAGED_SETTINGS="$work/none.yaml"
 
-# A bundle with 10,000 list entries over the org, area and server layers, and a catalog.
-python3 - "$work/payload.json" <<'PY'
+# The benchmark servers as registry bundles, installed verified: a small one (the binary
+# alone) and a 5 MB, 500-file one (the binary and 500 files of 10 KB) whose tree check
+# before each spawn is what the second first-byte row measures.
+python3 - "$work" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+work = sys.argv[1]
+binary = open(os.path.join(work, "servers"), "rb").read()
+def bundle(name, extra):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.GNU_FORMAT) as tar:
+        for path, data, mode in [("servers", binary, 0o755)] + extra:
+            info = tarfile.TarInfo(path); info.size = len(data); info.mode = mode; info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
+    data = buf.getvalue()
+    open(os.path.join(work, name), "wb").write(data)
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+small = bundle("small.tar.gz", [])
+files = [(f"lib/part-{i:03}.js", os.urandom(10 * 1024), 0o644) for i in range(500)]
+large = bundle("large.tar.gz", files)
+json.dump({"small": small, "large": large}, open(os.path.join(work, "digests.json"), "w"))
+for name, args in [("hello", ["hello"]), ("echo", ["echo"]), ("flood", ["flood", "256", "1048576"]),
+                   ("hello-large", ["hello"])]:
+    manifest = {"package": {"id": f"@bench/{name}", "version": "1.0.0"},
+                "entrypoints": [{"command": "./servers", "args": args}]}
+    json.dump(manifest, open(os.path.join(work, f"{name}.manifest.json"), "w"))
+PY
+
+# A bundle with 10,000 list entries over the org, area and server layers, and a catalog
+# certifying the four installed servers' bundles.
+python3 - "$work/payload.json" "$work/digests.json" <<'PY'
 import json, sys
+digests = json.load(open(sys.argv[2]))
 allow = [f"@bench/allowed-{i}" for i in range(4_000)] + ["@bench/*"]
 deny = [f"@evil/server-{i}" for i in range(3_000)] + [f"@old/tool-{i}@1.0.{i}" for i in range(2_000)] + [f"@shady-{i}/*" for i in range(999)]
 bundle = {
@@ -32,7 +61,9 @@ bundle = {
     "areas": {"prod": {"policy": {"deny_list": deny[5_000:]}, "servers": ["@bench/hello"]}},
     "servers": {"@bench/hello": {"min_cert_level": 1}},
     "catalog": [{"name": f"@bench/{n}", "version": "1.0.0", "origin": "verified", "cert_level": 2,
-                 "score": 90, "status": "published"} for n in ("hello", "echo", "flood")],
+                 "score": 90, "status": "published",
+                 "digest": digests["large" if n == "hello-large" else "small"]}
+                for n in ("hello", "echo", "flood", "hello-large")],
 }
 entries = len(allow) + len(deny)
 assert entries == 10_000, entries
@@ -45,20 +76,27 @@ PY
 "$gatehouse" policy import "$work/envelope.json"
 
 echo "registering 1,000 servers…"
-for i in $(seq 1 997); do
-  "$gatehouse" servers add "filler-$i" --name "@bench/allowed-$i" --version 1.0.0 -- /bin/true >/dev/null
+# 996 named servers (clean npx specs: bound names, no facts), never started here.
+for i in $(seq 1 996); do
+  "$gatehouse" servers add "filler-$i" -- npx -y "@bench/allowed-$i@1.0.0" >/dev/null
 done
-"$gatehouse" servers add bench-hello --name @bench/hello --version 1.0.0 -- "$work/servers" hello >/dev/null
-"$gatehouse" servers add bench-echo --name @bench/echo --version 1.0.0 -- "$work/servers" echo >/dev/null
-"$gatehouse" servers add bench-flood --name @bench/flood --version 1.0.0 -- "$work/servers" flood 256 1048576 >/dev/null
-"$gatehouse" check bench-hello >/dev/null
+# Four verified installs of the benchmark servers.
+for name in hello echo flood hello-large; do
+  bundle="$work/small.tar.gz"
+  [ "$name" = hello-large ] && bundle="$work/large.tar.gz"
+  "$gatehouse" install "@bench/$name@1.0.0" --bundle "$bundle" --manifest "$work/$name.manifest.json" >/dev/null
+done
+"$gatehouse" check @bench/hello >/dev/null
+"$gatehouse" check @bench/hello-large >/dev/null
 
 out=bench/RESULTS-launch.md
 {
   echo "# Launcher benchmark"
   echo
   echo "Run: $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(uname -m)), release build,"
-  echo "1,000 registered servers, a signed hub bundle with 10,000 allow/deny entries in force."
+  echo "1,000 registered servers (996 named, 4 verified installs), a signed hub bundle with"
+  echo "10,000 allow/deny entries in force. The tree check row compares two verified installs"
+  echo "of the same server: one holding only its binary, one with 500 more files (5 MB)."
   echo "Servers: bench/servers.c. Driver: bench/measure.py (Python; its own overhead is in both columns)."
   echo
   python3 bench/measure.py "$gatehouse" "$work/servers"

@@ -17,13 +17,26 @@ gatehouse="$root/target/release/gatehouse"
 export GATEHOUSE_DATA_DIR="$work/data" GATEHOUSE_MCP_CONFIG="$work/config.yaml" HOME="$work/home"
 export GATEHOUSE_MANAGED_SETTINGS="$work/none.yaml"
 
+# One small registry bundle that every benchmark server is installed from (verified
+# installs: only those have the catalog's scores, whose drop the sync detects).
+python3 - "$work" <<'PY'
+import hashlib, io, sys, tarfile
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.GNU_FORMAT) as tar:
+    data = b"#!/bin/sh\nexit 0\n"
+    info = tarfile.TarInfo("server.sh"); info.size = len(data); info.mode = 0o755; info.mtime = 0
+    tar.addfile(info, io.BytesIO(data))
+open(f"{sys.argv[1]}/bundle.tar.gz", "wb").write(buf.getvalue())
+open(f"{sys.argv[1]}/digest.txt", "w").write("sha256:" + hashlib.sha256(buf.getvalue()).hexdigest())
+PY
+
 make_bundle() { # serial score-of-every-fifth-server output
-python3 - "$1" "$2" "$3" <<'PY'
+python3 - "$1" "$2" "$3" "$(cat "$work/digest.txt")" <<'PY'
 import json, sys
-serial, low, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+serial, low, out, digest = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 allow = [f"@bench/*"] + [f"@allowed/server-{i}" for i in range(3_999)]
 deny = [f"@evil/server-{i}" for i in range(4_000)] + [f"@old/tool-{i}@1.0.{i}" for i in range(2_000)]
-catalog = [{"name": f"@bench/server-{i}", "version": "1.0.0", "origin": "verified", "cert_level": 2,
+catalog = [{"name": f"@bench/server-{i}", "version": "1.0.0", "digest": digest, "origin": "verified", "cert_level": 2,
             "score": low if i % 5 == 0 else 90, "status": "published"} for i in range(5_000)]
 bundle = {"schema": 1, "org": "bench", "serial": serial, "issued_at": "2026-11-21T00:00:00Z",
           "max_offline_age": "7d", "stale_mode": "warn",
@@ -42,9 +55,10 @@ make_bundle 2 "${SECOND_SCORE:-60}" "$work/two.json"
 "$gatehouse" config set organization bench
 "$gatehouse" config set hub-key "$(cat "$work/key.txt")"
 "$gatehouse" policy import "$work/one.env" >/dev/null
-echo "registering 1,000 servers…"
+echo "installing 1,000 servers…"
 for i in $(seq 0 999); do
-  "$gatehouse" servers add "s$i" --name "@bench/server-$i" --version 1.0.0 -- /bin/true >/dev/null
+  printf '{"package":{"id":"@bench/server-%s","version":"1.0.0"},"entrypoints":[{"command":"./server.sh","args":[]}]}' "$i" > "$work/manifest.json"
+  "$gatehouse" install "@bench/server-$i@1.0.0" --bundle "$work/bundle.tar.gz" --manifest "$work/manifest.json" >/dev/null
 done
 
 # Serial 2 drops every fifth server's score below the minimum: 200 servers get worse.

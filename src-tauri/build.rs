@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "list_servers",
     "check_server",
     "remove_server",
+    "use_verified_copy",
     "search_catalog",
     "client_app_choices",
     "install_server",

@@ -72,6 +72,27 @@ pub async fn sync_once<R: Runtime>(
     let hub = hub_client(ctx).await?;
     let notifier = app_notifier(app);
     let outcome = sync::sync(ctx, &hub, ctx.clock.now(), delivery, &notifier).await;
+    if outcome.is_ok() {
+        // The upgrade's one-time work on servers registered before identity was bound to
+        // code; what fails is tried at the next sync.
+        let clients = settings::configured_registry_client(ctx, &OsKeyring)
+            .await
+            .and_then(|(registry, _)| Ok((registry, settings::packages_client()?)));
+        let upgraded = match clients {
+            Ok((registry, packages)) => {
+                gatehouse_core::servers::finish_identity_upgrade(
+                    ctx, &registry, &packages, &notifier,
+                )
+                .await
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = upgraded {
+            tracing::warn!(
+                "the servers registered before this version wait for the next sync: {error}"
+            );
+        }
+    }
     refresh(app).await;
     outcome.map(Some)
 }

@@ -25,6 +25,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::servers::list_servers,
         commands::servers::check_server,
         commands::servers::remove_server,
+        commands::servers::use_verified_copy,
         commands::install::search_catalog,
         commands::install::client_app_choices,
         commands::install::install_server,

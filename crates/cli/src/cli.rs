@@ -137,6 +137,12 @@ pub enum ServersCommand {
         /// The server id.
         id: String,
     },
+    /// Switch a named server (a pinned npx/uvx/pipx spec) to the verified copy of its
+    /// package that the organization's catalog certifies.
+    UseCopy {
+        /// The server id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]

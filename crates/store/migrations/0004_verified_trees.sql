@@ -21,3 +21,14 @@ CREATE TABLE verified_trees (
     -- again. Clearing it by hand only lasts until the next check finds the change again.
     modified_at     TEXT
 ) STRICT;
+
+-- Servers registered before identity was bound to code (this migration): they may have
+-- shown a catalog's facts through their name alone, and an installed one has no record of
+-- its files yet. Each is judged as unbound until the first sync after the upgrade handles
+-- it (records an installed one's files against its bundle, switches a named one to a
+-- verified copy where the catalog has one, or tells the person once why its verdict
+-- changed); then its row goes.
+CREATE TABLE identity_upgrade (
+    server_id TEXT PRIMARY KEY NOT NULL REFERENCES servers (id) ON DELETE CASCADE
+) STRICT;
+INSERT INTO identity_upgrade (server_id) SELECT id FROM servers;

@@ -145,6 +145,44 @@ impl Store {
         Ok(())
     }
 
+    /// Makes server `id` run `copy` (a verified copy installed for it): its command,
+    /// arguments and version become the copy's, it counts as installed by Gatehouse from
+    /// then on, and the record of the copy's files and `event` are stored, all in one
+    /// transaction. Its id, label, client and declared environment names stay, so the
+    /// client entries that run it need no change. `false` when there is no such server.
+    pub async fn switch_to_copy(
+        &self,
+        id: &str,
+        copy: &Server,
+        tree: &crate::trees::VerifiedTree,
+        event: &AuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let switched = sqlx::query(
+            "UPDATE servers SET command = ?, args = ?, version = ?, source = 'registry', \
+             bundle_digest = NULL WHERE id = ?",
+        )
+        .bind(&copy.command)
+        .bind(serde_json::to_string(&copy.args)?)
+        .bind(&copy.version)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !switched {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM verified_trees WHERE server_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        crate::trees::insert_tree(&mut tx, id, tree).await?;
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// What the install of server `id` brought, if it was installed from the registry.
     pub async fn install(&self, id: &str) -> Result<Option<Install>> {
         let row: Option<(String, String, String, String, String)> = sqlx::query_as(

@@ -68,8 +68,8 @@ pub(crate) async fn insert_tree(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO verified_trees (server_id, kind, name, version, registry_type, \
-         artifact_sha256, artifact, root, files, recorded_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         artifact_sha256, artifact, root, files, recorded_at, modified_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(server_id)
     .bind(tree.kind.as_str())
@@ -81,6 +81,7 @@ pub(crate) async fn insert_tree(
     .bind(&tree.root)
     .bind(serde_json::to_string(&tree.files)?)
     .bind(to_text(tree.recorded_at)?)
+    .bind(tree.modified_at.map(to_text).transpose()?)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -181,6 +182,56 @@ impl Store {
         }
         tx.commit().await?;
         Ok(marked)
+    }
+
+    /// Stores the record of server `id`'s files (replacing any), with `event`, in one
+    /// transaction: for a server installed before files were recorded.
+    pub async fn record_tree(
+        &self,
+        id: &str,
+        tree: &VerifiedTree,
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM verified_trees WHERE server_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        insert_tree(&mut tx, id, tree).await?;
+        if let Some(event) = event {
+            crate::audit_log::insert_event(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The servers registered before identity was bound to code that the first sync after
+    /// the upgrade has not handled yet (see the `verified_trees` migration).
+    pub async fn pending_upgrades(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT server_id FROM identity_upgrade ORDER BY server_id")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Whether server `id` still waits for the upgrade's first sync.
+    pub async fn upgrade_pending(&self, id: &str) -> Result<bool> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM identity_upgrade WHERE server_id = ?")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// Marks server `id` as handled by the upgrade.
+    pub async fn finish_upgrade(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM identity_upgrade WHERE server_id = ?")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// How many servers keep the artifact at `artifact` (a removed server's artifact is

@@ -39,3 +39,17 @@ pub async fn remove_server<R: Runtime>(
     crate::background::refresh(&app).await;
     Ok(removed)
 }
+
+/// Switches a named server to the verified copy of its package the catalog certifies, and
+/// returns the package now installed (`npm:@scope/pkg@1.2.3`).
+#[tauri::command]
+pub async fn use_verified_copy<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<String, IpcError> {
+    let packages = gatehouse_core::settings::packages_client()?;
+    let switched = servers::use_verified_copy(&state.ctx, &packages, &id).await;
+    crate::background::refresh(&app).await;
+    Ok(switched?.package)
+}

@@ -178,6 +178,30 @@ impl Sandbox {
         )
     }
 
+    /// Runs `statement` on this sandbox's `gatehouse.db` with SQLite itself (Python's
+    /// module), as a person or a script with the user's rights could, and returns the
+    /// number of rows it changed.
+    pub fn sql(&self, statement: &str) -> usize {
+        let script = "import sqlite3, sys\n\
+                      db = sqlite3.connect(sys.argv[1])\n\
+                      n = db.execute(sys.argv[2]).rowcount\n\
+                      db.commit()\n\
+                      print(n)\n";
+        let output = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(self.data_dir().join("gatehouse.db"))
+            .arg(statement)
+            .output();
+        let output = match output {
+            Ok(output) if output.status.success() => output,
+            other => panic!("`{statement}` failed: {other:?}"),
+        };
+        match String::from_utf8_lossy(&output.stdout).trim().parse() {
+            Ok(rows) => rows,
+            Err(error) => panic!("`{statement}` printed no row count: {error}"),
+        }
+    }
+
     /// Every audit event of this sandbox, parsed from `gatehouse audit export`.
     pub fn audit(&self) -> Vec<serde_json::Value> {
         let (code, out, err) = self.run(&["audit", "export"]);

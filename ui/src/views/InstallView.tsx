@@ -202,7 +202,7 @@ function CatalogRow({
       </div>
       {entry.description && <p className="description">{entry.description}</p>}
       <div className="badges">
-        <StandingBadge standing={entry.standing} />
+        <StandingBadge standing={entry.standing} copy={entry.verified_copy} />
         <LevelBadge level={entry.cert_level} />
         <ScoreBadge score={entry.score} />
         <OriginBadge origin={entry.origin} />

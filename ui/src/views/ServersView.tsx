@@ -56,6 +56,8 @@ type Action =
   | { state: "checked"; tools: string[] }
   | { state: "confirm-remove" }
   | { state: "removing" }
+  | { state: "switching" }
+  | { state: "switched"; package: string }
   | { state: "failed"; doing: string; error: UiError };
 
 function ServerRow({ server, selected, onChanged }: { server: ServerView; selected: boolean; onChanged: () => void }) {
@@ -72,6 +74,17 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
     }
   }
 
+  async function useCopy() {
+    setAction({ state: "switching" });
+    try {
+      const installed = await ipc.useVerifiedCopy(server.id);
+      setAction({ state: "switched", package: installed });
+      onChanged();
+    } catch (error) {
+      setAction({ state: "failed", doing: `switch ${server.id} to its verified copy`, error: asUiError(error) });
+    }
+  }
+
   async function remove() {
     setAction({ state: "removing" });
     try {
@@ -82,7 +95,7 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
     }
   }
 
-  const busy = action.state === "checking" || action.state === "removing";
+  const busy = action.state === "checking" || action.state === "removing" || action.state === "switching";
   return (
     <li
       id={`server-${server.id}`}
@@ -102,7 +115,7 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
         <VerdictBadge verdict={server.verdict} />
       </div>
       <div className="badges">
-        <StandingBadge standing={server.standing} />
+        <StandingBadge standing={server.standing} copy={server.verified_copy} />
         <LevelBadge level={server.cert_level} />
         <ScoreBadge score={server.score} />
         {server.standing === "verified" && <OriginBadge origin={server.origin} />}
@@ -116,6 +129,14 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
         <p className="standing-note">
           <Icon name="question" /> {standingNote(server.standing, server.command)}
         </p>
+      )}
+      {server.copy_offered && (
+        <div className="copy-offer">
+          <span>Your organization certifies a copy of this package that Gatehouse can install and check.</span>
+          <button type="button" className="use-copy" disabled={busy} onClick={useCopy}>
+            <Icon name="badge" /> {action.state === "switching" ? "Installing the verified copy…" : "Use the verified copy"}
+          </button>
+        </div>
       )}
       {server.violations.length > 0 && <Reasons verdict={server.verdict} reasons={server.violations} />}
       <dl className="server-facts">
@@ -164,6 +185,11 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
       {action.state === "checked" && (
         <div className="notice notice-ok" role="status">
           {server.id} answered and lists {action.tools.length} tool{action.tools.length === 1 ? "" : "s"}.
+        </div>
+      )}
+      {action.state === "switched" && (
+        <div className="notice notice-ok" role="status">
+          {server.id} now runs the verified copy of {action.package}. Its apps need no change.
         </div>
       )}
       {action.state === "failed" && <ErrorNotice error={action.error} doing={action.doing} />}

@@ -28,6 +28,8 @@ pub fn run(args: CheckArgs) -> Exit {
             json["exit_code"] = exit.code().into();
             json["id"] = decided.server.as_ref().map(|s| s.id.clone()).into();
             json["confirmed"] = decided.confirmed.into();
+            json["standing"] = serde_json::to_value(decided.standing).unwrap_or_default();
+            json["claims"] = evaluation.facts.claims.clone().into();
             print(&json.to_string());
         } else {
             print(&human(&evaluation.facts, &evaluation.decision, exit));

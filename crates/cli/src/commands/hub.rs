@@ -23,14 +23,13 @@ pub fn sync(json: bool) -> Exit {
         let result = match client(&ctx).await {
             // Someone asked for a sync now: waiting rows are sent whatever their backoff.
             Ok(hub) => {
-                gatehouse_core::sync::sync(
-                    &ctx,
-                    &hub,
-                    now,
-                    Delivery::All,
-                    &DesktopNotifier::default(),
-                )
-                .await
+                let notifier = DesktopNotifier::default();
+                let synced =
+                    gatehouse_core::sync::sync(&ctx, &hub, now, Delivery::All, &notifier).await;
+                if synced.is_ok() {
+                    finish_upgrade(&ctx, &notifier).await;
+                }
+                synced
             }
             Err(error) => Err(error),
         };
@@ -56,6 +55,26 @@ pub fn sync(json: bool) -> Exit {
             }
         }
     })
+}
+
+/// The upgrade's one-time work on servers registered before identity was bound to code
+/// ([`gatehouse_core::servers::finish_identity_upgrade`]); what fails is tried next sync.
+async fn finish_upgrade(ctx: &Context, notifier: &DesktopNotifier) {
+    let clients = settings::configured_registry_client(ctx, &OsKeyring)
+        .await
+        .and_then(|(registry, _)| Ok((registry, settings::packages_client()?)));
+    let result = match clients {
+        Ok((registry, packages)) => {
+            gatehouse_core::servers::finish_identity_upgrade(ctx, &registry, &packages, notifier)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    if let Err(error) = result {
+        tracing::warn!(
+            "the servers registered before this version will be checked at the next sync: {error}"
+        );
+    }
 }
 
 fn report(outcome: &SyncOutcome, json: bool) {

@@ -61,6 +61,22 @@ pub fn run(command: ServersCommand) -> Exit {
                     Err(error) => fail(&error),
                 }
             }
+            ServersCommand::UseCopy { id } => {
+                let packages = match gatehouse_core::settings::packages_client() {
+                    Ok(packages) => packages,
+                    Err(error) => return fail(&error),
+                };
+                match servers::use_verified_copy(&ctx, &packages, &id).await {
+                    Ok(switched) => {
+                        print(&format!(
+                            "`{id}` now runs the verified copy of {} (its apps need no change).",
+                            switched.package
+                        ));
+                        Exit::Ok
+                    }
+                    Err(error) => fail(&error),
+                }
+            }
         }
     })
 }
@@ -99,7 +115,11 @@ fn table(list: &[ServerView]) -> String {
         let score = server
             .score
             .map_or_else(|| "unknown".to_owned(), |s| format!("{s}/100"));
-        let standing = standing_words(server.standing);
+        let standing = if server.verified_copy {
+            "verified copy"
+        } else {
+            standing_words(server.standing)
+        };
         let name = server.name.as_deref().unwrap_or("unbound");
         text.push_str(&format!(
             "{}  {name}@{version}  {verdict}  {standing}; level {level}, score {score}, {}\n",
@@ -107,6 +127,12 @@ fn table(list: &[ServerView]) -> String {
         ));
         for reason in &server.reasons {
             text.push_str(&format!("    - {reason}\n"));
+        }
+        if server.copy_offered {
+            text.push_str(&format!(
+                "    Your organization certifies a copy of its package: `gatehouse servers use-copy {}` switches to it.\n",
+                server.id
+            ));
         }
     }
     text

@@ -89,6 +89,16 @@ impl<C: Clock> Context<C> {
             gatehouse_store::ServerSource::Registry => self.store.verified_tree(&server.id).await?,
             _ => None,
         };
+        if tree.is_none()
+            && server.source == gatehouse_store::ServerSource::Registry
+            && self.store.upgrade_pending(&server.id).await?
+        {
+            // Installed before files were recorded: unbound (no badges, not blocked as
+            // changed) until the first sync after the upgrade records its files.
+            let mut legacy = server.clone();
+            legacy.source = gatehouse_store::ServerSource::Manual;
+            return Ok(crate::identity::identify(&legacy, None, &self.env, check));
+        }
         Ok(crate::identity::identify(
             server,
             tree.as_ref(),

@@ -120,6 +120,24 @@ impl Identity {
         }
     }
 
+    /// Whether this is a verified copy of a public package (not a registry bundle).
+    pub fn is_copy(&self) -> bool {
+        matches!(self.binding, OwnedBinding::Copy { .. })
+    }
+
+    /// For a named clean spec: the package it names (registry, identifier, version), so a
+    /// verified copy of exactly that can be offered.
+    pub fn named_package(&self) -> Option<(RegistryType, &str, &str)> {
+        match &self.binding {
+            OwnedBinding::Named {
+                registry_type,
+                identifier,
+                version,
+            } => Some((*registry_type, identifier, version)),
+            _ => None,
+        }
+    }
+
     /// The standing, once the catalog's facts are known: installed code the catalog does
     /// not certify (or no longer does) is unbound.
     pub fn standing(&self, facts: &ServerFacts) -> Standing {

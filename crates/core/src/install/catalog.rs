@@ -68,6 +68,8 @@ pub struct CatalogEntryView {
     pub signed: bool,
     /// What an install of it would be: verified when the signed catalog certifies its bytes.
     pub standing: Standing,
+    /// An install of it is a verified copy of a public package (npm, PyPI, `.mcpb`).
+    pub verified_copy: bool,
     pub verdict: Verdict,
     pub violations: Vec<ReasonView>,
     /// What `install` should be given: `name@version`, or the name alone.
@@ -169,16 +171,26 @@ fn entry_view(
     let version = value["version"].as_str().map(str::to_owned);
     // Judged as an install of it would be: the certified bytes of the signed catalog's
     // entry when it has one, else a name that is only claimed (install and run agree).
-    let certified = version
+    let entry = version
         .as_deref()
-        .and_then(|version| sources.catalog_entry(name, version))
-        .and_then(|entry| {
-            Some(Identity::of_install(
-                name,
-                &entry.version,
-                entry.digest.as_deref()?,
-            ))
-        });
+        .and_then(|version| sources.catalog_entry(name, version));
+    let copy = entry
+        .filter(|entry| entry.digest.is_none())
+        .and_then(|_| sources.certified_copy(name, version.as_deref()))
+        .map(|(_, package)| package);
+    let certified = match (entry, copy) {
+        (Some(entry), _) if entry.digest.is_some() => entry
+            .digest
+            .as_deref()
+            .map(|digest| Identity::of_install(name, &entry.version, digest)),
+        (_, Some(package)) => Some(Identity::of_copy(
+            package.registry_type,
+            &package.identifier,
+            &package.version,
+            &package.file_sha256,
+        )),
+        _ => None,
+    };
     let signed = certified.is_some();
     let identity = certified.unwrap_or_else(|| Identity::of_name(name));
     let evaluation = Evaluation::new(sources, &identity, request)?;
@@ -194,7 +206,8 @@ fn entry_view(
         })
     };
     let status = facts.status;
-    let not_installable = if value["install"]["registry"].as_bool() != Some(true) {
+    let not_installable = if value["install"]["registry"].as_bool() != Some(true) && copy.is_none()
+    {
         Some("Your organization's registry does not offer it for install.".to_owned())
     } else if matches!(status, Status::Revoked | Status::Quarantined) {
         Some(format!("This version is {}.", status.name()))
@@ -221,6 +234,7 @@ fn entry_view(
         } else {
             Standing::Unbound
         },
+        verified_copy: copy.is_some(),
         verdict: decision.verdict,
         violations: decision.violations.iter().map(ReasonView::of).collect(),
         not_installable,

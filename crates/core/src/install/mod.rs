@@ -329,6 +329,18 @@ async fn judge_bundle<C: Clock>(
         .and_then(|entry| entry.digest.as_deref())
         && !signed.eq_ignore_ascii_case(digest.as_str())
     {
+        // Its own event: bytes offered under a certified name are what an admin looks for.
+        let mut event = ctx.event(AuditKind::ArtifactModified);
+        event.server = Some(id.to_owned());
+        event.version = Some(version.to_owned());
+        event.digest = Some(digest.to_string());
+        event.detail = Some(json!({
+            "id": id,
+            "found_by": "install",
+            "certified": signed,
+            "offered": digest.to_string(),
+        }));
+        ctx.store.record(&event).await?;
         return Err(InstallError::NotTheCertifiedBundle {
             package: format!("{id}@{version}"),
             signed: signed.to_owned(),

@@ -280,6 +280,16 @@ impl PolicySources {
         }
     }
 
+    /// The verified copy the signed catalog certifies of the package a named server runs
+    /// (matched by registry, identifier and version, never by name alone; HUB_API.md B1).
+    pub fn copy_of_named(&self, identity: &Identity) -> Option<&gatehouse_hub::PackageArtifact> {
+        let (registry_type, identifier, version) = identity.named_package()?;
+        self.catalog()
+            .iter()
+            .flat_map(|entry| entry.packages.iter())
+            .find(|package| package.is(registry_type, identifier, version))
+    }
+
     /// The signed catalog's entries as the hub sent them, in order. Needs the bundle parsed
     /// ([`Scope::ManyServers`]); empty without a hub.
     pub fn catalog_entries(&self) -> &[serde_json::Value] {

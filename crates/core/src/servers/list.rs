@@ -23,6 +23,11 @@ pub struct ServerView {
     pub version: Option<String>,
     /// How much Gatehouse can vouch for what it runs.
     pub standing: Standing,
+    /// Verified as a copy of a public package (rather than a registry bundle).
+    pub verified_copy: bool,
+    /// Named, and the catalog certifies a copy of exactly its package: "Use the verified
+    /// copy" can switch it ([`crate::servers::use_verified_copy`]).
+    pub copy_offered: bool,
     /// Every other name its launch claims (the id, a label, extra packages).
     pub claims: Vec<String>,
     pub origin: Origin,
@@ -98,8 +103,11 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
         let identity = ctx.identity_of(&server, TreeCheck::Quick).await?;
         let evaluation = evaluator.evaluate(&identity, &request)?;
         let facts = &evaluation.facts;
+        let standing = identity.standing(facts);
         views.push(ServerView {
-            standing: identity.standing(facts),
+            standing,
+            verified_copy: standing == Standing::Verified && identity.is_copy(),
+            copy_offered: standing == Standing::Named && sources.copy_of_named(&identity).is_some(),
             claims: facts.claims.clone(),
             name: facts.name.clone(),
             version: facts.version.clone(),

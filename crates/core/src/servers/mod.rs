@@ -4,15 +4,19 @@
 //! MCP conversation of "Check now" ([`check`]).
 
 pub(crate) mod check;
+pub(crate) mod copy;
 pub(crate) mod id;
 pub(crate) mod list;
 pub(crate) mod tools;
+pub(crate) mod upgrade;
 
 pub use crate::error::ProbeProblem;
 pub use check::{ProbeOutcome, talk};
+pub use copy::{Switched, use_verified_copy};
 pub use id::validate_id;
 pub use list::{ReasonView, ServerView, list_servers};
 pub use tools::{LastTools, record_tools};
+pub use upgrade::{Upgraded, finish_identity_upgrade};
 
 use gatehouse_store::{AuditKind, Server, ServerSource};
 

@@ -45,6 +45,7 @@ async fn a_new_file_gets_the_whole_schema() {
             "audit_outbox",
             "client_wirings",
             "confirmations",
+            "identity_upgrade",
             "installs",
             "servers",
             "settings",

@@ -282,4 +282,137 @@ fn a_registry_answering_other_bytes_for_a_certified_package_installs_nothing() {
         .map(|entries| entries.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "nothing left behind: {left:?}");
+    assert!(
+        sandbox
+            .audit()
+            .iter()
+            .any(|e| e["kind"] == "artifact_modified" && e["detail"]["found_by"] == "install"),
+        "the offered bytes are audited"
+    );
+}
+
+/// The hub certifying the real server-everything tarball as a verified copy, and a
+/// sandbox following it with `everything` added by hand as the clean spec of that package.
+fn named_everything() -> Option<(RefHub, Sandbox)> {
+    let tarball = artifact("npm")?;
+    let hub = RefHub::start();
+    let (name, version) = ("@modelcontextprotocol/server-everything", "2026.8.31");
+    certify(
+        &hub,
+        &tarball,
+        &format!("npm/{name}/-/server-everything-{version}.tgz"),
+        "npm",
+        name,
+        version,
+    );
+    let sandbox = hub.sandbox();
+    let spec = format!("{name}@{version}");
+    let (code, _, err) = gatehouse(
+        &sandbox,
+        &[
+            "servers",
+            "add",
+            "everything",
+            "--",
+            "npx",
+            "-y",
+            &spec,
+            "stdio",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    Some((hub, sandbox))
+}
+
+#[tokio::test]
+async fn a_named_server_is_offered_its_verified_copy_and_switched_by_use_copy() {
+    let Some((_hub, sandbox)) = named_everything() else {
+        return;
+    };
+    let listed = row(&sandbox, "everything");
+    assert_eq!(listed["standing"], "named", "{listed}");
+    assert_eq!(listed["cert_level"], Value::Null, "a name lends no badges");
+    assert_eq!(listed["copy_offered"], true, "{listed}");
+    let (_, table, _) = gatehouse(&sandbox, &["servers", "list"]);
+    assert!(
+        table.contains("gatehouse servers use-copy everything"),
+        "{table}"
+    );
+
+    let (code, out, err) = gatehouse(&sandbox, &["servers", "use-copy", "everything"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let listed = row(&sandbox, "everything");
+    assert_eq!(listed["standing"], "verified", "{listed}");
+    assert_eq!(listed["verified_copy"], true);
+    assert_eq!(listed["cert_level"], 2);
+    assert_eq!(listed["command"], "node", "the copy runs, not npx");
+    let switched = sandbox
+        .audit()
+        .into_iter()
+        .find(|e| e["kind"] == "server_installed" && e["server"] == "everything")
+        .expect("the switch is audited as an install");
+    assert_eq!(switched["detail"]["switched_from"], "named");
+    let tools = tools_through_run(&sandbox, "everything").await;
+    assert!(tools.iter().any(|tool| tool == "echo"), "{tools:?}");
+
+    let (code, _, err) = gatehouse(&sandbox, &["servers", "use-copy", "everything"]);
+    assert_ne!(code, 0, "a verified server has nothing to switch to");
+    assert!(err.contains("does not run a named package"), "{err}");
+}
+
+#[test]
+fn the_first_sync_after_the_upgrade_switches_named_servers_and_records_installed_ones() {
+    let Some((hub, sandbox)) = named_everything() else {
+        return;
+    };
+    // A registry install as the version before recorded it: no record of its files yet.
+    // `publish` writes a manifest that runs `node server.js`.
+    let script =
+        std::fs::read(workspace_root().join("tests/e2e/fixtures/fake-server.mjs")).unwrap();
+    let bundle = gatehouse_e2e::bundle_bytes(&[("server.js", script)]);
+    hub.publish("fake", &bundle);
+    let (code, _, err) = gatehouse(&sandbox, &["sync"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = gatehouse(&sandbox, &["install", "@acme-corp/fake"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        sandbox.sql("DELETE FROM verified_trees WHERE server_id = '@acme-corp/fake'"),
+        1
+    );
+    assert_eq!(
+        sandbox.sql("INSERT INTO identity_upgrade (server_id) SELECT id FROM servers"),
+        2
+    );
+    let waiting = row(&sandbox, "@acme-corp/fake");
+    assert_eq!(
+        waiting["standing"], "unbound",
+        "no badges before its files are recorded"
+    );
+    assert!(
+        !waiting["codes"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("artifact_modified")),
+        "but not blocked as changed: {waiting}"
+    );
+
+    let (code, _, err) = gatehouse(&sandbox, &["sync"]);
+    assert_eq!(code, 0, "{err}");
+    let named = row(&sandbox, "everything");
+    assert_eq!(
+        named["standing"], "verified",
+        "switched to the copy: {named}"
+    );
+    assert_eq!(named["verified_copy"], true);
+    let installed = row(&sandbox, "@acme-corp/fake");
+    assert_eq!(
+        installed["standing"], "verified",
+        "recorded against its bundle: {installed}"
+    );
+    assert_eq!(installed["cert_level"], 2);
+    assert_eq!(
+        sandbox.sql("DELETE FROM identity_upgrade"),
+        0,
+        "each server is handled once, then forgotten"
+    );
 }

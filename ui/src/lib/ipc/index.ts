@@ -134,6 +134,7 @@ export const ipc = {
   listServers: () => call<ServerView[]>("list_servers"),
   checkServer: (id: string) => call<ProbeOutcome>("check_server", { id }),
   removeServer: (id: string) => call<boolean>("remove_server", { id }),
+  useVerifiedCopy: (id: string) => call<string>("use_verified_copy", { id }),
   searchCatalog: (query: string) => call<CatalogSearch>("search_catalog", { query }),
   clientAppChoices: () => call<ClientAppChoice[]>("client_app_choices"),
   installServer: (pkg: string, clients: string[]) =>

@@ -175,10 +175,28 @@ pub(crate) async fn prepare<C: Clock>(
     });
     let (file, path) = staging.archive_file()?;
     let mut counting = progress::Counting::new(file, None, progress);
-    let downloaded = packages
-        .download(package, &mut counting)
-        .await
-        .map_err(InstallError::Public)?;
+    let downloaded = match packages.download(package, &mut counting).await {
+        Ok(downloaded) => downloaded,
+        Err(error) => {
+            if let gatehouse_hub::PublicError::Mismatch { actual, .. } = &error {
+                // Its own event: bytes offered under a certified name are what an admin
+                // looks for.
+                let mut event = ctx.event(AuditKind::ArtifactModified);
+                event.server = Some(id.to_owned());
+                event.version = Some(package.version.clone());
+                event.digest = Some(format!("sha256:{actual}"));
+                event.detail = Some(json!({
+                    "id": id,
+                    "found_by": "install",
+                    "package": package.identifier,
+                    "certified": format!("sha256:{}", package.file_sha256),
+                    "offered": format!("sha256:{actual}"),
+                }));
+                ctx.store.record(&event).await?;
+            }
+            return Err(InstallError::Public(error).into());
+        }
+    };
     let file = counting.finish();
     file.sync_all().map_err(|source| Error::Io {
         path: path.clone(),

@@ -16,7 +16,11 @@ signed: boolean,
 /**
  * What an install of it would be: verified when the signed catalog certifies its bytes.
  */
-standing: Standing, verdict: Verdict, violations: Array<ReasonView>, 
+standing: Standing, 
+/**
+ * An install of it is a verified copy of a public package (npm, PyPI, `.mcpb`).
+ */
+verified_copy: boolean, verdict: Verdict, violations: Array<ReasonView>, 
 /**
  * What `install` should be given: `name@version`, or the name alone.
  */

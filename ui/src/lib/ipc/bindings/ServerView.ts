@@ -21,6 +21,15 @@ name: string | null, version: string | null,
  */
 standing: Standing, 
 /**
+ * Verified as a copy of a public package (rather than a registry bundle).
+ */
+verified_copy: boolean, 
+/**
+ * Named, and the catalog certifies a copy of exactly its package: "Use the verified
+ * copy" can switch it ([`crate::servers::use_verified_copy`]).
+ */
+copy_offered: boolean, 
+/**
  * Every other name its launch claims (the id, a label, extra packages).
  */
 claims: Array<string>, origin: Origin, cert_level: number | null, score: number | null, status: PublicationStatus, verdict: Verdict, codes: Array<Code>, 
