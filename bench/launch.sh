@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+echo "work: $work"
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 
 cargo build --release --locked -p gatehouse-cli --bin gatehouse
 cargo build --release --locked -p gatehouse-hub --example sign_bundle

@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+echo "work: $work"
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 
 cargo build --release --locked -p gatehouse-cli --bin gatehouse
 cargo build --release --locked -p gatehouse-hub --example sign_bundle
@@ -62,6 +63,7 @@ for i in $(seq 0 999); do
 done
 
 # Serial 2 drops every fifth server's score below the minimum: 200 servers get worse.
+[ -z "${KEEP:-}" ] || cp -r "$work/data" "$work/data-before"
 /usr/bin/time -f "%e %M" -o "$work/time.txt" "$gatehouse" policy import "$work/two.env" > "$work/import.txt" 2>&1
 read -r seconds max_kb < "$work/time.txt"
 dropped=$("$gatehouse" audit export | grep -c '"kind":"server_dropped"' || true)

@@ -37,6 +37,13 @@ pub struct TreeFile {
     pub size: u64,
     /// The file's hash, hex (BLAKE3).
     pub hash: String,
+    /// What the file system says about the installed file once it was made read-only
+    /// (device, inode, change and modification times): a launch that finds the same
+    /// stamp need not hash it again. Its change time moves on any write, rename or
+    /// permission change and cannot be set back without admin rights; `None` where the
+    /// platform gives no such time (the file is then hashed at every launch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<String>,
 }
 
 /// The record of one verified server's code.

@@ -89,35 +89,52 @@ impl<C: Clock> Context<C> {
             gatehouse_store::ServerSource::Registry => self.store.verified_tree(&server.id).await?,
             _ => None,
         };
-        if tree.is_none()
+        let legacy = tree.is_none()
             && server.source == gatehouse_store::ServerSource::Registry
-            && self.store.upgrade_pending(&server.id).await?
-        {
-            // Installed before files were recorded: unbound (no badges, not blocked as
-            // changed) until the first sync after the upgrade records its files.
-            let mut legacy = server.clone();
-            legacy.source = gatehouse_store::ServerSource::Manual;
-            return Ok(crate::identity::identify(&legacy, None, &self.env, check));
-        }
-        Ok(crate::identity::identify(
-            server,
-            tree.as_ref(),
-            &self.env,
-            check,
-        ))
+            && self.store.upgrade_pending(&server.id).await?;
+        Ok(self.identify(server, tree.as_ref(), legacy, check))
     }
 
     /// Every registered server with who it is, compared with its files as `check` says.
+    /// The records are read in one query each, not one per server: syncs judge them all.
     pub async fn identified_servers(
         &self,
         check: crate::identity::TreeCheck,
     ) -> Result<Vec<(gatehouse_store::Server, crate::identity::Identity)>> {
+        let mut trees: std::collections::HashMap<String, gatehouse_store::VerifiedTree> =
+            self.store.verified_trees().await?.into_iter().collect();
+        let pending: std::collections::HashSet<String> =
+            self.store.pending_upgrades().await?.into_iter().collect();
         let mut found = Vec::new();
         for server in self.store.servers().await? {
-            let identity = self.identity_of(&server, check).await?;
+            let tree = match server.source {
+                gatehouse_store::ServerSource::Registry => trees.remove(&server.id),
+                _ => None,
+            };
+            let legacy = tree.is_none()
+                && server.source == gatehouse_store::ServerSource::Registry
+                && pending.contains(&server.id);
+            let identity = self.identify(&server, tree.as_ref(), legacy, check);
             found.push((server, identity));
         }
         Ok(found)
+    }
+
+    fn identify(
+        &self,
+        server: &gatehouse_store::Server,
+        tree: Option<&gatehouse_store::VerifiedTree>,
+        legacy: bool,
+        check: crate::identity::TreeCheck,
+    ) -> crate::identity::Identity {
+        if legacy {
+            // Installed before files were recorded: unbound (no badges, not blocked as
+            // changed) until the first sync after the upgrade records its files.
+            let mut legacy = server.clone();
+            legacy.source = gatehouse_store::ServerSource::Manual;
+            return crate::identity::identify(&legacy, None, &self.env, check);
+        }
+        crate::identity::identify(server, tree, &self.env, check)
     }
 
     /// Now, as the policy engine reads the time of a request.

@@ -251,6 +251,7 @@ fn tree_files_round_trip_as_recorded() {
         path: "a".into(),
         size: 1,
         hash: tree::hash_bytes(b"x"),
+        stamp: None,
     };
     assert_eq!(file.hash.len(), 64);
 }

@@ -17,8 +17,13 @@ const READ_CHUNK: usize = 64 * 1024;
 /// How closely a tree is compared with its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TreeCheck {
-    /// Every file read and hashed: before a spawn, and at a sync.
+    /// Every file read and hashed: at a sync, and wherever the stamps are not trusted.
     Full,
+    /// Before a spawn: every file present and of its size, and each file whose stamp
+    /// (inode and change time, see [`TreeFile::stamp`]) is not the recorded one hashed.
+    /// No write to a file leaves its change time as it was, so this sees every change a
+    /// person without admin rights can make, at the cost of a `stat` per file.
+    Launch,
     /// Every file's presence and size only: for views that list many servers. A change
     /// that keeps sizes is still caught by the next launch or sync.
     Quick,
@@ -34,6 +39,7 @@ pub fn record(root: &Path) -> std::io::Result<Vec<TreeFile>> {
             path: relative,
             size: metadata.len(),
             hash: hash_file(path)?,
+            stamp: None,
         });
         Ok(())
     })?;
@@ -56,13 +62,48 @@ pub fn matches(root: &Path, recorded: &[TreeFile], check: TreeCheck) -> bool {
         if file.size != metadata.len() {
             return Err(std::io::Error::other("a file changed size"));
         }
-        if check == TreeCheck::Full && hash_file(path)? != file.hash {
+        let hash = match check {
+            TreeCheck::Quick => false,
+            TreeCheck::Full => true,
+            TreeCheck::Launch => file.stamp.is_none() || file.stamp != stamp_of(&metadata),
+        };
+        if hash && hash_file(path)? != file.hash {
             return Err(std::io::Error::other("a file changed"));
         }
         seen += 1;
         Ok(())
     });
     walked.is_ok() && seen == expected.len()
+}
+
+/// Sets each recorded file's stamp from the installed tree at `root`, once it is in place
+/// and read-only (both change the times a stamp holds).
+pub fn stamp(root: &Path, files: &mut [TreeFile]) -> std::io::Result<()> {
+    for file in files {
+        let metadata = std::fs::symlink_metadata(root.join(&file.path))?;
+        file.stamp = stamp_of(&metadata);
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn stamp_of(metadata: &std::fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    Some(format!(
+        "{}:{}:{}.{}:{}.{}",
+        metadata.dev(),
+        metadata.ino(),
+        metadata.ctime(),
+        metadata.ctime_nsec(),
+        metadata.mtime(),
+        metadata.mtime_nsec()
+    ))
+}
+
+#[cfg(not(unix))]
+fn stamp_of(_metadata: &std::fs::Metadata) -> Option<String> {
+    // std gives no change time here: such files are hashed at every launch.
+    None
 }
 
 /// The BLAKE3 hash of a file's bytes, hex.
@@ -248,6 +289,38 @@ mod tests {
             !matches(&dir_missing(&root), &recorded, TreeCheck::Quick),
             "a tree that is gone"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_launch_trusts_a_stamp_only_while_the_file_is_untouched() {
+        let (_dir, root) = tree();
+        let mut recorded = record(&root).unwrap();
+        make_read_only(&root).unwrap();
+        stamp(&root, &mut recorded).unwrap();
+        assert!(recorded.iter().all(|file| file.stamp.is_some()));
+        assert!(matches(&root, &recorded, TreeCheck::Launch));
+
+        // Same size, other bytes, written after the stamp: its change time moved, so the
+        // launch hashes it and sees the edit.
+        make_writable(&root).unwrap();
+        let file = root.join("server.py");
+        let mut permissions = std::fs::metadata(&file).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false, reason = "the edit under test")]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&file, permissions).unwrap();
+        std::fs::write(&file, "print('HELLO')\n").unwrap();
+        assert!(!matches(&root, &recorded, TreeCheck::Launch));
+
+        // Put back byte for byte: the stamp no longer fits, but the hash does.
+        std::fs::write(&file, "print('hello')\n").unwrap();
+        assert!(matches(&root, &recorded, TreeCheck::Launch));
+
+        // A forged stamp cannot vouch for an edit: the hash still decides when it differs,
+        // and a stamp equal to the file's own needs its change time, which a write moves.
+        recorded[1].stamp = Some("forged".to_owned());
+        std::fs::write(&file, "print('HELLO')\n").unwrap();
+        assert!(!matches(&root, &recorded, TreeCheck::Launch));
     }
 
     fn dir_missing(root: &Path) -> PathBuf {

@@ -436,6 +436,11 @@ async fn finish<C: Clock>(
         path: target.clone(),
         source,
     })?;
+    let mut files = files;
+    tree::stamp(&target, &mut files).map_err(|source| Error::Io {
+        path: target.clone(),
+        source,
+    })?;
 
     progress(InstallStep::Registering);
     let server = Server {

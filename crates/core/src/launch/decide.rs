@@ -78,7 +78,7 @@ pub async fn decide<C: Clock>(
         // are checked against their record before anything runs.
         Some(server) => (
             ctx.policy_sources(Scope::OneServer).await?,
-            ctx.identity_of(server, TreeCheck::Full).await?,
+            ctx.identity_of(server, TreeCheck::Launch).await?,
         ),
         None if allow_names => {
             let sources = ctx.policy_sources(Scope::ManyServers).await?;

@@ -108,7 +108,18 @@ async fn record_installed<C: Clock>(
         path: root.clone(),
         source,
     })?;
+    let mut files = files;
     let same = tree::matches(&installed, &files, TreeCheck::Full);
+    if same {
+        let stamped =
+            tree::make_read_only(&installed).and_then(|()| tree::stamp(&installed, &mut files));
+        if let Err(error) = stamped {
+            tracing::warn!(
+                "could not make `{}` read-only: {error}",
+                installed.display()
+            );
+        }
+    }
     let artifact = staging.keep_archive(&artifacts_dir(&ctx.data_dir), digest.hex())?;
     let now = ctx.clock.now();
     let record = VerifiedTree {

@@ -186,7 +186,8 @@ async fn report_drops<C: Clock>(
 ) -> Result<()> {
     let new = ctx.policy_sources(Scope::ManyServers).await?;
     let request = ctx.request_now();
-    let servers = ctx.identified_servers(TreeCheck::Full).await?;
+    // As a launch would see them: a change to the files is the re-check's to report.
+    let servers = ctx.identified_servers(TreeCheck::Launch).await?;
     for drop in drops(&servers, old, &new, &request)? {
         let mut event = ctx.event(AuditKind::ServerDropped);
         event.server = Some(drop.name.clone());

@@ -148,6 +148,7 @@ async fn an_install_is_stored_with_its_server_and_removed_with_it() {
             path: "server.js".into(),
             size: 12,
             hash: "aa".into(),
+            stamp: None,
         }],
         recorded_at: T0,
         modified_at: None,

@@ -238,7 +238,10 @@ pub(crate) async fn prepare<C: Clock>(
             return Err(error);
         }
     };
-    if let Err(source) = tree::make_read_only(&target) {
+    let mut files = files;
+    if let Err(source) =
+        tree::make_read_only(&target).and_then(|()| tree::stamp(&target, &mut files))
+    {
         let _ = tree::remove(&target);
         return Err(Error::Io {
             path: target,
