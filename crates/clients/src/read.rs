@@ -80,8 +80,9 @@ impl Entry {
     }
 }
 
-/// The id of a launch that runs `gatehouse run <id>`. Any binary named `gatehouse` counts,
-/// so an entry wired by another copy (or before a move) is still recognised.
+/// The id of a launch that runs `gatehouse run <id>` (optionally `--client <app>`), by its
+/// shape alone: whether the command is really this Gatehouse is the caller's to check
+/// (`gatehouse-core`'s `clients::routed`), since any program can be named `gatehouse`.
 pub fn routed_id(local: &Local) -> Option<&str> {
     let stem = Path::new(&local.command.replace('\\', "/"))
         .file_stem()
@@ -89,6 +90,10 @@ pub fn routed_id(local: &Local) -> Option<&str> {
         .map(str::to_owned)?;
     match local.args.as_slice() {
         [run, id] if stem == "gatehouse" && run == "run" => Some(id),
+        // Wired entries name their app (DESIGN.md, the launch path).
+        [run, id, flag, _app] if stem == "gatehouse" && run == "run" && flag == "--client" => {
+            Some(id)
+        }
         _ => None,
     }
 }

@@ -38,7 +38,7 @@ where
     C: Clock + 'static,
     N: Notifier + 'static,
 {
-    let mut entries = UnroutedEntries::read(&ctx.env.clients());
+    let mut entries = UnroutedEntries::read(&ctx.env);
     let (sender, mut changes) = mpsc::unbounded_channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {

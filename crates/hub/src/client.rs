@@ -29,9 +29,24 @@ type Result<T> = std::result::Result<T, ClientError>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fetch {
     /// 304: the bundle with the ETag sent is still current.
-    NotModified,
+    NotModified { freshness: Option<String> },
     /// 200: the envelope bytes, and the ETag to send next time.
-    Bundle { body: Vec<u8>, etag: Option<String> },
+    Bundle {
+        body: Vec<u8>,
+        etag: Option<String>,
+        freshness: Option<String>,
+    },
+}
+
+impl Fetch {
+    /// The hub's `Gatehouse-Freshness` statement, as sent (not yet verified).
+    pub fn freshness(&self) -> Option<&str> {
+        match self {
+            Fetch::NotModified { freshness } | Fetch::Bundle { freshness, .. } => {
+                freshness.as_deref()
+            }
+        }
+    }
 }
 
 /// The hub's answer to an audit batch.
@@ -132,8 +147,13 @@ impl HubClient {
             request = request.header(IF_NONE_MATCH, value);
         }
         let response = self.send(request).await?;
+        let freshness = response
+            .headers()
+            .get(crate::freshness::FRESHNESS_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         if response.status() == StatusCode::NOT_MODIFIED {
-            return Ok(Fetch::NotModified);
+            return Ok(Fetch::NotModified { freshness });
         }
         let etag = response
             .headers()
@@ -141,7 +161,11 @@ impl HubClient {
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
         let body = self.read_ok(response).await?;
-        Ok(Fetch::Bundle { body, etag })
+        Ok(Fetch::Bundle {
+            body,
+            etag,
+            freshness,
+        })
     }
 
     /// B3: the catalog entries whose name or description contains `query` (all of them for

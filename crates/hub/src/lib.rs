@@ -11,6 +11,7 @@ mod catalog;
 mod client;
 mod envelope;
 mod error;
+mod freshness;
 mod keys;
 mod public;
 mod registry;
@@ -25,6 +26,9 @@ pub use client::{
 };
 pub use envelope::{Envelope, verify_signature};
 pub use error::{ClientError, Error, Result};
+pub use freshness::{
+    FRESHNESS_HEADER, Statement, StatementError, statement_header, verify_statement,
+};
 pub use keys::{PinnedKey, TrustedKeys, fingerprint};
 pub use public::{DownloadedArtifact, MAX_ARTIFACT, PublicClient, PublicError, pep503};
 pub use registry::{ArtifactDigest, Downloaded, MAX_BUNDLE, MAX_MANIFEST, Resolved};

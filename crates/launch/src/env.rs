@@ -84,7 +84,9 @@ pub fn filtered_env(
 /// wins over a looked-up value of the same name.
 ///
 /// A declared name that cannot be a variable name (empty, or holding `=` or NUL) is skipped:
-/// passing it on would make the spawn fail or set a different variable.
+/// passing it on would make the spawn fail or set a different variable. Gatehouse's own
+/// variables (`GATEHOUSE_*`: the hub token, where its data and policy are) never reach a
+/// server, whoever declared them (DESIGN.md "Tamper evidence").
 pub fn filtered_env_for(
     os: OsFamily,
     declared: &[String],
@@ -96,7 +98,7 @@ pub fn filtered_env_for(
         .iter()
         .copied()
         .chain(declared.iter().map(String::as_str))
-        .filter(|name| is_variable_name(name));
+        .filter(|name| is_variable_name(name) && !is_gatehouse_own(name));
     let mut env = BTreeMap::new();
     for name in names {
         if let Some(value) = lookup(name) {
@@ -104,9 +106,18 @@ pub fn filtered_env_for(
         }
     }
     for (name, value) in explicit {
-        env.insert(name.clone(), value.clone());
+        if !name.to_str().is_some_and(is_gatehouse_own) {
+            env.insert(name.clone(), value.clone());
+        }
     }
     env
+}
+
+/// Whether `name` is one of Gatehouse's own variables (compared without case: Windows
+/// variables are case-insensitive).
+pub fn is_gatehouse_own(name: &str) -> bool {
+    name.get(..10)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("GATEHOUSE_"))
 }
 
 fn is_variable_name(name: &str) -> bool {
@@ -123,6 +134,31 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
             .collect();
         move |name| vars.get(name).cloned()
+    }
+
+    #[test]
+    fn gatehouse_variables_never_reach_a_server_even_when_declared() {
+        let parent = parent_env(&[
+            ("GATEHOUSE_HUB_TOKEN", "secret"),
+            ("gatehouse_data_dir", "/x"),
+            ("API_KEY", "k"),
+        ]);
+        let mut explicit = BTreeMap::new();
+        explicit.insert(
+            OsString::from("GATEHOUSE_MANAGED_SETTINGS"),
+            OsString::from("/e"),
+        );
+        let env = filtered_env_for(
+            OsFamily::Unix,
+            &[
+                "GATEHOUSE_HUB_TOKEN".to_owned(),
+                "gatehouse_data_dir".to_owned(),
+                "API_KEY".to_owned(),
+            ],
+            &explicit,
+            parent,
+        );
+        assert_eq!(names(&env), ["API_KEY"]);
     }
 
     fn names(env: &BTreeMap<OsString, OsString>) -> Vec<&str> {

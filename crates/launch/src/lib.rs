@@ -55,7 +55,7 @@ mod sink;
 mod spawn;
 mod stdio;
 
-pub use env::{OsFamily, base_names, filtered_env, filtered_env_for};
+pub use env::{OsFamily, base_names, filtered_env, filtered_env_for, is_gatehouse_own};
 pub use error::{Error, Result};
 pub use events::{SessionEvents, SessionWarning};
 pub use key::launch_key;

@@ -91,6 +91,26 @@ impl Signer {
         self.key.sign(payload).to_bytes()
     }
 
+    /// The `Gatehouse-Freshness` header (HUB_API.md B1): `serial` of `org` is current for
+    /// `device` at `time`, signed over `gatehouse-freshness-v1\n` and the payload, as
+    /// `<key_id>.<payload>.<signature>` in standard padded base64.
+    pub fn freshness(&self, org: &str, serial: u64, device: Option<&str>, time: &str) -> String {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::STANDARD;
+        let payload = serde_json::json!({
+            "org": org, "serial": serial, "device": device, "time": time,
+        })
+        .to_string();
+        let mut signed = b"gatehouse-freshness-v1\n".to_vec();
+        signed.extend_from_slice(payload.as_bytes());
+        format!(
+            "{}.{}.{}",
+            self.key_id,
+            STANDARD.encode(payload.as_bytes()),
+            STANDARD.encode(self.signature(&signed))
+        )
+    }
+
     /// The signed envelope of `payload`, as served.
     pub fn envelope(&self, payload: &[u8]) -> Vec<u8> {
         envelope(&self.key_id, payload, &self.signature(payload))

@@ -28,11 +28,15 @@ pub enum AuditKind {
     ToolsChanged,
     /// A verified server's installed files no longer match their record.
     ArtifactModified,
+    /// A hub setting changed (detail: key, old and new value; never a secret).
+    SettingsChanged,
+    /// A client app entry that does not run through Gatehouse, or a remote one.
+    UnroutedServerFound,
 }
 
 impl AuditKind {
     /// Every kind, in the order of HUB_API.md B2.
-    pub const ALL: [AuditKind; 16] = [
+    pub const ALL: [AuditKind; 18] = [
         AuditKind::LaunchAllowed,
         AuditKind::LaunchWarnedConfirmed,
         AuditKind::LaunchTrusted,
@@ -49,6 +53,8 @@ impl AuditKind {
         AuditKind::ClientConfigChanged,
         AuditKind::ToolsChanged,
         AuditKind::ArtifactModified,
+        AuditKind::SettingsChanged,
+        AuditKind::UnroutedServerFound,
     ];
 
     /// The wire name, as serde writes it (and as the database stores it).
@@ -70,6 +76,8 @@ impl AuditKind {
             AuditKind::ClientConfigChanged => "client_config_changed",
             AuditKind::ToolsChanged => "tools_changed",
             AuditKind::ArtifactModified => "artifact_modified",
+            AuditKind::SettingsChanged => "settings_changed",
+            AuditKind::UnroutedServerFound => "unrouted_server_found",
         }
     }
 

@@ -9,6 +9,47 @@ use crate::open::Store;
 const DEVICE_ID: &str = "device_id";
 
 impl Store {
+    /// Sets `key` to `value` (removes it for `None`) and records `event` (its
+    /// `settings_changed`) in one transaction; `delivered_at` marks the event as already
+    /// acknowledged by the hub, when the change waited for that.
+    pub async fn change_setting(
+        &self,
+        key: &str,
+        value: Option<&str>,
+        event: &crate::AuditEvent,
+        delivered_at: Option<time::OffsetDateTime>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        match value {
+            Some(value) => {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM settings WHERE key = ?")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        crate::audit_log::insert_event(&mut tx, event).await?;
+        if let Some(at) = delivered_at {
+            sqlx::query("UPDATE audit_outbox SET delivered_at = ? WHERE event_id = ?")
+                .bind(crate::time_text::to_text(at)?)
+                .bind(event.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The value of setting `key`, if set.
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(

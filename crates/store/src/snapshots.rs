@@ -88,8 +88,9 @@ impl Store {
         Ok(id)
     }
 
-    /// Stored snapshots, most recently stored first, at most `limit`: a caller whose newest
-    /// snapshot fails its signature check falls back to the next one.
+    /// Stored snapshots, most recently stored first, at most `limit`. The newest is the
+    /// policy in force or there is none: a caller never falls back to an older row, which
+    /// anyone able to edit this file could otherwise choose (DESIGN.md "Tamper evidence").
     pub async fn snapshots_newest_first(&self, limit: u32) -> Result<Vec<Snapshot>> {
         let rows: Vec<SnapshotRow> = sqlx::query_as(
             "SELECT id, org, serial, key_id, payload, signature, etag, fetched_at, verified_at \

@@ -45,7 +45,7 @@ pub async fn set_setting<R: Runtime>(
     key: SettingKey,
     value: String,
 ) -> Result<(), IpcError> {
-    settings::set(&state.ctx, key.config_key(), value.trim()).await?;
+    settings::change(&state.ctx, &OsKeyring, key.config_key(), value.trim()).await?;
     crate::background::refresh(&app).await;
     Ok(())
 }

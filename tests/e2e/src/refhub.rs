@@ -25,10 +25,16 @@ impl RunningHub {
 
     /// [`RunningHub::start`], with the fault-injection routes on when `faults` is set.
     pub fn start_with(org_dir: &Path, faults: bool) -> RunningHub {
+        RunningHub::start_on(org_dir, faults, "127.0.0.1:0")
+    }
+
+    /// The same on `listen` (`host:port`): a hub started again where it was, so a device
+    /// finds it without a change of its settings.
+    pub fn start_on(org_dir: &Path, faults: bool, listen: &str) -> RunningHub {
         let mut command = Command::new(binary("gatehouse-refhub"));
         command
             .args(["--dir", org_dir.to_str().unwrap_or_default()])
-            .args(["--listen", "127.0.0.1:0"]);
+            .args(["--listen", listen]);
         if faults {
             command.arg("--faults");
         }

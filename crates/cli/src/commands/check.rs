@@ -28,11 +28,17 @@ pub fn run(args: CheckArgs) -> Exit {
             json["exit_code"] = exit.code().into();
             json["id"] = decided.server.as_ref().map(|s| s.id.clone()).into();
             json["confirmed"] = decided.confirmed.into();
+            json["not_managed"] = decided.not_managed.into();
             json["standing"] = serde_json::to_value(decided.standing).unwrap_or_default();
             json["claims"] = evaluation.facts.claims.clone().into();
             print(&json.to_string());
         } else {
             print(&human(&evaluation.facts, &evaluation.decision, exit));
+            if decided.not_managed {
+                print(
+                    "It was added by hand, and your organization allows only servers installed through Gatehouse or set up in your apps: it does not run.",
+                );
+            }
             if decided.confirmed {
                 print("You approved this server for this version; it runs without asking.");
             }

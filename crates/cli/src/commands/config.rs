@@ -1,6 +1,7 @@
 //! `gatehouse config set|get`.
 
 use gatehouse_core::settings::{self, ConfigKey};
+use gatehouse_desktop::keyring::OsKeyring;
 
 use super::policy::explain::print;
 use super::{fail, runtime};
@@ -17,10 +18,12 @@ pub fn run(command: ConfigCommand) -> Exit {
     };
     runtime::with_context(|ctx| async move {
         match command {
-            ConfigCommand::Set { value, .. } => match settings::set(&ctx, key, &value).await {
-                Ok(()) => Exit::Ok,
-                Err(error) => fail(&error),
-            },
+            ConfigCommand::Set { value, .. } => {
+                match settings::change(&ctx, &OsKeyring, key, &value).await {
+                    Ok(()) => Exit::Ok,
+                    Err(error) => fail(&error),
+                }
+            }
             ConfigCommand::Get { .. } => match settings::get(&ctx, key).await {
                 Ok(Some(value)) => {
                     print(&value);

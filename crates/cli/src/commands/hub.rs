@@ -253,7 +253,7 @@ async fn offer_keys(ctx: &Context, token: Sensitive<String>) -> Exit {
         && std::io::stdin().is_terminal()
         && confirm("pin this key? [y/N] ")
     {
-        return match settings::set(ctx, ConfigKey::HubKey, &only.pin).await {
+        return match settings::change(ctx, &OsKeyring, ConfigKey::HubKey, &only.pin).await {
             Ok(()) => {
                 eprintln!("gatehouse: the key is pinned");
                 Exit::Ok

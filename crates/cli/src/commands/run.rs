@@ -16,7 +16,7 @@ pub fn run(args: RunArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let exit = runtime::with_context(|ctx| async move {
+    let exit = runtime::with_launch_context(|ctx| async move {
         let prompter = match LaunchPrompter::for_process(&ctx.env) {
             Ok(prompter) => prompter,
             Err(error) => return fail(&error),

@@ -14,6 +14,25 @@ where
     F: FnOnce(Context) -> Fut,
     Fut: Future<Output = Exit>,
 {
+    with_context_of(false, body)
+}
+
+/// [`with_context`] for a launch: where the default data directory follows a hub, the
+/// variables that would move the launcher elsewhere are ignored
+/// ([`gatehouse_core::context::launch_environment`]).
+pub fn with_launch_context<F, Fut>(body: F) -> Exit
+where
+    F: FnOnce(Context) -> Fut,
+    Fut: Future<Output = Exit>,
+{
+    with_context_of(true, body)
+}
+
+fn with_context_of<F, Fut>(launch: bool, body: F) -> Exit
+where
+    F: FnOnce(Context) -> Fut,
+    Fut: Future<Output = Exit>,
+{
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -25,9 +44,18 @@ where
         }
     };
     let exit = runtime.block_on(async {
-        let env = environment();
+        let mut env = environment();
+        let mut ignored = false;
+        if launch {
+            (env, ignored) = gatehouse_core::context::launch_environment(env).await;
+        }
         if let Ok(dir) = env.data_dir() {
             gatehouse_desktop::logs::init(&dir, gatehouse_desktop::logs::LogOf::Cli);
+        }
+        if ignored {
+            tracing::warn!(
+                "GATEHOUSE_DATA_DIR and GATEHOUSE_MCP_CONFIG are ignored: this computer follows your organization's hub"
+            );
         }
         match Context::from_environment(env).await {
             Ok(ctx) => body(ctx).await,

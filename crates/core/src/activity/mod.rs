@@ -159,6 +159,8 @@ pub fn kind_label(kind: AuditKind) -> &'static str {
         AuditKind::ClientConfigChanged => "App settings changed",
         AuditKind::ToolsChanged => "Tools changed",
         AuditKind::ArtifactModified => "Installed files changed",
+        AuditKind::SettingsChanged => "Hub settings changed",
+        AuditKind::UnroutedServerFound => "Servers outside Gatehouse",
     }
 }
 
@@ -193,6 +195,22 @@ pub fn summary(event: &AuditEvent) -> String {
             format!(
                 "{server}'s installed files were changed after it was installed; it no longer runs."
             )
+        }
+        AuditKind::SettingsChanged => {
+            let key = event
+                .detail
+                .as_ref()
+                .and_then(|detail| detail["key"].as_str())
+                .unwrap_or("a hub setting");
+            format!("The setting {key} was changed.")
+        }
+        AuditKind::UnroutedServerFound => {
+            let entry = event
+                .detail
+                .as_ref()
+                .and_then(|detail| detail["entry"].as_str())
+                .unwrap_or(server);
+            format!("{entry} runs outside Gatehouse.")
         }
     }
 }

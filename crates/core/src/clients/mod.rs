@@ -4,10 +4,14 @@
 //! watched file added in [`watch`] (the watching itself is the desktop crate's adapter).
 
 pub(crate) mod entries;
+pub(crate) mod routed;
+pub(crate) mod unrouted;
 pub(crate) mod watch;
 pub(crate) mod wire;
 
 pub use entries::{add_to_clients, remove_from_clients};
+pub use routed::{Launcher, NotRouted};
+pub use unrouted::report_unrouted;
 pub use watch::UnroutedEntries;
 pub use wire::{
     FileOutcome, remove_remote, secret_account, unwire_clients, wire_clients, wire_entry,
@@ -126,8 +130,11 @@ pub struct EntryViolation {
 pub enum EntryProblem {
     /// A remote entry whose name a deny list matches.
     DenyListed,
-    /// A local entry that does not run through Gatehouse, where managed settings forbid it.
+    /// An entry that does not run through Gatehouse, where managed settings forbid it.
     Unmanaged,
+    /// An entry that names `gatehouse run` but is not routed: another program called
+    /// gatehouse, or Gatehouse's own variables set in its environment.
+    Disguised,
 }
 
 impl EntryProblem {
@@ -136,6 +143,7 @@ impl EntryProblem {
         match self {
             EntryProblem::DenyListed => "deny_listed",
             EntryProblem::Unmanaged => "unmanaged",
+            EntryProblem::Disguised => "disguised",
         }
     }
 }
@@ -150,6 +158,7 @@ pub async fn list_clients<C: Clock>(
     let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let mut evaluator = Evaluator::new(&sources);
     let request = ctx.request_now();
+    let launcher = Launcher::of(&ctx.env);
     let mut views = Vec::new();
     for (app, path) in env.files(apps) {
         let mut view = ClientFileView {
@@ -162,7 +171,7 @@ pub async fn list_clients<C: Clock>(
         match read_file(app, &path) {
             Ok(file) => {
                 for entry in &file.entries {
-                    let mut entry_view = entry_view(entry);
+                    let mut entry_view = entry_view(entry, &launcher);
                     if let Transport::Remote { .. } = entry.transport {
                         let identity = crate::identity::Identity::of_name(&entry.name);
                         let evaluation = evaluator.evaluate(&identity, &request)?;
@@ -178,16 +187,20 @@ pub async fn list_clients<C: Clock>(
                                 }),
                         );
                     }
-                    if ctx.managed.forbid_unmanaged
-                        && matches!(entry.transport, Transport::Local(_))
-                        && !entry_view.routed
-                    {
-                        entry_view.violations.push(EntryViolation {
-                            code: EntryProblem::Unmanaged,
-                            message: format!(
+                    if ctx.managed.forbid_unmanaged && !entry_view.routed {
+                        let message = match entry.transport {
+                            Transport::Local(_) => format!(
                                 "`{}` does not run through Gatehouse, which your organization requires; run `gatehouse clients wire --client {app}`",
                                 entry.name
                             ),
+                            _ => format!(
+                                "`{}` is a remote server that Gatehouse cannot check, and your organization allows only servers that run through Gatehouse",
+                                entry.name
+                            ),
+                        };
+                        entry_view.violations.push(EntryViolation {
+                            code: EntryProblem::Unmanaged,
+                            message,
                         });
                     }
                     view.entries.push(entry_view);
@@ -203,14 +216,21 @@ pub async fn list_clients<C: Clock>(
 /// Which apps run each Gatehouse server: the ids of every routed entry in `env`'s files,
 /// each with its apps' names in app order. Files that cannot be read are skipped (they are
 /// reported by `clients list`).
-pub fn apps_by_server(env: &ClientsEnv) -> std::collections::HashMap<String, Vec<ClientApp>> {
+pub fn apps_by_server(
+    env: &ClientsEnv,
+    launcher: &Launcher<'_>,
+) -> std::collections::HashMap<String, Vec<ClientApp>> {
     let mut found: std::collections::HashMap<String, Vec<ClientApp>> =
         std::collections::HashMap::new();
     for (app, path) in env.files(&[]) {
         let Ok(Some(file)) = read_config(app, &path) else {
             continue;
         };
-        for id in file.entries.iter().filter_map(Entry::routed_id) {
+        for id in file
+            .entries
+            .iter()
+            .filter_map(|entry| launcher.routed_id(entry))
+        {
             let apps = found.entry(id.to_owned()).or_default();
             if !apps.contains(&app) {
                 apps.push(app);
@@ -232,7 +252,7 @@ pub(crate) fn read_file(app: ClientApp, path: &Path) -> Result<ConfigFile> {
     }
 }
 
-fn entry_view(entry: &Entry) -> EntryView {
+fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
     let mut view = EntryView {
         name: entry.name.clone(),
         project: entry.project().map(str::to_owned),
@@ -250,13 +270,28 @@ fn entry_view(entry: &Entry) -> EntryView {
         Transport::Local(local) => {
             view.transport = Some("stdio".to_owned());
             view.command = Some(local.command.clone());
-            view.server_id = entry.routed_id().map(str::to_owned);
-            view.routed = view.server_id.is_some();
-            view.status = if view.routed {
-                "routed through gatehouse".to_owned()
-            } else {
-                "not routed".to_owned()
-            };
+            match launcher.check(local) {
+                Ok(id) => {
+                    view.server_id = id.map(str::to_owned);
+                    view.routed = view.server_id.is_some();
+                    view.status = if view.routed {
+                        "routed through gatehouse".to_owned()
+                    } else {
+                        "not routed".to_owned()
+                    };
+                }
+                Err(why) => {
+                    view.status = format!("not routed: {}", why.words());
+                    view.violations.push(EntryViolation {
+                        code: EntryProblem::Disguised,
+                        message: format!(
+                            "`{}` looks as if it runs through Gatehouse, but {}",
+                            entry.name,
+                            why.words()
+                        ),
+                    });
+                }
+            }
         }
         Transport::Remote { kind, url } => {
             view.kind = EntryKind::Remote;

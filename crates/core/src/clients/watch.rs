@@ -11,8 +11,8 @@ use gatehouse_clients::read::read_config;
 use gatehouse_clients::{ClientApp, Transport};
 use gatehouse_store::AuditKind;
 
-use super::ClientsEnv;
-use crate::context::Context;
+use super::Launcher;
+use crate::context::{Context, Environment};
 use crate::ports::{Clock, Notification, Notifier};
 
 /// Local entries of one file that do not run through Gatehouse, by their key path.
@@ -26,11 +26,13 @@ pub struct UnroutedEntries {
 
 impl UnroutedEntries {
     /// Reads every config file of every client app in `env` (a missing one has none yet).
-    pub fn read(env: &ClientsEnv) -> UnroutedEntries {
+    pub fn read(env: &Environment) -> UnroutedEntries {
+        let launcher = Launcher::of(env);
+        let clients = env.clients();
         let mut files = HashMap::new();
         for app in ClientApp::ALL {
-            for path in config_paths(app, env.os, &env.env) {
-                let known = unrouted(app, &path);
+            for path in config_paths(app, clients.os, &clients.env) {
+                let known = unrouted(app, &path, &launcher);
                 files.insert(path, (app, known));
             }
         }
@@ -58,7 +60,7 @@ impl UnroutedEntries {
         let Some((app, known)) = self.files.get_mut(path) else {
             return;
         };
-        let now = unrouted(*app, path);
+        let now = unrouted(*app, path, &Launcher::of(&ctx.env));
         for added in now.difference(known) {
             report(ctx, notifier, *app, path, added).await;
         }
@@ -68,12 +70,14 @@ impl UnroutedEntries {
 
 /// The unrouted local entries of a file; none when it is missing or does not parse (a
 /// half-written file is read again at its next change).
-fn unrouted(app: ClientApp, path: &Path) -> Unrouted {
+fn unrouted(app: ClientApp, path: &Path, launcher: &Launcher<'_>) -> Unrouted {
     match read_config(app, path) {
         Ok(Some(file)) => file
             .entries
             .iter()
-            .filter(|e| matches!(e.transport, Transport::Local(_)) && e.routed_id().is_none())
+            .filter(|e| {
+                matches!(e.transport, Transport::Local(_)) && launcher.routed_id(e).is_none()
+            })
             .map(|e| e.path())
             .collect(),
         _ => Unrouted::new(),

@@ -94,6 +94,14 @@ impl Environment {
         self
     }
 
+    /// The same environment without the variables `names`.
+    pub fn without(mut self, names: &[&str]) -> Environment {
+        for name in names {
+            self.vars.remove(*name);
+        }
+        self
+    }
+
     /// The platform whose conventions apply.
     pub fn platform(&self) -> Platform {
         self.platform
@@ -123,7 +131,7 @@ impl Environment {
 
     /// Where the managed settings file is looked for.
     pub fn managed_settings(&self) -> PathBuf {
-        managed_settings_path(self.platform, self.lookup())
+        managed_settings_path(self.platform, self.lookup(), Path::exists)
     }
 
     /// The confirmation socket between the launcher and the tray app.

@@ -49,6 +49,46 @@ impl Context<SystemClock> {
     }
 }
 
+/// The variables that say where Gatehouse's data and local policy are.
+const LOCATION_VARIABLES: [&str; 2] = ["GATEHOUSE_DATA_DIR", "GATEHOUSE_MCP_CONFIG"];
+
+/// The environment `gatehouse run` decides in. Where this user's default data directory
+/// follows a hub, `GATEHOUSE_DATA_DIR` and
+/// `GATEHOUSE_MCP_CONFIG` are ignored: a client entry, a script or a server that sets them
+/// must not move the launcher to a store without the organization's policy, nor keep its
+/// decisions out of the real audit log (DESIGN.md "Tamper evidence"). The second value
+/// says whether they were ignored.
+pub async fn launch_environment(env: Environment) -> (Environment, bool) {
+    if LOCATION_VARIABLES
+        .iter()
+        .all(|name| env.var(name).is_none())
+    {
+        return (env, false);
+    }
+    let default = env.clone().without(&LOCATION_VARIABLES);
+    let default_hub = match default.data_dir() {
+        Ok(dir)
+            if dir.join("gatehouse.db").is_file() && env.data_dir().ok() != Some(dir.clone()) =>
+        {
+            match Store::open(&dir.join("gatehouse.db")).await {
+                Ok(store) => store
+                    .setting("hub_url")
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|url| !url.is_empty()),
+                Err(_) => false,
+            }
+        }
+        _ => false,
+    };
+    if default_hub {
+        (default, true)
+    } else {
+        (env, false)
+    }
+}
+
 impl<C: Clock> Context<C> {
     /// Opens (creating if needed) the store in `env`'s data directory.
     pub async fn open(env: Environment, managed: ManagedSettings, clock: C) -> Result<Context<C>> {

@@ -101,15 +101,16 @@ pub fn mcp_config_path(
     Ok(PathBuf::from(home).join(".mcp").join("config.yaml"))
 }
 
-/// Where the managed settings file is: `GATEHOUSE_MANAGED_SETTINGS`, else the platform's.
+/// Where the managed settings file is: the platform's, IT's place. `GATEHOUSE_MANAGED_SETTINGS`
+/// is honoured only where no platform file `exists`: a variable a client entry or a script
+/// can set must never replace the file IT put there (DESIGN.md "Tamper evidence"); it
+/// serves tests and machines without one.
 pub fn managed_settings_path(
     platform: Platform,
     env: impl Fn(&str) -> Option<OsString>,
+    exists: impl Fn(&Path) -> bool,
 ) -> PathBuf {
-    if let Some(path) = env("GATEHOUSE_MANAGED_SETTINGS").filter(|value| !value.is_empty()) {
-        return PathBuf::from(path);
-    }
-    match platform {
+    let platform_path = match platform {
         Platform::Linux => PathBuf::from("/etc/gatehouse/managed.yaml"),
         Platform::MacOs => PathBuf::from("/Library/Application Support/Gatehouse/managed.yaml"),
         Platform::Windows => {
@@ -117,6 +118,13 @@ pub fn managed_settings_path(
                 env("ProgramData").map_or_else(|| PathBuf::from("C:\\ProgramData"), PathBuf::from);
             base.join("Gatehouse").join("managed.yaml")
         }
+    };
+    if exists(&platform_path) {
+        return platform_path;
+    }
+    match env("GATEHOUSE_MANAGED_SETTINGS").filter(|value| !value.is_empty()) {
+        Some(path) => PathBuf::from(path),
+        None => platform_path,
     }
 }
 
@@ -240,20 +248,29 @@ mod tests {
     #[test]
     fn the_platform_paths() {
         let none = |_: &str| None;
+        let absent = |_: &Path| false;
         assert_eq!(
-            managed_settings_path(Platform::Linux, none),
+            managed_settings_path(Platform::Linux, none, absent),
             Path::new("/etc/gatehouse/managed.yaml")
         );
         assert!(
-            managed_settings_path(Platform::MacOs, none)
+            managed_settings_path(Platform::MacOs, none, absent)
                 .starts_with("/Library/Application Support")
         );
         let env = |name: &str| {
             (name == "GATEHOUSE_MANAGED_SETTINGS").then(|| OsString::from("/t/m.yaml"))
         };
         assert_eq!(
-            managed_settings_path(Platform::Windows, env),
-            Path::new("/t/m.yaml")
+            managed_settings_path(Platform::Windows, env, absent),
+            Path::new("/t/m.yaml"),
+            "the variable serves machines without a managed file"
+        );
+        assert_eq!(
+            managed_settings_path(Platform::Linux, env, |path: &Path| {
+                path == Path::new("/etc/gatehouse/managed.yaml")
+            }),
+            Path::new("/etc/gatehouse/managed.yaml"),
+            "it never replaces the file IT put there"
         );
     }
 }

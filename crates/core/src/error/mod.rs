@@ -90,6 +90,12 @@ pub enum Error {
     /// The hub could not be asked, or refused the request; the cached policy stays in force.
     #[error(transparent)]
     Hub(#[from] gatehouse_hub::ClientError),
+    /// A hub setting change the current hub did not acknowledge: while a hub policy is in
+    /// force a change takes effect only once the hub has recorded it, so nothing changed.
+    #[error(
+        "`{key}` was not changed: while your organization's policy is in force, a change takes effect only once its hub has recorded it, and the hub could not be told ({reason})"
+    )]
+    NotAcknowledged { key: &'static str, reason: String },
     /// Syncing needs a hub setting that is not set.
     #[error("no {0} is configured: set it with `gatehouse config set {0} <value>`")]
     HubNotConfigured(&'static str),
@@ -148,6 +154,7 @@ impl Error {
             | Error::Launch(_)
             | Error::Hub(_)
             | Error::HubNotConfigured(_)
+            | Error::NotAcknowledged { .. }
             | Error::Keyring(_)
             | Error::Probe(_)
             | Error::ClientConfig(_)
@@ -179,6 +186,7 @@ impl Error {
             Error::Probe(_) => ErrorCode::Check,
             Error::Keyring(_) => ErrorCode::Keyring,
             Error::HubNotConfigured(_) => ErrorCode::HubNotConfigured,
+            Error::NotAcknowledged { .. } => ErrorCode::HubUnreachable,
             Error::Hub(error) => hub_code(error),
             Error::ClientConfig(_) => ErrorCode::ClientApps,
             Error::Install(error) => error.code(),

@@ -127,6 +127,8 @@ impl Manifest {
                 return Err(format!("`{name}` is not an environment variable name"));
             }
         }
+        // Gatehouse's own variables never reach a server, whatever a manifest asks for.
+        env_names.retain(|name| !gatehouse_launch::is_gatehouse_own(name));
         env_names.sort();
         env_names.dedup();
         Ok(Manifest {
@@ -282,7 +284,7 @@ mod tests {
             "package": {"id": "@acme-corp/tool", "version": "2.0.0"},
             "entrypoint": {"command": ["node", "dist/index.js"], "args": ["--stdio"],
                            "env": {"ACME_URL": "https://acme.test", "ACME_TOKEN": ""}},
-            "permissions_requested": {"environment": ["ACME_TOKEN", {"name": "X"}]},
+            "permissions_requested": {"environment": ["ACME_TOKEN", "GATEHOUSE_HUB_TOKEN", {"name": "X"}]},
             "certification": {"level": 2, "score": 88}
         }));
         for (os, arch) in [
@@ -302,7 +304,7 @@ mod tests {
         assert_eq!(
             m.env_names,
             ["ACME_TOKEN", "ACME_URL"],
-            "names only, once each"
+            "names only, once each, and never Gatehouse's own"
         );
         assert_eq!(m.certification["score"], 88);
         assert_eq!(m.permissions["environment"][0], "ACME_TOKEN");

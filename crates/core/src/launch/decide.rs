@@ -25,12 +25,18 @@ pub struct Decided {
     pub confirmation_key: ConfirmationKey,
     /// Whether such an "Always" is remembered.
     pub confirmed: bool,
+    /// Refused whatever the policy says: managed settings' `forbid_unmanaged` allows only
+    /// servers Gatehouse installed or wired, and this one was added by hand.
+    pub not_managed: bool,
 }
 
 impl Decided {
     /// The exit code a non-interactive launch would end with before spawning: 0 when it
     /// would run, 4 when policy blocks it or it needs a confirmation nobody gave.
     pub fn exit_code(&self, request: &Request) -> u8 {
+        if self.not_managed {
+            return 4;
+        }
         match self.evaluation.decision.verdict {
             Verdict::Allow => 0,
             Verdict::Warn if request.trust || self.confirmed => 0,
@@ -102,6 +108,10 @@ pub async fn decide<C: Clock>(
     };
     let confirmed = evaluation.decision.verdict == Verdict::Warn
         && ctx.store.has_confirmation(&confirmation_key).await?;
+    let not_managed = ctx.managed.forbid_unmanaged
+        && server
+            .as_ref()
+            .is_some_and(|server| server.source == gatehouse_store::ServerSource::Manual);
     Ok(Decided {
         server,
         identity,
@@ -109,6 +119,7 @@ pub async fn decide<C: Clock>(
         evaluation,
         confirmation_key,
         confirmed,
+        not_managed,
     })
 }
 

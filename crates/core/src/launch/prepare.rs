@@ -11,6 +11,9 @@ use crate::identity::Identity;
 use crate::policy::Evaluation;
 use crate::ports::{Clock, ConfirmRequest, Confirmation, Prompter};
 
+/// The code a launch refused by managed `forbid_unmanaged` is audited with.
+pub const NOT_MANAGED: &str = "not_managed";
+
 /// The outcome of the decision step of `run`.
 #[derive(Debug)]
 pub enum Prepared {
@@ -48,8 +51,28 @@ pub async fn prepare<C: Clock, P: Prompter>(
         evaluation,
         confirmation_key,
         confirmed,
+        not_managed,
     } = decided;
     let server = server.ok_or_else(|| Error::UnknownServer(id.to_owned()))?;
+    if not_managed {
+        // IT's managed settings allow only servers Gatehouse installed or wired from a
+        // client app: one added by hand (`servers add`) never runs here.
+        let mut event = server_event(ctx, &server, AuditKind::LaunchBlocked);
+        event.verdict = Some(Verdict::Block.name().to_owned());
+        event.codes = vec![NOT_MANAGED.to_owned()];
+        if let Some(serde_json::Value::Object(detail)) = event.detail.as_mut() {
+            detail.insert("reason".to_owned(), NOT_MANAGED.into());
+        }
+        ctx.store.record(&event).await?;
+        return Ok(Prepared::Refused {
+            exit_code: 4,
+            message: format!(
+                "`{}` was added by hand, and your organization allows only servers installed \
+                 through Gatehouse or set up in your apps on this computer. Nothing was started.",
+                server.id
+            ),
+        });
+    }
     let decision = &evaluation.decision;
     let forced = request.is_forced();
     let kind = match decision.verdict {

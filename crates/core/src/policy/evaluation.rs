@@ -49,7 +49,7 @@ impl<'a> Evaluator<'a> {
                 (policy, facts)
             }
         };
-        let decision = evaluate(&policy, &facts, request);
+        let decision = evaluate(&policy, &facts, &self.sources.floored(request));
         Ok(Evaluation {
             facts,
             policy,
@@ -75,7 +75,7 @@ impl Evaluation {
         request: &Request,
     ) -> Result<Evaluation> {
         let (policy, facts) = sources.server_policy(identity)?.compile();
-        let decision = evaluate(&policy, &facts, request);
+        let decision = evaluate(&policy, &facts, &sources.floored(request));
         Ok(Evaluation {
             facts,
             policy: Arc::new(policy),
@@ -177,7 +177,7 @@ mod tests {
                 org: "acme".into(),
                 serial: 1,
                 snapshot_id: Some(1),
-                verified_at: Timestamp(0),
+                fresh_at: Timestamp(0),
                 key_id: "k".into(),
             }),
             ..PolicySources::default()

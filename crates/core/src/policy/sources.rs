@@ -18,10 +18,6 @@ use crate::identity::Identity;
 use crate::settings::hub::HubSettings;
 use crate::settings::managed::ManagedSettings;
 
-/// How many stored snapshots are tried, newest first, before giving up: an edited newest
-/// row falls back to the last valid one.
-const SNAPSHOTS_TRIED: u32 = 8;
-
 /// The verified hub snapshot in force.
 #[derive(Debug, Clone)]
 pub struct HubSnapshot {
@@ -31,23 +27,25 @@ pub struct HubSnapshot {
     pub serial: u64,
     /// The store row it came from; `None` for a bundle previewed but not stored.
     pub snapshot_id: Option<i64>,
-    /// The last verified answer from the hub about it (its age is measured from here).
-    pub verified_at: Timestamp,
+    /// When the hub last vouched for it, signed: the time of the newest freshness
+    /// statement for this serial and device (HUB_API.md B1), else the bundle's own
+    /// `issued_at`. Its age is measured from here, never from a local column.
+    pub fresh_at: Timestamp,
     pub key_id: String,
     /// The whole bundle, parsed once, when many servers are evaluated.
     pub(crate) bundle: Option<Bundle>,
 }
 
 impl HubSnapshot {
-    /// A bundle [`crate::sync::accept`] verified just now (at `verified_at`) but did not store:
-    /// what a preview evaluates against. Parsed whole, as for [`Scope::ManyServers`].
-    pub fn unstored(envelope: Envelope, bundle: Bundle, verified_at: Timestamp) -> HubSnapshot {
+    /// A bundle [`crate::sync::accept`] verified just now (fresh as of `fresh_at`) but did
+    /// not store: what a preview evaluates against. Parsed whole, as for [`Scope::ManyServers`].
+    pub fn unstored(envelope: Envelope, bundle: Bundle, fresh_at: Timestamp) -> HubSnapshot {
         HubSnapshot {
             payload: envelope.payload,
             org: bundle.org.clone(),
             serial: bundle.serial,
             snapshot_id: None,
-            verified_at,
+            fresh_at,
             key_id: envelope.key_id,
             bundle: Some(bundle),
         }
@@ -74,7 +72,15 @@ pub struct PolicySources {
     pub area: Option<String>,
     /// The `mandatory` block of the managed settings file, merged with the hub's.
     pub managed_mandatory: Option<Rules>,
+    /// The newest time a signed freshness statement vouched for: "now" is never taken
+    /// below it, so a clock set back (or faked for one process) cannot make a stale
+    /// snapshot fresh again.
+    pub time_floor: Option<Timestamp>,
 }
+
+/// The setting that keeps the newest freshness statement, exactly as the hub sent it: it
+/// is verified again at every load, so editing it gains nothing.
+pub const FRESHNESS_KEY: &str = "freshness_statement";
 
 /// What the policy sources say about one server.
 #[derive(Debug, Clone)]
@@ -111,6 +117,12 @@ impl PolicySources {
         sources.area = settings.area.clone();
         if settings.hub_configured() {
             let mut snapshot = latest_valid_snapshot(store, &settings).await?;
+            if let Some(statement) = stored_statement(store, &settings, &snapshot.org).await? {
+                sources.time_floor = Some(statement.time);
+                if statement.serial == snapshot.serial {
+                    snapshot.fresh_at = statement.time;
+                }
+            }
             if scope == Scope::ManyServers {
                 snapshot.bundle = Some(
                     Bundle::parse(&snapshot.payload)
@@ -130,6 +142,7 @@ impl PolicySources {
             hub: None,
             area: None,
             managed_mandatory: managed.mandatory.clone(),
+            time_floor: None,
         })
     }
 
@@ -159,7 +172,7 @@ impl PolicySources {
                 Some(bundle) => {
                     facts = bundle.resolve(&subject);
                     bundle.add_layers(&mut layers, facts.name.as_deref(), area);
-                    freshness = bundle.freshness(hub.verified_at);
+                    freshness = bundle.freshness(hub.fresh_at);
                 }
                 None => {
                     let view = gatehouse_hub::server_slice(&hub.payload, &subject, area)
@@ -174,7 +187,7 @@ impl PolicySources {
                     freshness = view
                         .max_offline_age_secs
                         .map(|max_offline_age_secs| Freshness {
-                            verified_at: hub.verified_at,
+                            verified_at: hub.fresh_at,
                             max_offline_age_secs,
                             stale_mode: view.stale_mode,
                         });
@@ -205,7 +218,7 @@ impl PolicySources {
         let mut freshness = None;
         if let Some(HubSnapshot {
             bundle: Some(bundle),
-            verified_at,
+            fresh_at,
             ..
         }) = &self.hub
         {
@@ -213,7 +226,7 @@ impl PolicySources {
             if let Some(area) = self.area.as_deref() {
                 bundle.add_area_layer(&mut layers, area);
             }
-            freshness = bundle.freshness(*verified_at);
+            freshness = bundle.freshness(*fresh_at);
         }
         if let Some(local) = &self.local {
             layers.insert(Layer::Local, local.clone());
@@ -233,6 +246,17 @@ impl PolicySources {
             }) => bundle.entry(name, version),
             _ => None,
         }
+    }
+
+    /// `request` with its time never below [`Self::time_floor`].
+    pub fn floored(&self, request: &gatehouse_policy::Request) -> gatehouse_policy::Request {
+        let mut request = request.clone();
+        if let (Some(now), Some(floor)) = (request.now, self.time_floor)
+            && now.0 < floor.0
+        {
+            request.now = Some(floor);
+        }
+        request
     }
 
     /// The signed catalog's entries, validated. Needs the bundle parsed
@@ -341,51 +365,65 @@ fn load_local(mcp_config: &Path) -> Result<Option<Rules>> {
 struct Head {
     org: String,
     serial: u64,
+    issued_at: String,
+}
+
+/// The stored freshness statement when it verifies with a pinned key and was made for this
+/// organization and this device; `None` otherwise (it is then as if none had come).
+pub(crate) async fn stored_statement(
+    store: &Store,
+    settings: &HubSettings,
+    org: &str,
+) -> Result<Option<gatehouse_hub::Statement>> {
+    let Some(raw) = store.setting(FRESHNESS_KEY).await? else {
+        return Ok(None);
+    };
+    let device = store.device_id().await?.to_string();
+    Ok(gatehouse_hub::verify_statement(&raw, &settings.keys)
+        .ok()
+        .filter(|statement| statement.org == org && statement.device.as_deref() == Some(&device)))
 }
 
 async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<HubSnapshot> {
     if settings.keys.is_empty() {
         return Err(Error::NoSnapshot(NoPolicy::NoKeyPinned));
     }
-    let mut last_problem = NoPolicy::NeverSynced;
-    // The newest row alone first: that is the common case, and rows carry whole payloads.
-    for limit in [1, SNAPSHOTS_TRIED] {
-        for row in store.snapshots_newest_first(limit).await? {
-            if settings
-                .organization
-                .as_deref()
-                .is_some_and(|org| org != row.org)
-            {
-                last_problem = NoPolicy::OtherOrganization { org: row.org };
-                continue;
-            }
-            if let Err(error) = gatehouse_hub::verify_signature(
-                &row.payload,
-                &row.signature,
-                &row.key_id,
-                &settings.keys,
-            ) {
-                last_problem = NoPolicy::FailedCheck(Box::new(error));
-                continue;
-            }
-            match serde_json::from_slice::<Head>(&row.payload) {
-                Ok(head) if head.org == row.org && head.serial == row.serial => {
-                    return Ok(HubSnapshot {
-                        payload: row.payload,
-                        org: row.org,
-                        serial: row.serial,
-                        snapshot_id: Some(row.id),
-                        verified_at: Timestamp(row.verified_at.unix_timestamp()),
-                        key_id: row.key_id,
-                        bundle: None,
-                    });
-                }
-                Ok(_) => last_problem = NoPolicy::NotItsRecord,
-                Err(error) => last_problem = NoPolicy::Unreadable(error),
-            }
-        }
+    // The newest stored row is the policy in force, or there is none: an older, looser
+    // snapshot is never fallen back to when the newest fails its checks (an edited or
+    // zeroed row must stop launches, not loosen them).
+    let Some(row) = store.snapshots_newest_first(1).await?.into_iter().next() else {
+        return Err(Error::NoSnapshot(NoPolicy::NeverSynced));
+    };
+    if settings
+        .organization
+        .as_deref()
+        .is_some_and(|org| org != row.org)
+    {
+        return Err(Error::NoSnapshot(NoPolicy::OtherOrganization {
+            org: row.org,
+        }));
     }
-    Err(Error::NoSnapshot(last_problem))
+    if let Err(error) =
+        gatehouse_hub::verify_signature(&row.payload, &row.signature, &row.key_id, &settings.keys)
+    {
+        return Err(Error::NoSnapshot(NoPolicy::FailedCheck(Box::new(error))));
+    }
+    match serde_json::from_slice::<Head>(&row.payload) {
+        Ok(head) if head.org == row.org && head.serial == row.serial => Ok(HubSnapshot {
+            // Until a statement for this serial says otherwise, the bundle is as fresh as
+            // its own signed issue time.
+            fresh_at: Timestamp::parse_rfc3339(&head.issued_at)
+                .map_err(|_| Error::NoSnapshot(NoPolicy::NotItsRecord))?,
+            payload: row.payload,
+            org: row.org,
+            serial: row.serial,
+            snapshot_id: Some(row.id),
+            key_id: row.key_id,
+            bundle: None,
+        }),
+        Ok(_) => Err(Error::NoSnapshot(NoPolicy::NotItsRecord)),
+        Err(error) => Err(Error::NoSnapshot(NoPolicy::Unreadable(error))),
+    }
 }
 
 #[cfg(test)]

@@ -95,11 +95,11 @@ pub async fn policy_view<C: Clock>(ctx: &Context<C>) -> Result<PolicyView> {
     let snapshot = match &sources.hub {
         Some(hub) => {
             let settings = ctx.hub_settings().await?;
-            let age_secs = now.unix_timestamp() - hub.verified_at.0;
+            let age_secs = now.unix_timestamp() - hub.fresh_at.0;
             Some(SnapshotView {
                 org: hub.org.clone(),
                 serial: hub.serial,
-                verified_at: rfc3339(hub.verified_at),
+                verified_at: rfc3339(hub.fresh_at),
                 age_secs,
                 max_offline_age_secs: freshness.map(|f| f.max_offline_age_secs),
                 stale: freshness.is_some_and(|f| f.is_stale(Some(Timestamp(now.unix_timestamp())))),

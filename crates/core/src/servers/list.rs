@@ -81,7 +81,8 @@ impl ReasonView {
 /// Every registered server with its facts and its verdict under the policy in force now,
 /// and the client apps (in `clients`' files) that start it through Gatehouse.
 pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>> {
-    let mut apps = crate::clients::apps_by_server(&ctx.env.clients());
+    let launcher = crate::clients::Launcher::of(&ctx.env);
+    let mut apps = crate::clients::apps_by_server(&ctx.env.clients(), &launcher);
     let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let request = ctx.request_now();
     let mut evaluator = Evaluator::new(&sources);

@@ -45,13 +45,18 @@ fn validate_env_name(name: &str) -> Result<()> {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
+    if !valid {
+        return Err(Error::Usage(format!(
             "`{name}` is not an environment variable name"
-        )))
+        )));
     }
+    if gatehouse_launch::is_gatehouse_own(name) {
+        return Err(Error::Usage(format!(
+            "`{name}` is one of Gatehouse's own variables, which never reach a server (they \
+             hold its hub token and say where its policy is)"
+        )));
+    }
+    Ok(())
 }
 
 /// A server registered by hand, with who it is.
@@ -230,6 +235,10 @@ mod tests {
             "a value must never be passed where a name goes"
         );
         assert!(validate_env_name("1X").is_err());
+        assert!(
+            validate_env_name("GATEHOUSE_HUB_TOKEN").is_err(),
+            "the hub token is never handed to a server"
+        );
     }
 
     #[tokio::test]

@@ -6,20 +6,100 @@ use gatehouse_hub::{PinnedKey, fingerprint};
 use super::values::{ConfigKey, key_name, validate_name, validate_url};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::ports::Clock;
+use crate::policy::Scope;
+use crate::ports::{Clock, HubPort};
 use crate::settings::hub::key;
+use gatehouse_store::AuditKind;
 
-/// Stores a setting after checking it. An empty value clears it.
-pub async fn set<C: Clock>(ctx: &Context<C>, key: ConfigKey, value: &str) -> Result<()> {
+/// Changes a setting after checking it (an empty value clears it), audited as
+/// `settings_changed` with the old and new value. While a hub snapshot is in force the
+/// change takes effect only once `hub` (the hub in force now) has acknowledged that event:
+/// otherwise a user could point the device elsewhere, or clear its area, silently
+/// (DESIGN.md "Tamper evidence"). Without an answer nothing changes.
+pub async fn set<C: Clock>(
+    ctx: &Context<C>,
+    hub: Option<&impl HubPort>,
+    key: ConfigKey,
+    value: &str,
+) -> Result<()> {
     if ctx.managed.fixes(key) {
         return Err(Error::Locked(key_name(key)));
     }
     let store_key = store_key(key);
-    if value.is_empty() {
-        ctx.store.remove_setting(store_key).await?;
+    let stored = if value.is_empty() {
+        None
+    } else {
+        Some(checked(key, value)?)
+    };
+    let old = ctx.store.setting(store_key).await?;
+    if old == stored {
         return Ok(());
     }
-    let stored = match key {
+    let mut event = ctx.event(AuditKind::SettingsChanged);
+    event.detail = Some(serde_json::json!({
+        "key": key_name(key),
+        "old": old,
+        "new": stored,
+    }));
+    // The org of the policy in force; a stored snapshot that fails its checks counts too,
+    // or breaking the newest row would be a way to change settings unseen.
+    let in_force = match ctx
+        .policy_sources(Scope::OneServer)
+        .await
+        .ok()
+        .and_then(|sources| sources.hub)
+    {
+        Some(snapshot) => Some(snapshot.org),
+        None => ctx
+            .store
+            .snapshots_newest_first(1)
+            .await?
+            .into_iter()
+            .next()
+            .map(|row| row.org),
+    };
+    let delivered_at = match in_force {
+        None => None,
+        Some(org) => {
+            let not_told = |reason: String| Error::NotAcknowledged {
+                key: key_name(key),
+                reason,
+            };
+            let hub = hub.ok_or_else(|| not_told("no hub connection".to_owned()))?;
+            let wire = serde_json::to_value(&event).map_err(|e| Error::Encode {
+                what: "an audit event",
+                source: Box::new(e),
+            })?;
+            hub.post_audit(&org, &[wire])
+                .await
+                .map_err(|error| not_told(error.to_string()))?;
+            Some(ctx.clock.now())
+        }
+    };
+    ctx.store
+        .change_setting(store_key, stored.as_deref(), &event, delivered_at)
+        .await?;
+    Ok(())
+}
+
+/// [`set`], telling the hub configured now (with the token in `secrets` or the
+/// environment) when a hub policy is in force.
+pub async fn change<C: Clock>(
+    ctx: &Context<C>,
+    secrets: &impl crate::ports::SecretStore,
+    key: ConfigKey,
+    value: &str,
+) -> Result<()> {
+    let hub = super::connect::configured_client(ctx, secrets)
+        .await
+        .ok()
+        .map(|(client, _)| client);
+    set(ctx, hub.as_ref(), key, value).await
+}
+
+/// The stored form of `value` for `key`, or why it cannot be used.
+fn checked(key: ConfigKey, value: &str) -> Result<String> {
+    Ok(match key {
         ConfigKey::HubUrl | ConfigKey::RegistryUrl => {
             validate_url(value)?;
             value.trim_end_matches('/').to_owned()
@@ -44,9 +124,7 @@ pub async fn set<C: Clock>(ctx: &Context<C>, key: ConfigKey, value: &str) -> Res
                 source: Box::new(e),
             })?
         }
-    };
-    ctx.store.set_setting(store_key, &stored).await?;
-    Ok(())
+    })
 }
 
 /// A setting as a person reads it (managed values included), or `None` when unset.

@@ -14,7 +14,7 @@ pub(crate) mod token;
 pub(crate) mod values;
 
 pub use crate::error::ManagedProblem;
-pub use config::{get, set};
+pub use config::{change, get, set};
 pub use connect::{
     PACKAGE_DOWNLOAD_TIMEOUT, configured_client, configured_registry_client, hub_client,
     packages_client, registry_client,

@@ -91,6 +91,7 @@ async fn store<C: Clock>(
             serial: bundle.serial,
         });
     }
+    let etag = etag.map(|etag| crate::sync::bind_etag(&envelope.payload, &etag));
     let snapshot = NewSnapshot {
         org: bundle.org.clone(),
         serial: bundle.serial,
@@ -108,7 +109,9 @@ async fn store<C: Clock>(
         .filter(|sources| sources.hub.is_some());
     let mut event = ctx.event(AuditKind::PolicySynced);
     event.detail = Some(serde_json::json!({ "org": bundle.org, "serial": bundle.serial }));
-    ctx.store.store_snapshot(&snapshot, &event).await?;
+    if let Some(unchanged) = insert(ctx, &snapshot, &event, &bundle).await? {
+        return Ok(unchanged);
+    }
     // The one in force and a few before it: payloads are whole bundles, one per serial.
     if let Err(error) = ctx.store.prune_snapshots(SNAPSHOTS_KEPT).await {
         tracing::warn!("could not drop old policy snapshots: {error}");
@@ -152,6 +155,35 @@ pub(crate) async fn newest_stored<C: Clock>(
 /// The rollback rules, for storing and for previewing alike: a serial lower than the newest
 /// stored one is a rollback and a stored serial with other content is a forgery or a hub
 /// fault; both are `Error::Rejected`.
+/// Stores `snapshot` with `event`; `Some(Unchanged)` when another sync (the tray's, a
+/// second `gatehouse sync`) stored these very bytes between our look and our write: the
+/// policy is then current, which is what this sync was for.
+pub(crate) async fn insert<C: Clock>(
+    ctx: &Context<C>,
+    snapshot: &NewSnapshot,
+    event: &gatehouse_store::AuditEvent,
+    bundle: &Bundle,
+) -> Result<Option<Accepted>> {
+    match ctx.store.store_snapshot(snapshot, event).await {
+        Ok(_) => Ok(None),
+        Err(gatehouse_store::Error::DuplicateSnapshot { org, serial }) => {
+            let newest = newest_stored(ctx, &org).await?;
+            match standing(newest.as_ref(), bundle, &snapshot.payload)? {
+                Standing::Same { id } => {
+                    ctx.store
+                        .mark_snapshot_verified(id, ctx.clock.now())
+                        .await?;
+                    Ok(Some(Accepted::Unchanged { org, serial }))
+                }
+                Standing::Newer => {
+                    Err(gatehouse_store::Error::DuplicateSnapshot { org, serial }.into())
+                }
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 pub(crate) fn standing(
     newest: Option<&Snapshot>,
     bundle: &Bundle,

@@ -119,6 +119,14 @@ pub async fn sync<C: Clock>(
     if let Err(error) = recheck(ctx, notifier).await {
         tracing::warn!("could not re-check the verified servers' files: {error}");
     }
+    // And it tells the admin about servers the apps start outside Gatehouse (once each).
+    let reported = match crate::clients::list_clients(ctx, &[]).await {
+        Ok(views) => crate::clients::report_unrouted(ctx, &views).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = reported {
+        tracing::warn!("could not look for servers that run outside Gatehouse: {error}");
+    }
     let audit = flush_outbox(ctx, hub, &org, now, delivery).await?;
     Ok(SyncOutcome {
         policy: policy?,
@@ -141,11 +149,14 @@ async fn fetch_policy<C: Clock>(
         .into_iter()
         .next()
         .filter(|snapshot| snapshot.org == org);
+    let settings = ctx.hub_settings().await?;
     let etag = newest
         .as_ref()
-        .and_then(|snapshot| snapshot.etag.as_deref());
-    match hub.fetch_bundle(org, etag, &ctx.device).await? {
-        Fetch::NotModified => {
+        .and_then(|snapshot| etag_of(snapshot, &settings.keys));
+    let fetched = hub.fetch_bundle(org, etag, &ctx.device).await?;
+    let statement = fetched.freshness().map(str::to_owned);
+    let outcome = match fetched {
+        Fetch::NotModified { .. } => {
             let Some(newest) = newest.as_ref().filter(|_| etag.is_some()) else {
                 return Err(ClientError::Malformed(
                     "the hub answered 304 although no bundle was asked about".to_owned(),
@@ -153,17 +164,83 @@ async fn fetch_policy<C: Clock>(
                 .into());
             };
             ctx.store.mark_snapshot_verified(newest.id, now).await?;
-            Ok(PolicyOutcome::Unchanged {
+            PolicyOutcome::Unchanged {
                 serial: Some(newest.serial),
-            })
+            }
         }
-        Fetch::Bundle { body, etag } => match accept(ctx, &body, etag, notifier).await? {
-            Accepted::Stored { serial, .. } => Ok(PolicyOutcome::Stored { serial }),
-            Accepted::Unchanged { serial, .. } => Ok(PolicyOutcome::Unchanged {
+        Fetch::Bundle { body, etag, .. } => match accept(ctx, &body, etag, notifier).await? {
+            Accepted::Stored { serial, .. } => PolicyOutcome::Stored { serial },
+            Accepted::Unchanged { serial, .. } => PolicyOutcome::Unchanged {
                 serial: Some(serial),
-            }),
+            },
         },
+    };
+    if let Some(statement) = statement {
+        keep_statement(ctx, org, &statement).await?;
     }
+    Ok(outcome)
+}
+
+/// Keeps the hub's freshness statement (HUB_API.md B1) when it verifies with a pinned key,
+/// names this organization, this device and the serial now in force, and is newer than
+/// the one kept; anything else is ignored, as if no statement had come.
+async fn keep_statement<C: Clock>(ctx: &Context<C>, org: &str, raw: &str) -> Result<()> {
+    use crate::policy::sources::{FRESHNESS_KEY, stored_statement};
+    let settings = ctx.hub_settings().await?;
+    let Ok(statement) = gatehouse_hub::verify_statement(raw, &settings.keys) else {
+        tracing::warn!("the hub's freshness statement does not verify; it is ignored");
+        return Ok(());
+    };
+    let in_force = ctx
+        .store
+        .snapshots_newest_first(1)
+        .await?
+        .into_iter()
+        .next();
+    let fits = statement.org == org
+        && statement.device.as_deref() == Some(ctx.device.as_str())
+        && in_force
+            .is_some_and(|snapshot| snapshot.org == org && snapshot.serial == statement.serial);
+    if !fits {
+        tracing::warn!(
+            "the hub's freshness statement is not about this device's policy; it is ignored"
+        );
+        return Ok(());
+    }
+    let kept = stored_statement(&ctx.store, &settings, org).await?;
+    if kept.is_none_or(|kept| kept.time.0 <= statement.time.0) {
+        ctx.store.set_setting(FRESHNESS_KEY, raw).await?;
+    }
+    Ok(())
+}
+
+/// The hub's ETag stored with `payload`, bound to it: a 304 may only ever confirm the bytes
+/// the ETag came with, so an ETag copied onto another row confirms nothing.
+pub(crate) fn bind_etag(payload: &[u8], etag: &str) -> String {
+    format!("{} {etag}", payload_tag(payload))
+}
+
+/// The ETag to send for `snapshot`: only when the row verifies with a pinned key and its
+/// ETag was bound to its own payload (else the whole bundle is fetched again).
+fn etag_of<'a>(
+    snapshot: &'a gatehouse_store::Snapshot,
+    keys: &gatehouse_hub::TrustedKeys,
+) -> Option<&'a str> {
+    let stored = snapshot.etag.as_deref()?;
+    let (tag, etag) = stored.split_once(' ')?;
+    let verified = gatehouse_hub::verify_signature(
+        &snapshot.payload,
+        &snapshot.signature,
+        &snapshot.key_id,
+        keys,
+    )
+    .is_ok();
+    (verified && tag == payload_tag(&snapshot.payload)).then_some(etag)
+}
+
+fn payload_tag(payload: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(payload))
 }
 
 /// Sends undelivered audit events in batches until none is left or one batch fails; a

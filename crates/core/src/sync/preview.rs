@@ -86,7 +86,7 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
     let current = sources_in_force(ctx).await?;
     let body = match hub.fetch_bundle(&org, None, &ctx.device).await? {
         Fetch::Bundle { body, .. } => body,
-        Fetch::NotModified => {
+        Fetch::NotModified { .. } => {
             return Err(ClientError::Malformed(
                 "the hub answered 304 although no bundle was asked about".to_owned(),
             )
@@ -130,6 +130,7 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
         hub: Some(HubSnapshot::unstored(envelope, bundle, now)),
         area: settings.area.clone(),
         managed_mandatory: current.managed_mandatory.clone(),
+        time_floor: current.time_floor,
     };
     let request = Request {
         now: Some(now),

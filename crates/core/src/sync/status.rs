@@ -19,12 +19,14 @@ pub struct Status {
     pub hub_url: Option<String>,
     pub organization: Option<String>,
     pub area: Option<String>,
-    /// The serial of the newest stored snapshot.
+    /// The serial of the snapshot in force: the newest stored one, when it passes its
+    /// checks (else none is in force, and a warning says why).
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub serial: Option<u64>,
     /// When that snapshot was first stored.
     pub fetched_at: Option<String>,
-    /// The last verified answer for it (a 200 or 304); staleness counts from here.
+    /// When the hub last vouched for it, signed (its newest freshness statement, else the
+    /// bundle's `issued_at`); staleness counts from here.
     pub verified_at: Option<String>,
     /// Seconds since `verified_at`.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
@@ -57,21 +59,50 @@ pub async fn status<C: Clock>(ctx: &Context<C>, now: OffsetDateTime) -> Result<S
         .await?
         .into_iter()
         .next();
+    let newest_serial = newest.as_ref().map(|row| row.serial);
     let last_attempt = sync::read_time(ctx, key::LAST_ATTEMPT_AT).await?;
     let last_success = sync::read_time(ctx, key::LAST_SUCCESS_AT).await?;
     let last_error = ctx.store.setting(key::LAST_ERROR).await?;
+    let in_force = if settings.hub_configured() {
+        match ctx.policy_sources(crate::policy::Scope::OneServer).await {
+            Ok(sources) => sources.hub.map(|hub| (hub, sources.time_floor)),
+            Err(crate::Error::NoSnapshot(_)) => None,
+            Err(error) => return Err(error),
+        }
+    } else {
+        None
+    };
+    let newest = newest.filter(|row| {
+        in_force
+            .as_ref()
+            .is_some_and(|(hub, _)| hub.snapshot_id == Some(row.id))
+    });
     let bundle = newest
         .as_ref()
         .and_then(|snapshot| Bundle::parse(&snapshot.payload).ok());
-    let stale = match (&newest, &bundle) {
-        (None, _) => settings.hub_configured(),
-        // A stored payload that no longer parses is as good as none.
-        (Some(_), None) => true,
-        (Some(snapshot), Some(bundle)) => bundle
+    // Now, never below the newest time the hub vouched for.
+    let now_floored = match in_force.as_ref().and_then(|(_, floor)| *floor) {
+        Some(floor) if floor.0 > now.unix_timestamp() => {
+            OffsetDateTime::from_unix_timestamp(floor.0).unwrap_or(now)
+        }
+        _ => now,
+    };
+    let fresh_at = in_force
+        .as_ref()
+        .and_then(|(hub, _)| OffsetDateTime::from_unix_timestamp(hub.fresh_at.0).ok());
+    let stale = match (&fresh_at, &bundle) {
+        (Some(fresh_at), Some(bundle)) => bundle
             .max_offline_age_secs
-            .is_some_and(|max| (now - snapshot.verified_at).whole_seconds() > max),
+            .is_some_and(|max| (now_floored - *fresh_at).whole_seconds() > max),
+        _ => settings.hub_configured(),
     };
     let mut warnings = Vec::new();
+    if let Some(serial) = newest_serial.filter(|_| settings.hub_configured() && in_force.is_none())
+    {
+        warnings.push(format!(
+            "the newest stored policy (serial {serial}) fails its checks, so none is in force: launches are refused until the next sync"
+        ));
+    }
     if let (Some(area), Some(bundle)) = (&settings.area, &bundle)
         && !bundle.areas.contains_key(area)
     {
@@ -85,10 +116,8 @@ pub async fn status<C: Clock>(ctx: &Context<C>, now: OffsetDateTime) -> Result<S
         area: settings.area,
         serial: newest.as_ref().map(|snapshot| snapshot.serial),
         fetched_at: newest.as_ref().and_then(|s| text(s.fetched_at)),
-        verified_at: newest.as_ref().and_then(|s| text(s.verified_at)),
-        age_secs: newest
-            .as_ref()
-            .map(|s| (now - s.verified_at).whole_seconds()),
+        verified_at: fresh_at.and_then(text),
+        age_secs: fresh_at.map(|at| (now_floored - at).whole_seconds()),
         last_attempt_at: last_attempt.and_then(text),
         last_success_at: last_success.and_then(text),
         online: last_attempt.is_some() && last_error.is_none(),

@@ -79,6 +79,40 @@ fn bundle(serial: u64) -> std::result::Result<Fetch, ClientError> {
     Ok(Fetch::Bundle {
         body: envelope(serial),
         etag: Some(format!("\"{serial}\"")),
+        freshness: None,
+    })
+}
+
+/// The hub's signed statement that `serial` is current for `device` at `when`.
+fn statement(device: &str, serial: u64, when: OffsetDateTime) -> String {
+    use ed25519_dalek::Signer as _;
+    let time = when
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    gatehouse_hub::statement_header("k1", "acme", serial, Some(device), &time, |bytes| {
+        key().sign(bytes).to_bytes()
+    })
+}
+
+fn bundle_stated(
+    ctx: &Context,
+    serial: u64,
+    when: OffsetDateTime,
+) -> std::result::Result<Fetch, ClientError> {
+    Ok(Fetch::Bundle {
+        body: envelope(serial),
+        etag: Some(format!("\"{serial}\"")),
+        freshness: Some(statement(&ctx.device, serial, when)),
+    })
+}
+
+fn not_modified_stated(
+    ctx: &Context,
+    serial: u64,
+    when: OffsetDateTime,
+) -> std::result::Result<Fetch, ClientError> {
+    Ok(Fetch::NotModified {
+        freshness: Some(statement(&ctx.device, serial, when)),
     })
 }
 
@@ -95,8 +129,8 @@ async fn a_bundle_is_stored_then_a_304_only_moves_its_verified_time() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
     let hub = FakeHub::default();
-    hub.answer(bundle(1));
-    hub.answer(Ok(Fetch::NotModified));
+    hub.answer(bundle_stated(&ctx, 1, at(0)));
+    hub.answer(not_modified_stated(&ctx, 1, at(3600)));
 
     let first = sync(
         &ctx,
@@ -131,6 +165,11 @@ async fn a_bundle_is_stored_then_a_304_only_moves_its_verified_time() {
     assert_ne!(after[0].verified_at, verified_before);
     let status = crate::sync::status::status(&ctx, at(3600)).await.unwrap();
     assert!(status.online && !status.stale, "{status:?}");
+    assert_eq!(
+        status.verified_at.as_deref(),
+        Some("2027-01-15T09:00:00Z"),
+        "fresh as of the hub's signed statement"
+    );
     assert_eq!(status.serial, Some(1));
     assert_eq!(status.pending_audit, 0, "policy_synced was delivered");
     assert_eq!(hub.received.lock().unwrap()[0]["kind"], "policy_synced");
@@ -141,7 +180,7 @@ async fn a_failed_fetch_keeps_the_cached_policy_and_marks_offline() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(&dir).await;
     let hub = FakeHub::default();
-    hub.answer(bundle(1));
+    hub.answer(bundle_stated(&ctx, 1, at(0)));
     sync(
         &ctx,
         &hub,
@@ -310,4 +349,130 @@ fn devices_retrying_after_the_same_failures_do_not_retry_in_step() {
         "{waits:?}"
     );
     assert!(retry_after(1).as_secs() >= 5, "never sooner than 5 s");
+}
+
+#[tokio::test]
+async fn staleness_counts_from_signed_statements_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let hub = FakeHub::default();
+    // No statement: the bundle is as fresh as its own issued_at, long ago.
+    hub.answer(bundle(1));
+    sync(
+        &ctx,
+        &hub,
+        at(0),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
+    let status = crate::sync::status::status(&ctx, at(0)).await.unwrap();
+    assert!(
+        status.stale,
+        "the local verified time does not count: {status:?}"
+    );
+
+    // A statement for another device, or one that does not verify, is ignored.
+    hub.answer(Ok(Fetch::NotModified {
+        freshness: Some(statement("another-device", 1, at(0))),
+    }));
+    sync(
+        &ctx,
+        &hub,
+        at(0),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        crate::sync::status::status(&ctx, at(0))
+            .await
+            .unwrap()
+            .stale
+    );
+    let mut forged = statement(&ctx.device, 1, at(0));
+    forged.pop();
+    forged.push('A');
+    hub.answer(Ok(Fetch::NotModified {
+        freshness: Some(forged),
+    }));
+    sync(
+        &ctx,
+        &hub,
+        at(0),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        crate::sync::status::status(&ctx, at(0))
+            .await
+            .unwrap()
+            .stale
+    );
+
+    // A good one makes it fresh; the stored statement edited by hand is ignored again.
+    hub.answer(not_modified_stated(&ctx, 1, at(0)));
+    sync(
+        &ctx,
+        &hub,
+        at(0),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !crate::sync::status::status(&ctx, at(0))
+            .await
+            .unwrap()
+            .stale
+    );
+    let kept = ctx
+        .store
+        .setting(crate::policy::sources::FRESHNESS_KEY)
+        .await
+        .unwrap()
+        .unwrap();
+    ctx.store
+        .set_setting(
+            crate::policy::sources::FRESHNESS_KEY,
+            &kept.replace('A', "B"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        crate::sync::status::status(&ctx, at(0))
+            .await
+            .unwrap()
+            .stale
+    );
+}
+
+#[tokio::test]
+async fn a_clock_set_back_does_not_make_a_stale_snapshot_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let hub = FakeHub::default();
+    hub.answer(bundle_stated(&ctx, 1, at(0)));
+    sync(
+        &ctx,
+        &hub,
+        at(0),
+        Delivery::All,
+        &RecordingNotifier::default(),
+    )
+    .await
+    .unwrap();
+    let status = crate::sync::status::status(&ctx, at(-10 * 86_400))
+        .await
+        .unwrap();
+    assert_eq!(
+        status.age_secs,
+        Some(0),
+        "now is never below the statement's time"
+    );
 }

@@ -70,22 +70,51 @@ fn fault(hub: &TestHub, target: Target, fault: Fault) {
 async fn a_bundle_then_not_modified_with_its_etag() {
     let hub = start().await;
     let client = client(&hub, TOKEN);
-    let Fetch::Bundle { body, etag } = client
+    let Fetch::Bundle {
+        body,
+        etag,
+        freshness,
+    } = client
         .fetch_bundle("acme", None, Some("dev-1"))
         .await
         .unwrap()
     else {
         panic!("the first fetch has no etag to match, so it gets the bundle");
     };
-    Envelope::parse(&body).expect("the body is the signed envelope");
+    let envelope = Envelope::parse(&body).expect("the body is the signed envelope");
     let etag = etag.expect("the hub sends an etag with every bundle");
-    let again = client
-        .fetch_bundle("acme", Some(&etag), None)
-        .await
-        .unwrap();
-    assert_eq!(again, Fetch::NotModified, "the same etag means unchanged");
     let keys = client.keys("acme").await.unwrap();
     assert_eq!(keys.len(), 1, "the hub publishes its one signing key");
+    let pinned = gatehouse_hub::TrustedKeys(vec![
+        gatehouse_hub::PinnedKey::parse(&format!("{}:{}", keys[0].key_id, keys[0].public_key))
+            .unwrap(),
+    ]);
+    let bundle = gatehouse_hub::Bundle::parse(&envelope.payload).unwrap();
+    // The reference hub's statement passes the app's own check.
+    let statement = gatehouse_hub::verify_statement(
+        &freshness.expect("every 200 carries a freshness statement"),
+        &pinned,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            statement.org.as_str(),
+            statement.serial,
+            statement.device.as_deref()
+        ),
+        ("acme", bundle.serial, Some("dev-1"))
+    );
+    let again = client
+        .fetch_bundle("acme", Some(&etag), Some("dev-2"))
+        .await
+        .unwrap();
+    let Fetch::NotModified { freshness } = again else {
+        panic!("the same etag means unchanged: {again:?}");
+    };
+    let statement =
+        gatehouse_hub::verify_statement(&freshness.expect("every 304 carries one too"), &pinned)
+            .unwrap();
+    assert_eq!(statement.device.as_deref(), Some("dev-2"));
 }
 
 #[tokio::test]

@@ -51,7 +51,7 @@ async fn requests_carry_the_user_agent_token_and_etag() {
         .fetch_bundle("acme", Some("\"7-abc\""), Some("dev 1"))
         .await
         .unwrap();
-    assert_eq!(answer, Fetch::NotModified);
+    assert_eq!(answer, Fetch::NotModified { freshness: None });
     let request = request.await.unwrap().to_ascii_lowercase();
     assert!(
         request.starts_with("get /api/v1/orgs/acme/policy-bundle?device=dev+1 http/1.1"),

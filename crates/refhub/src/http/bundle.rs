@@ -1,8 +1,11 @@
 //! `GET /api/v1/orgs/{org}/policy-bundle` (B1): the signed envelope, or 304 when the
-//! client's `If-None-Match` names the current ETag. `?device=` is accepted and not used:
-//! every device of the org gets the same bundle.
+//! client's `If-None-Match` names the current ETag. Every device of the org gets the same
+//! bundle; `?device=` goes into the signed freshness statement each answer carries
+//! (`Gatehouse-Freshness`: this serial was current for that device at the hub's time).
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -11,9 +14,13 @@ use crate::http::error::ApiError;
 use crate::http::{Admitted, admit};
 use crate::hub::Hub;
 
+/// The header of the signed freshness statement.
+const FRESHNESS_HEADER: &str = "gatehouse-freshness";
+
 pub(crate) async fn bundle(
     State(hub): State<Hub>,
     Path(org): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let view = match admit(&hub, &org, &headers, Target::PolicyBundle).await? {
@@ -27,10 +34,21 @@ pub(crate) async fn bundle(
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| if_none_match(value, &published.etag));
-    if unchanged {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
-    }
-    Ok(envelope_response(etag, published.envelope.clone()))
+    let statement = hub.signer().freshness(
+        &view.content.org,
+        published.serial,
+        query.get("device").map(String::as_str),
+        &crate::clock::now_text(),
+    );
+    let freshness = HeaderValue::from_str(&statement)
+        .map_err(|_| ApiError::internal("the freshness statement is not a header value"))?;
+    let mut response = if unchanged {
+        (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()
+    } else {
+        envelope_response(etag, published.envelope.clone())
+    };
+    response.headers_mut().insert(FRESHNESS_HEADER, freshness);
+    Ok(response)
 }
 
 /// A 200 with an envelope: JSON, not to be cached by anything between hub and app.

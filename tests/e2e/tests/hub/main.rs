@@ -18,6 +18,7 @@ mod faults;
 mod keyring;
 mod preview;
 mod sync;
+mod tamper;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -66,15 +67,18 @@ impl RefHub {
         self.hub.stop();
     }
 
-    /// Starts it again on the same directory, key and state; the port is a new one.
+    /// Starts it again on the same directory, key, state and address: to the device it is
+    /// the same hub coming back (a new address would be a settings change, which needs the
+    /// old hub's acknowledgement).
     pub fn restart(&mut self) {
         self.hub.stop();
-        self.hub = RunningHub::start_with(&self.org_dir(), true);
+        let listen = self.url.trim_start_matches("http://").to_owned();
+        self.hub = RunningHub::start_on(&self.org_dir(), true, &listen);
         assert_eq!(
             self.hub.key, self.key,
             "the restarted hub signs with the same key"
         );
-        self.url = self.hub.url.clone();
+        assert_eq!(self.hub.url, self.url, "the restarted hub is where it was");
     }
 
     /// Queues a fault (`POST /__faults`).
@@ -103,12 +107,6 @@ impl RefHub {
             assert_eq!(code, 0, "config set {name}: {err}");
         }
         sandbox
-    }
-
-    /// Points the sandbox at this hub's current URL (after a restart).
-    pub fn repoint(&self, sandbox: &Sandbox) {
-        let (code, _, err) = sandbox.run(&["config", "set", "hub-url", &self.url]);
-        assert_eq!(code, 0, "{err}");
     }
 }
 

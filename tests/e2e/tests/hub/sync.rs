@@ -25,7 +25,8 @@ fn first_sync_stores_then_unchanged_then_an_edit_is_the_next_serial() {
     let decided = check(&sandbox);
     assert_ne!(decided, 3, "a stored snapshot is a usable policy");
 
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    // The signed freshness statement's time has whole seconds (HUB_API.md B1).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let (code, out, err) = with_token(&sandbox, crate::TOKEN, &["sync", "--json"]);
     assert_eq!(code, 0, "{err}");
     let answer: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -52,7 +53,17 @@ fn first_sync_stores_then_unchanged_then_an_edit_is_the_next_serial() {
         .iter()
         .map(|event| event["kind"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(kinds, ["policy_synced", "policy_synced"]);
+    assert_eq!(
+        kinds,
+        [
+            "settings_changed",
+            "settings_changed",
+            "settings_changed",
+            "policy_synced",
+            "policy_synced"
+        ],
+        "the three settings made before any policy, then the two policies"
+    );
 }
 
 #[test]

@@ -17,4 +17,5 @@ mod identity;
 mod pins_and_warnings;
 mod real_servers;
 mod snapshot;
+mod tamper;
 mod wire;

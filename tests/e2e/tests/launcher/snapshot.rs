@@ -13,13 +13,13 @@ use serde_json::{Value, json};
 
 use crate::wire::{Session, add_fake_server};
 
-fn hub_key() -> SigningKey {
+pub(crate) fn hub_key() -> SigningKey {
     SigningKey::from_bytes(&[42; 32])
 }
 
 /// A sandbox following org `acme` with the test hub key pinned, and the fake server added by
 /// hand as `fake` (labelled `@test/fake`: a label borrows no facts).
-fn hub_sandbox() -> Sandbox {
+pub(crate) fn hub_sandbox() -> Sandbox {
     let sandbox = Sandbox::new();
     let key = STANDARD.encode(hub_key().verifying_key().as_bytes());
     for (name, value) in [
@@ -36,7 +36,7 @@ fn hub_sandbox() -> Sandbox {
 
 /// A signed envelope of a bundle with `serial`, `extra` merged into the payload; the fake
 /// server's bundle (`@test/fake` 1.0.0) is certified in the catalog at `cert_level`.
-fn envelope(serial: u64, cert_level: u8, extra: Value, key: &SigningKey) -> Vec<u8> {
+pub(crate) fn envelope(serial: u64, cert_level: u8, extra: Value, key: &SigningKey) -> Vec<u8> {
     let mut payload = json!({
         "schema": 1, "org": "acme", "serial": serial, "issued_at": "2026-11-20T10:00:00Z",
         "org_policy": {"min_cert_level": 2},
@@ -58,7 +58,7 @@ fn envelope(serial: u64, cert_level: u8, extra: Value, key: &SigningKey) -> Vec<
     .into_bytes()
 }
 
-fn import(sandbox: &Sandbox, envelope: &[u8]) -> (i32, String) {
+pub(crate) fn import(sandbox: &Sandbox, envelope: &[u8]) -> (i32, String) {
     let file = sandbox.path().join("bundle.json");
     std::fs::write(&file, envelope).unwrap();
     let (code, out, err) = sandbox.run(&["policy", "import", file.to_str().unwrap()]);
@@ -224,10 +224,25 @@ fn an_edited_snapshot_row_is_never_enforced() {
         0
     );
     tamper_newest_snapshot(&sandbox);
-    let (verdict, _) = fake_verdict(&sandbox);
+    // The older row is valid and looser (level 2 certified), but falling back to it would
+    // let anyone who can edit the database choose the policy (DESIGN.md "Tamper evidence").
+    let (code, _, err) = sandbox.run(&["run", INSTALLED]);
     assert_eq!(
-        verdict, "allow",
-        "the edited newest row is skipped; the older valid one (level 2 certified) is in force"
+        code, 3,
+        "the newest row fails its check: no usable policy, never the older one: {err}"
+    );
+    assert!(err.contains("failed its check"), "{err}");
+    let (code, out, err) = sandbox.run(&["status", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let status: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        status["serial"],
+        Value::Null,
+        "no serial is in force: {status}"
+    );
+    assert!(
+        status["warnings"].to_string().contains("serial 2"),
+        "status names the row that failed: {status}"
     );
 }
 

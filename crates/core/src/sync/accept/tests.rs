@@ -164,3 +164,59 @@ async fn old_snapshots_are_pruned_and_the_one_in_force_stays() {
         .unwrap();
     assert_eq!(sources.hub.map(|hub| hub.serial), Some(9));
 }
+
+#[tokio::test]
+async fn a_bundle_another_sync_stored_first_is_current_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(&dir).await;
+    let body = envelope(1, 84, &[]);
+    let (envelope, bundle) = check(&ctx, &body).await.unwrap();
+    let snapshot = NewSnapshot {
+        org: bundle.org.clone(),
+        serial: bundle.serial,
+        key_id: envelope.key_id.clone(),
+        payload: envelope.payload.clone(),
+        signature: envelope.signature.clone(),
+        etag: None,
+        fetched_at: ctx.clock.now(),
+    };
+    // The other process wins the race: its row is in before ours is written.
+    let event = ctx.event(AuditKind::PolicySynced);
+    ctx.store.store_snapshot(&snapshot, &event).await.unwrap();
+    let ours = ctx.event(AuditKind::PolicySynced);
+    let outcome = insert(&ctx, &snapshot, &ours, &bundle).await.unwrap();
+    assert!(
+        matches!(outcome, Some(Accepted::Unchanged { serial: 1, .. })),
+        "{outcome:?}"
+    );
+
+    // Other bytes under the same serial are still refused.
+    let other = envelope_with_other_bytes(&ctx).await;
+    assert!(
+        insert(
+            &ctx,
+            &other.0,
+            &ctx.event(AuditKind::PolicySynced),
+            &other.1
+        )
+        .await
+        .is_err()
+    );
+}
+
+async fn envelope_with_other_bytes(ctx: &Context) -> (NewSnapshot, Bundle) {
+    let body = envelope(1, 50, &[]);
+    let (envelope, bundle) = check(ctx, &body).await.unwrap();
+    (
+        NewSnapshot {
+            org: bundle.org.clone(),
+            serial: bundle.serial,
+            key_id: envelope.key_id,
+            payload: envelope.payload,
+            signature: envelope.signature,
+            etag: None,
+            fetched_at: ctx.clock.now(),
+        },
+        bundle,
+    )
+}

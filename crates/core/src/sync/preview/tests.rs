@@ -40,6 +40,7 @@ impl HubPort for FakeHub {
         Ok(Fetch::Bundle {
             body: self.body.clone(),
             etag: Some("\"e\"".to_owned()),
+            freshness: None,
         })
     }
 

@@ -3,4 +3,4 @@
 /**
  * The kinds of [`EntryViolation`].
  */
-export type EntryProblem = "deny_listed" | "unmanaged";
+export type EntryProblem = "deny_listed" | "unmanaged" | "disguised";

@@ -5,7 +5,8 @@
  */
 export type Status = { hub_url: string | null, organization: string | null, area: string | null, 
 /**
- * The serial of the newest stored snapshot.
+ * The serial of the snapshot in force: the newest stored one, when it passes its
+ * checks (else none is in force, and a warning says why).
  */
 serial: number | null, 
 /**
@@ -13,7 +14,8 @@ serial: number | null,
  */
 fetched_at: string | null, 
 /**
- * The last verified answer for it (a 200 or 304); staleness counts from here.
+ * When the hub last vouched for it, signed (its newest freshness statement, else the
+ * bundle's `issued_at`); staleness counts from here.
  */
 verified_at: string | null, 
 /**

@@ -35,6 +35,8 @@ export const ACTIVITY_KINDS: Record<AuditKind, string> = {
   client_config_changed: "App settings changed",
   tools_changed: "Tools changed",
   artifact_modified: "Installed files changed",
+  settings_changed: "Hub settings changed",
+  unrouted_server_found: "Servers outside Gatehouse",
 };
 
 /** The steps of an install, in the order it goes through them. */
