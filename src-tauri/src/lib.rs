@@ -51,7 +51,10 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
 
 /// Starts the tray app and blocks until it quits.
 pub fn run() -> ExitCode {
-    let env = Environment::new(Platform::current(), std::env::vars_os());
+    let env = Environment::new(Platform::current(), std::env::vars_os()).on_host(
+        gatehouse_desktop::host::name(),
+        gatehouse_desktop::host::os_name(),
+    );
     let env = match std::env::current_exe() {
         Ok(exe) => env.running(Program::App, exe),
         Err(_) => env,

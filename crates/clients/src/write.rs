@@ -19,6 +19,19 @@ pub fn replace(path: &Path, expected: &str, new: &str, backup: &Path) -> Result<
     replace_with(path, expected, new, backup, || {})
 }
 
+/// [`replace`], with `backup_text` as the backup's content instead of `expected`: the
+/// original with its secrets already replaced by their keyring references, so no backup
+/// holds a value that was moved out of the file.
+pub fn replace_backing_up(
+    path: &Path,
+    expected: &str,
+    new: &str,
+    backup: &Path,
+    backup_text: &str,
+) -> Result<()> {
+    replace_inner(path, expected, new, (backup, backup_text), || {})
+}
+
 /// [`replace`] with a hook that runs right before the last comparison (tests use it to play
 /// the other program).
 pub fn replace_with(
@@ -26,6 +39,16 @@ pub fn replace_with(
     expected: &str,
     new: &str,
     backup: &Path,
+    before_rename: impl FnOnce(),
+) -> Result<()> {
+    replace_inner(path, expected, new, (backup, expected), before_rename)
+}
+
+fn replace_inner(
+    path: &Path,
+    expected: &str,
+    new: &str,
+    (backup, backup_text): (&Path, &str),
     before_rename: impl FnOnce(),
 ) -> Result<()> {
     let io = |source| Error::Io {
@@ -42,7 +65,7 @@ pub fn replace_with(
         }
     };
     unchanged()?;
-    keep_backup(expected, backup)?;
+    keep_backup(backup_text, backup)?;
     let permissions = fs::metadata(path).map_err(io)?.permissions();
     let dir = path.parent().unwrap_or(Path::new("."));
     let temp = temp_path(path);

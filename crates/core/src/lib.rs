@@ -12,6 +12,9 @@
 //! (deciding and running one server), [`install`] (from the registry and the catalog),
 //! [`servers`], [`clients`] (other apps' config files) and [`activity`] (the audit log).
 
+/// This Gatehouse's version, as events and the device inventory name it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub mod activity;
 pub mod clients;
 pub mod context;

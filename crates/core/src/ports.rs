@@ -8,6 +8,7 @@ use gatehouse_hub::{
     ArtifactDigest, AuditAck, ClientError, Downloaded, DownloadedArtifact, Fetch, HubClient,
     PackageArtifact, PublicClient, PublicError, Resolved, Sensitive,
 };
+use gatehouse_store::AuditHead;
 use time::OffsetDateTime;
 
 pub use crate::error::KeyringProblem;
@@ -59,11 +60,13 @@ pub trait Prompter: Send + Sync {
 /// [`gatehouse_hub::HubClient`]; tests pass fakes.
 pub trait HubPort: Send + Sync {
     /// The policy bundle, or `NotModified` when `etag` is current.
+    /// `audit_head` is the device's latest audit event (B1's `audit_seq`/`audit_head`).
     fn fetch_bundle(
         &self,
         org: &str,
         etag: Option<&str>,
         device: &str,
+        audit_head: Option<&AuditHead>,
     ) -> impl Future<Output = Result<Fetch, ClientError>> + Send;
 
     /// Delivers audit events in their wire shape.
@@ -72,6 +75,14 @@ pub trait HubPort: Send + Sync {
         org: &str,
         events: &[serde_json::Value],
     ) -> impl Future<Output = Result<AuditAck, ClientError>> + Send;
+
+    /// Sends the device's inventory (B4).
+    fn put_inventory(
+        &self,
+        org: &str,
+        device: &str,
+        inventory: &serde_json::Value,
+    ) -> impl Future<Output = Result<(), ClientError>> + Send;
 }
 
 impl HubPort for HubClient {
@@ -80,8 +91,10 @@ impl HubPort for HubClient {
         org: &str,
         etag: Option<&str>,
         device: &str,
+        audit_head: Option<&AuditHead>,
     ) -> Result<Fetch, ClientError> {
-        HubClient::fetch_bundle(self, org, etag, Some(device)).await
+        let head = audit_head.map(|head| (head.seq, head.hash.as_str()));
+        HubClient::fetch_bundle_reporting(self, org, etag, Some(device), head).await
     }
 
     async fn post_audit(
@@ -90,6 +103,15 @@ impl HubPort for HubClient {
         events: &[serde_json::Value],
     ) -> Result<AuditAck, ClientError> {
         HubClient::post_audit(self, org, events).await
+    }
+
+    async fn put_inventory(
+        &self,
+        org: &str,
+        device: &str,
+        inventory: &serde_json::Value,
+    ) -> Result<(), ClientError> {
+        HubClient::put_inventory(self, org, device, inventory).await
     }
 }
 

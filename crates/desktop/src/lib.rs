@@ -10,6 +10,7 @@
 
 pub mod autostart;
 pub mod confirm;
+pub mod host;
 pub mod keyring;
 pub mod logs;
 pub mod notifier;

@@ -50,10 +50,14 @@ impl Fetch {
 }
 
 /// The hub's answer to an audit batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct AuditAck {
     pub accepted: u64,
     pub duplicates: u64,
+    /// The ranges of this device's event numbers the hub is missing, `[from, to]` (absent
+    /// from hubs that do not check the chain).
+    #[serde(default)]
+    pub gaps: Vec<[u64; 2]>,
 }
 
 /// One signing key the hub publishes (B0).
@@ -138,9 +142,26 @@ impl HubClient {
         etag: Option<&str>,
         device: Option<&str>,
     ) -> Result<Fetch> {
+        self.fetch_bundle_reporting(org, etag, device, None).await
+    }
+
+    /// B1 reporting the device's audit head (`audit_seq`, `audit_head`): its latest event's
+    /// number and hash, so the hub sees a gap when that event never arrives.
+    pub async fn fetch_bundle_reporting(
+        &self,
+        org: &str,
+        etag: Option<&str>,
+        device: Option<&str>,
+        audit_head: Option<(u64, &str)>,
+    ) -> Result<Fetch> {
         let mut url = self.url(org, "policy-bundle");
         if let Some(device) = device {
             url.query_pairs_mut().append_pair("device", device);
+        }
+        if let Some((seq, hash)) = audit_head {
+            url.query_pairs_mut()
+                .append_pair("audit_seq", &seq.to_string())
+                .append_pair("audit_head", hash);
         }
         let mut request = self.http.get(url);
         if let Some(value) = etag.and_then(|etag| HeaderValue::from_str(etag).ok()) {
@@ -192,6 +213,19 @@ impl HubClient {
         let body = self.read_ok(response).await?;
         serde_json::from_slice(&body)
             .map_err(|e| ClientError::Malformed(format!("the audit acknowledgement: {e}")))
+    }
+
+    /// B4: the device's inventory, replacing the one the hub holds.
+    pub async fn put_inventory(
+        &self,
+        org: &str,
+        device: &str,
+        inventory: &serde_json::Value,
+    ) -> Result<()> {
+        let url = self.url_of(["api", "v1", "orgs", org, "devices", device]);
+        let response = self.send(self.http.put(url).json(inventory)).await?;
+        self.read_ok(response).await?;
+        Ok(())
     }
 
     fn url(&self, org: &str, last: &str) -> Url {

@@ -203,6 +203,9 @@ enum Ending {
     PinCheckFailed {
         raw_id: String,
     },
+    TooLongToCheck {
+        limit: usize,
+    },
 }
 
 fn ending_of(end: ServerEnd, eof_reason: EndReason) -> Ending {
@@ -211,6 +214,7 @@ fn ending_of(end: ServerEnd, eof_reason: EndReason) -> Ending {
         ServerEnd::ClientGone => Ending::Quiet(EndReason::ClientClosed, false),
         ServerEnd::ToolsChanged { raw_id, tools } => Ending::ToolsChanged { raw_id, tools },
         ServerEnd::PinCheckFailed { raw_id } => Ending::PinCheckFailed { raw_id },
+        ServerEnd::TooLongToCheck { limit } => Ending::TooLongToCheck { limit },
     }
 }
 
@@ -248,6 +252,16 @@ async fn finish<W: AsyncWrite + Unpin>(
                         your admin.";
             lines.push(error_response(&raw_id, TOOLS_CHANGED_CODE, text));
             push_open_requests(&mut lines, pending, text);
+            EndReason::PinCheckFailed
+        }
+        Ending::TooLongToCheck { limit } => {
+            let text = format!(
+                "This MCP server sent a list of tools larger than Gatehouse can check (over \
+                 {limit} bytes in one message), so Gatehouse ended the session rather than \
+                 pass on tools nobody approved. Ask your admin."
+            );
+            lines.push(log_notification("error", &text));
+            push_open_requests(&mut lines, pending, &text);
             EndReason::PinCheckFailed
         }
     };

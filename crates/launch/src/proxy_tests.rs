@@ -518,7 +518,7 @@ async fn garbage_from_the_client_reaches_the_server_and_the_session_goes_on() {
 
 #[tokio::test]
 async fn an_over_long_line_is_forwarded_unchanged_and_reported_when_it_mattered() {
-    let mut options = options(PinMode::Strict);
+    let mut options = options(PinMode::Warn);
     options.max_line = 1024;
     let mut rig = Rig::start(options, Arc::default());
     let long_request = format!(
@@ -549,6 +549,29 @@ async fn an_over_long_line_is_forwarded_unchanged_and_reported_when_it_mattered(
         events,
         ["warning a message from the server longer than 1024 bytes was forwarded unchecked"]
     );
+}
+
+#[tokio::test]
+async fn in_strict_mode_a_tool_list_too_long_to_check_ends_the_session() {
+    let mut options = options(PinMode::Strict);
+    options.max_line = 1024;
+    let mut rig = Rig::start(options, Arc::default());
+    rig.client_sends(&tools_list(1, None)).await;
+    rig.server_gets().await;
+    let long_response = tools_result(1, &[("t", &"d".repeat(100_000))], None);
+    // From a task of its own: the proxy stops reading it, and the pipe fills.
+    let mut server = rig.server_tx.take().unwrap();
+    tokio::spawn(async move {
+        let _ = server.write_all(long_response.as_bytes()).await;
+    });
+    let answer = rig.client_gets().await;
+    assert!(
+        answer.contains("larger than Gatehouse can check"),
+        "the client is told why, not handed the unchecked tools: {answer}"
+    );
+    assert!(!answer.contains("ddddd"), "{answer}");
+    let (outcome, _events) = rig.end().await;
+    assert_eq!(outcome.end, EndReason::PinCheckFailed);
 }
 
 #[tokio::test]

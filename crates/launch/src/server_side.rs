@@ -30,6 +30,9 @@ pub(crate) enum ServerEnd {
     ToolsChanged { raw_id: String, tools: Vec<String> },
     /// Strict pinning, but the pins could not be read or saved.
     PinCheckFailed { raw_id: String },
+    /// Strict pinning, and an awaited `tools/list` answer came in a line too long to check:
+    /// it was not forwarded.
+    TooLongToCheck { limit: usize },
 }
 
 /// What to do with one message.
@@ -80,6 +83,11 @@ where
                                     from: "server",
                                     limit,
                                 });
+                                // Strict pinning cannot vouch for tools it could not read:
+                                // the line goes nowhere and the session ends.
+                                if self.options.pin_mode == PinMode::Strict {
+                                    return Ok(ServerEnd::TooLongToCheck { limit });
+                                }
                             }
                             sink.lock().await
                         }

@@ -31,6 +31,8 @@ pub enum Target {
     Manifest,
     /// The registry's bundle download.
     Bundle,
+    /// The device inventory (B4), sent and listed.
+    Devices,
 }
 
 /// One wrong answer.

@@ -180,6 +180,26 @@ impl Hub {
         lock(&self.inner.state).store_events(org, &clock::now_text(), events)
     }
 
+    /// The gaps in `device`'s audit chain (B2). Blocking.
+    pub fn audit_gaps(&self, org: &str, device: &str) -> Result<Vec<[u64; 2]>> {
+        lock(&self.inner.state).audit_gaps(org, device)
+    }
+
+    /// Records the audit head `device` reported with a policy request (B1). Blocking.
+    pub fn report_head(&self, org: &str, device: &str, head: Option<(i64, &str)>) -> Result<()> {
+        lock(&self.inner.state).report_head(org, device, head, &clock::now_text())
+    }
+
+    /// Keeps `device`'s inventory (B4). Blocking.
+    pub fn save_inventory(&self, org: &str, device: &str, inventory: &Value) -> Result<()> {
+        lock(&self.inner.state).save_inventory(org, device, inventory, &clock::now_text())
+    }
+
+    /// The admin's device list (B4), against the serial published now. Blocking.
+    pub fn devices(&self, org: &str, published_serial: u64) -> Result<Vec<Value>> {
+        lock(&self.inner.state).devices(org, published_serial)
+    }
+
     /// Every audit event received, oldest first. Blocking.
     pub fn audit_events(&self) -> Result<Vec<Value>> {
         lock(&self.inner.state).events()

@@ -64,15 +64,22 @@
 //!
 //! - `GET /api/v1/orgs/{org}/keys` → `{"keys": [{"key_id", "public_key"}]}`. No token
 //!   needed: the app calls it at first sign-in, and it serves only public keys.
-//! - `GET /api/v1/orgs/{org}/policy-bundle[?device=…]` → `200` with `ETag` and the
-//!   envelope `{"key_id", "payload", "signature"}`, or `304` (with the `ETag`) when
-//!   `If-None-Match` names the current ETag (lists, `W/` and `*` are understood). `device`
-//!   is accepted and unused.
+//! - `GET /api/v1/orgs/{org}/policy-bundle[?device=…&audit_seq=…&audit_head=…]` → `200`
+//!   with `ETag` and the envelope `{"key_id", "payload", "signature"}`, or `304` (with the
+//!   `ETag`) when `If-None-Match` names the current ETag (lists, `W/` and `*` are
+//!   understood); both carry the signed freshness statement for `device`. The audit head a
+//!   device reports is kept, so events it was told of that never arrive are gaps.
 //! - `POST /api/v1/orgs/{org}/audit` with `{"events": [{"id": "<uuid>", …}, …]}` →
-//!   `{"accepted": n, "duplicates": m}`. Events must be objects with a UUID `id` (compared
-//!   as UUIDs, so case does not matter); the body may have no other key; one bad event
-//!   refuses the batch with 400 and stores nothing. Stored once per id in the state file,
-//!   as received. Bodies are capped at [`BODY_LIMIT`] (413 `payload_too_large` beyond).
+//!   `{"accepted": n, "duplicates": m, "gaps": [[from, to], …]}`. Events must be objects
+//!   with a UUID `id` (compared as UUIDs, so case does not matter); the body may have no
+//!   other key; one bad event refuses the batch with 400 and stores nothing. Stored once per
+//!   id in the state file, as received; an event's `device`, `seq`, `prev` and the hash of
+//!   its canonical bytes join that device's chain. Bodies are capped at [`BODY_LIMIT`] (413
+//!   `payload_too_large` beyond). `GET` on the same path lists every event received.
+//! - `PUT /api/v1/orgs/{org}/devices/{device}` with the device inventory (B4) → `204`;
+//!   `GET /api/v1/orgs/{org}/devices` → `{"published_serial", "devices": [{device, hostname,
+//!   user, app_version, serial, managed, last_seen, compliant, problems, audit_gaps,
+//!   inventory}]}`: the admin's compliance view.
 //! - `GET /api/v1/orgs/{org}/servers?q=<text>` → `{"servers": [<catalog entry>, …]}`: the
 //!   entries whose name or description contains `q` ignoring case (all without `q`), the
 //!   same objects as the bundle's `catalog`, in catalog order, whatever their status.
@@ -139,6 +146,7 @@ mod canonical;
 mod catalog;
 mod clock;
 mod config;
+mod devices;
 mod error;
 mod faults;
 mod http;

@@ -32,6 +32,35 @@ CREATE TABLE IF NOT EXISTS audit_events (
 );
 ";
 
+/// The device side (see `devices.rs`): each device's audit chain as received, the heads it
+/// reported, and its latest inventory.
+pub(crate) const DEVICE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS chain (
+    org TEXT NOT NULL,
+    device TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    prev TEXT,
+    PRIMARY KEY (org, device, seq)
+);
+CREATE TABLE IF NOT EXISTS heads (
+    org TEXT NOT NULL,
+    device TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    reported_at TEXT NOT NULL,
+    PRIMARY KEY (org, device, seq, hash)
+);
+CREATE TABLE IF NOT EXISTS devices (
+    org TEXT NOT NULL,
+    device TEXT NOT NULL,
+    inventory TEXT,
+    inventory_at TEXT,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (org, device)
+);
+";
+
 /// The bundle last published: served again as is while the directory is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBundle {
@@ -45,7 +74,7 @@ pub struct StoredBundle {
 /// An open state file.
 #[derive(Debug)]
 pub struct StateDb {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
 }
 
@@ -67,6 +96,7 @@ impl StateDb {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(fail)?;
         conn.execute_batch(SCHEMA).map_err(fail)?;
+        conn.execute_batch(DEVICE_SCHEMA).map_err(fail)?;
         Ok(StateDb {
             conn,
             path: path.to_owned(),
@@ -77,7 +107,7 @@ impl StateDb {
         &self.path
     }
 
-    fn fail(&self, source: rusqlite::Error) -> Error {
+    pub(crate) fn fail(&self, source: rusqlite::Error) -> Error {
         Error::State {
             path: self.path.clone(),
             source,
@@ -149,9 +179,13 @@ impl StateDb {
                 )
                 .map_err(fail)?;
             for (id, event) in events {
-                accepted += insert
+                let new = insert
                     .execute(params![id.to_string(), org, received_at, event.to_string()])
                     .map_err(fail)?;
+                accepted += new;
+                if new == 1 {
+                    crate::devices::link(&tx, org, received_at, event).map_err(fail)?;
+                }
             }
         }
         tx.commit().map_err(fail)?;

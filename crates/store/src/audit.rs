@@ -127,6 +127,12 @@ pub struct AuditEvent {
     pub overrides: Option<serde_json::Value>,
     #[serde(default)]
     pub detail: Option<serde_json::Value>,
+    /// The device's host name, so an admin can tell devices apart.
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// The Gatehouse version that made the event.
+    #[serde(default)]
+    pub app_version: Option<String>,
 }
 
 #[cfg(test)]
@@ -168,6 +174,8 @@ mod tests {
             codes: vec![],
             overrides: None,
             detail: Some(serde_json::json!({"exit_code": 0, "duration_ms": 12})),
+            hostname: Some("ana-laptop".into()),
+            app_version: Some("1.0.0".into()),
         };
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["time"], "2026-11-20T10:00:00Z");

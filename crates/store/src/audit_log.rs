@@ -17,8 +17,8 @@ const TABLE: &str = "audit_events";
 /// spliced into `concat!` and every query stays a `&'static str`.
 macro_rules! event_columns {
     () => {
-        "e.id, e.time, e.device, e.user, e.kind, e.server, e.version, e.digest, e.verdict, \
-         e.codes, e.overrides, e.detail"
+        "e.seq, e.id, e.time, e.device, e.user, e.kind, e.server, e.version, e.digest, \
+         e.verdict, e.codes, e.overrides, e.detail, e.hostname, e.app_version"
     };
 }
 pub(crate) use event_columns;
@@ -64,7 +64,10 @@ impl Store {
 /// Inserts `event` and its outbox row on a connection that is inside a write transaction.
 /// Other use cases (storing a snapshot, adding a server) call it so their change and its
 /// audit event commit together.
-pub(crate) async fn insert_event(conn: &mut SqliteConnection, event: &AuditEvent) -> Result<()> {
+pub(crate) async fn insert_event(
+    conn: &mut SqliteConnection,
+    event: &AuditEvent,
+) -> Result<crate::chain::Link> {
     let id = event.id.to_string();
     let codes = serde_json::to_string(&event.codes)?;
     let overrides = event
@@ -77,11 +80,14 @@ pub(crate) async fn insert_event(conn: &mut SqliteConnection, event: &AuditEvent
         .as_ref()
         .map(serde_json::to_string)
         .transpose()?;
+    let link = crate::chain::next_link(&mut *conn, event).await?;
     sqlx::query(
         "INSERT INTO audit_events \
-         (id, time, device, user, kind, server, version, digest, verdict, codes, overrides, detail) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         (seq, id, time, device, user, kind, server, version, digest, verdict, codes, overrides, \
+          detail, hostname, app_version, prev, canonical, hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
+    .bind(link.seq)
     .bind(&id)
     .bind(to_text(event.time)?)
     .bind(&event.device)
@@ -94,6 +100,11 @@ pub(crate) async fn insert_event(conn: &mut SqliteConnection, event: &AuditEvent
     .bind(codes)
     .bind(overrides)
     .bind(detail)
+    .bind(&event.hostname)
+    .bind(&event.app_version)
+    .bind(&link.prev)
+    .bind(&link.canonical)
+    .bind(&link.hash)
     .execute(&mut *conn)
     .await
     .map_err(|error| {
@@ -107,12 +118,13 @@ pub(crate) async fn insert_event(conn: &mut SqliteConnection, event: &AuditEvent
         .bind(&id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(link)
 }
 
 /// An `audit_events` row as stored; decoded into [`AuditEvent`] with checks.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct EventRow {
+    pub(crate) seq: i64,
     id: String,
     time: String,
     device: String,
@@ -125,6 +137,8 @@ pub(crate) struct EventRow {
     codes: String,
     overrides: Option<String>,
     detail: Option<String>,
+    hostname: Option<String>,
+    app_version: Option<String>,
 }
 
 impl TryFrom<EventRow> for AuditEvent {
@@ -147,6 +161,8 @@ impl TryFrom<EventRow> for AuditEvent {
             codes: json(&row.codes)?,
             overrides: row.overrides.as_deref().map(json).transpose()?,
             detail: row.detail.as_deref().map(json).transpose()?,
+            hostname: row.hostname,
+            app_version: row.app_version,
         })
     }
 }

@@ -14,6 +14,7 @@
 
 mod audit;
 mod audit_log;
+mod chain;
 mod confirmations;
 mod error;
 mod open;
@@ -27,6 +28,7 @@ mod trees;
 mod wirings;
 
 pub use audit::{AuditEvent, AuditKind};
+pub use chain::{AuditHead, canonical};
 pub use confirmations::ConfirmationKey;
 pub use error::{Error, Result};
 pub use open::Store;

@@ -98,6 +98,8 @@ impl Store {
         self.check_not_newer(found, target)?;
         if found < target {
             run_migrator(&mut tx).await?;
+            // Once, on the upgrade that made the chain: older events join it in order.
+            crate::chain::link_unlinked(&mut tx).await?;
             // PRAGMA takes no parameters; `target` is a number from the embedded migrations.
             let set = format!("PRAGMA user_version = {target}");
             sqlx::query(AssertSqlSafe(set)).execute(&mut *tx).await?;

@@ -31,6 +31,62 @@ impl Store {
         rows.into_iter().map(AuditEvent::try_from).collect()
     }
 
+    /// The same undelivered events as [`Store::pending_outbox`], in chain order, each as
+    /// its id and the canonical bytes made when it was stored: exactly what the hub gets.
+    pub async fn pending_wire(
+        &self,
+        limit: u32,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(Uuid, serde_json::Value)>> {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT e.id, e.canonical FROM audit_outbox o JOIN audit_events e ON e.id = o.event_id \
+              WHERE o.delivered_at IS NULL \
+                AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1) \
+              ORDER BY e.seq LIMIT ?2",
+        )
+        .bind(to_text(now)?)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, canonical)| {
+                let invalid = |detail: String| Error::InvalidRow {
+                    table: "audit_events",
+                    detail,
+                };
+                let uuid = Uuid::parse_str(&id).map_err(|e| invalid(format!("id `{id}`: {e}")))?;
+                let text =
+                    canonical.ok_or_else(|| invalid(format!("event `{id}` has no chain link")))?;
+                let value = serde_json::from_str(&text)
+                    .map_err(|e| invalid(format!("event `{id}`: {e}")))?;
+                Ok((uuid, value))
+            })
+            .collect()
+    }
+
+    /// The latest event of the chain, reported with every policy request; `None` before
+    /// the first event.
+    pub async fn audit_head(&self) -> Result<Option<crate::chain::AuditHead>> {
+        let mut conn = self.pool().acquire().await?;
+        let recorded = crate::chain::stored_head(&mut conn).await?;
+        let row: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await?;
+        let newest = row.and_then(|(seq, hash)| {
+            Some(crate::chain::AuditHead {
+                seq: u64::try_from(seq).ok()?,
+                hash: hash?,
+            })
+        });
+        // The further of the two: a deleted tail leaves the recorded head ahead of the rows.
+        Ok(match (recorded, newest) {
+            (Some(recorded), Some(newest)) if newest.seq > recorded.seq => Some(newest),
+            (Some(recorded), _) => Some(recorded),
+            (None, newest) => newest,
+        })
+    }
+
     /// Marks the events the hub acknowledged. Returns how many were newly marked (ids that
     /// are unknown or already delivered are skipped).
     pub async fn mark_delivered(&self, ids: &[Uuid], at: OffsetDateTime) -> Result<u64> {

@@ -19,6 +19,34 @@ impl Store {
         event: &crate::AuditEvent,
         delivered_at: Option<time::OffsetDateTime>,
     ) -> Result<()> {
+        let answer = self
+            .change_setting_acknowledged(key, value, event, |_| async move {
+                Ok::<_, std::convert::Infallible>(delivered_at)
+            })
+            .await?;
+        match answer {
+            Ok(()) => Ok(()),
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Store::change_setting`], but the change commits only once `acknowledge` accepted
+    /// the event's wire form (its canonical JSON, chain fields included, as the outbox would
+    /// send it); its `Ok(Some(at))` marks the event delivered at `at`. An `Err` changes
+    /// nothing and is returned inside `Ok`. The write lock is held meanwhile, so no other
+    /// event can take this one's place in the chain: `acknowledge` must be quick (a request
+    /// with a time limit).
+    pub async fn change_setting_acknowledged<F, Fut, E>(
+        &self,
+        key: &str,
+        value: Option<&str>,
+        event: &crate::AuditEvent,
+        acknowledge: F,
+    ) -> Result<std::result::Result<(), E>>
+    where
+        F: FnOnce(serde_json::Value) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<Option<time::OffsetDateTime>, E>>,
+    {
         let mut tx = self.begin_write().await?;
         match value {
             Some(value) => {
@@ -38,7 +66,13 @@ impl Store {
                     .await?;
             }
         }
-        crate::audit_log::insert_event(&mut tx, event).await?;
+        let link = crate::audit_log::insert_event(&mut tx, event).await?;
+        let wire = serde_json::from_str(&link.canonical)?;
+        let delivered_at = match acknowledge(wire).await {
+            Ok(at) => at,
+            // Dropping the transaction rolls the change and the event back.
+            Err(error) => return Ok(Err(error)),
+        };
         if let Some(at) = delivered_at {
             sqlx::query("UPDATE audit_outbox SET delivered_at = ? WHERE event_id = ?")
                 .bind(crate::time_text::to_text(at)?)
@@ -47,7 +81,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// The value of setting `key`, if set.

@@ -19,7 +19,7 @@ pub use dunst::{
     click_notification, close_notifications, displayed_notifications, notifications_about,
 };
 pub use installed::{bundle_bytes, digest_of, fake_server_bundle, fake_server_manifest};
-pub use refhub::{RunningHub, copy_dir, http};
+pub use refhub::{RunningHub, copy_dir, http, http_as};
 
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {

@@ -115,13 +115,27 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// A minimal HTTP/1.1 request to the hub's test-control routes: (status, body).
 pub fn http(base: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+    http_as(base, method, path, body, None)
+}
+
+/// [`http`] with `token` as the bearer token, for the org routes.
+pub fn http_as(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> (u16, String) {
     let address = base.strip_prefix("http://").unwrap_or(base);
     let body = body.unwrap_or("");
+    let auth = token.map_or_else(String::new, |token| {
+        format!("Authorization: Bearer {token}\r\n")
+    });
     let exchange = || -> std::io::Result<String> {
         let mut stream = std::net::TcpStream::connect(address)?;
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{auth}\
              Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         )?;

@@ -30,16 +30,27 @@ pub fn run(args: RunArgs) -> Exit {
                 eprintln!("{}", message.trim_end());
                 Exit::Code(exit_code)
             }
-            Prepared::Run(launch) => match launch::run(&ctx, &OsKeyring, *launch).await {
-                Ok(code) => Exit::Code(u8::try_from(code.clamp(0, 255)).unwrap_or(1)),
-                Err(error) => {
-                    eprintln!("gatehouse: {error}");
-                    Exit::Failure
+            Prepared::Run(launch) => {
+                if launch.is_forced() {
+                    // The admin hears of an override before it takes effect, when the hub
+                    // answers (DESIGN.md "Tamper evidence").
+                    gatehouse_core::sync::deliver_pending(&ctx, &OsKeyring).await;
                 }
-            },
+                run_launch(&ctx, *launch).await
+            }
         }
     });
     // The session reads stdin on a thread that cannot be cancelled: leave now rather than
     // wait for it at runtime shutdown.
     std::process::exit(i32::from(exit.code()))
+}
+
+async fn run_launch(ctx: &gatehouse_core::Context, launch: launch::Launch) -> Exit {
+    match launch::run(ctx, &OsKeyring, launch).await {
+        Ok(code) => Exit::Code(u8::try_from(code.clamp(0, 255)).unwrap_or(1)),
+        Err(error) => {
+            eprintln!("gatehouse: {error}");
+            Exit::Failure
+        }
+    }
 }

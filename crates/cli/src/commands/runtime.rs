@@ -71,7 +71,10 @@ where
 
 /// This process's environment, read once: every command sees it through the context.
 pub fn environment() -> Environment {
-    let env = Environment::new(Platform::current(), std::env::vars_os());
+    let env = Environment::new(Platform::current(), std::env::vars_os()).on_host(
+        gatehouse_desktop::host::name(),
+        gatehouse_desktop::host::os_name(),
+    );
     match std::env::current_exe() {
         Ok(exe) => env.running(Program::Cli, exe),
         Err(_) => env,

@@ -81,6 +81,8 @@ pub struct EntryView {
     pub transport: Option<String>,
     pub url: Option<String>,
     pub command: Option<String>,
+    /// The command's arguments with anything secret-shaped replaced by `<redacted>`.
+    pub args: Vec<String>,
     pub routed: bool,
     /// The Gatehouse server id the entry runs, when routed.
     pub server_id: Option<String>,
@@ -261,6 +263,7 @@ fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
         transport: None,
         url: None,
         command: None,
+        args: Vec::new(),
         routed: false,
         server_id: None,
         status: String::new(),
@@ -270,6 +273,7 @@ fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
         Transport::Local(local) => {
             view.transport = Some("stdio".to_owned());
             view.command = Some(local.command.clone());
+            view.args = gatehouse_clients::secrets::redact_args(&local.args);
             match launcher.check(local) {
                 Ok(id) => {
                     view.server_id = id.map(str::to_owned);
@@ -296,7 +300,7 @@ fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
         Transport::Remote { kind, url } => {
             view.kind = EntryKind::Remote;
             view.transport = Some(kind.clone());
-            view.url = url.clone();
+            view.url = url.as_deref().map(gatehouse_clients::secrets::redact);
             view.status = "remote, not checked".to_owned();
         }
         Transport::Unknown { kind } => {

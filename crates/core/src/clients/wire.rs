@@ -250,7 +250,23 @@ async fn wire_file<C: Clock, S: SecretStore>(
             secrets.set(&account, &Sensitive::new(literal.clone()))?;
         }
     }
-    if let Err(error) = write::replace(path, &file.text, &text, &backup_path(ctx, app, path)) {
+    // The backup is the file as it was, but with each secret already a keyring reference:
+    // a value moved to the keyring must not stay behind in a copy.
+    let mut backup_text = file.text.clone();
+    for item in &pending {
+        for (name, literal) in &item.secrets {
+            let reference = secret_reference(&item.wiring.server_id, name);
+            let quoted = serde_json::Value::String(reference).to_string();
+            backup_text = backup_text.replace(literal.as_str(), &quoted);
+        }
+    }
+    if let Err(error) = write::replace_backing_up(
+        path,
+        &file.text,
+        &text,
+        &backup_path(ctx, app, path),
+        &backup_text,
+    ) {
         outcome.changed.clear();
         return Err(error.into());
     }
@@ -521,6 +537,21 @@ async fn unwire_file<C: Clock, S: SecretStore>(
             for name in &wiring.secret_env {
                 secrets.delete(&secret_account(&wiring.server_id, name))?;
             }
+        }
+    }
+    // With the file given back whole, its backup has served its purpose.
+    let path_text = path.to_string_lossy();
+    let still_wired = ctx
+        .store
+        .wirings()
+        .await?
+        .iter()
+        .any(|wiring| wiring.client == app.name() && wiring.config_path == path_text);
+    if !still_wired {
+        match std::fs::remove_file(backup_path(ctx, app, path)) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => tracing::warn!("could not remove the backup of `{path_text}`: {error}"),
         }
     }
     Ok(())

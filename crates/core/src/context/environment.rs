@@ -40,6 +40,10 @@ pub struct Environment {
     platform: Platform,
     vars: BTreeMap<String, OsString>,
     executable: Option<(PathBuf, Program)>,
+    /// The computer's host name, as the shell read it from the OS.
+    host: Option<String>,
+    /// The OS by name and release, as the shell read it (for the device inventory).
+    os_name: Option<String>,
 }
 
 impl std::fmt::Debug for Environment {
@@ -49,6 +53,7 @@ impl std::fmt::Debug for Environment {
             .field("platform", &self.platform)
             .field("vars", &self.vars.keys().collect::<Vec<_>>())
             .field("executable", &self.executable)
+            .field("host", &self.host)
             .finish()
     }
 }
@@ -67,6 +72,8 @@ impl Environment {
                 .filter_map(|(name, value)| Some((name.into_string().ok()?, value)))
                 .collect(),
             executable: None,
+            host: None,
+            os_name: None,
         }
     }
 
@@ -92,6 +99,30 @@ impl Environment {
     pub fn running(mut self, program: Program, path: PathBuf) -> Environment {
         self.executable = Some((path, program));
         self
+    }
+
+    /// The same environment on the computer called `host` (read by the shell's OS adapter;
+    /// empty names are ignored).
+    pub fn on_host(mut self, host: Option<String>, os_name: Option<String>) -> Environment {
+        self.host = host.filter(|name| !name.trim().is_empty());
+        self.os_name = os_name.filter(|name| !name.trim().is_empty());
+        self
+    }
+
+    /// The OS by name and release, when the shell gave it.
+    pub fn os_name(&self) -> Option<&str> {
+        self.os_name.as_deref()
+    }
+
+    /// The computer's host name, when the shell gave one.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref().or_else(|| match self.platform {
+            Platform::Windows => self
+                .var("COMPUTERNAME")
+                .and_then(OsStr::to_str)
+                .filter(|name| !name.is_empty()),
+            _ => None,
+        })
     }
 
     /// The same environment without the variables `names`.

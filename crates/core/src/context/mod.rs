@@ -205,6 +205,8 @@ impl<C: Clock> Context<C> {
             codes: Vec::new(),
             overrides: None,
             detail: None,
+            hostname: self.env.host().map(str::to_owned),
+            app_version: Some(crate::VERSION.to_owned()),
         }
     }
 

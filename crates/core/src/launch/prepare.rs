@@ -35,6 +35,14 @@ pub struct Launch {
     pub(crate) request: Request,
 }
 
+impl Launch {
+    /// Whether policy was overridden (`--force`): its `launch_forced` event goes to the hub
+    /// before the server starts, when the hub answers ([`crate::sync::deliver_pending`]).
+    pub fn is_forced(&self) -> bool {
+        self.request.is_forced()
+    }
+}
+
 /// Decides whether server `id` may run now, asks through `prompter` for a `warn` verdict
 /// that neither `--trust` nor a remembered "Always" covers, and audits the decision.
 pub async fn prepare<C: Clock, P: Prompter>(

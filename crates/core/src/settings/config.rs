@@ -58,27 +58,28 @@ pub async fn set<C: Clock>(
             .next()
             .map(|row| row.org),
     };
-    let delivered_at = match in_force {
-        None => None,
-        Some(org) => {
-            let not_told = |reason: String| Error::NotAcknowledged {
-                key: key_name(key),
-                reason,
-            };
-            let hub = hub.ok_or_else(|| not_told("no hub connection".to_owned()))?;
-            let wire = serde_json::to_value(&event).map_err(|e| Error::Encode {
-                what: "an audit event",
-                source: Box::new(e),
-            })?;
+    let not_told = |reason: String| Error::NotAcknowledged {
+        key: key_name(key),
+        reason,
+    };
+    let Some(org) = in_force else {
+        ctx.store
+            .change_setting(store_key, stored.as_deref(), &event, None)
+            .await?;
+        return Ok(());
+    };
+    let hub = hub.ok_or_else(|| not_told("no hub connection".to_owned()))?;
+    // The event goes out with its place in the chain, and the change commits only once the
+    // hub has it.
+    let now = ctx.clock.now();
+    ctx.store
+        .change_setting_acknowledged(store_key, stored.as_deref(), &event, |wire| async move {
             hub.post_audit(&org, &[wire])
                 .await
-                .map_err(|error| not_told(error.to_string()))?;
-            Some(ctx.clock.now())
-        }
-    };
-    ctx.store
-        .change_setting(store_key, stored.as_deref(), &event, delivered_at)
-        .await?;
+                .map(|_| Some(now))
+                .map_err(|error| not_told(error.to_string()))
+        })
+        .await??;
     Ok(())
 }
 

@@ -19,6 +19,7 @@ use crate::ports::{Clock, HubPort, Notifier};
 
 pub(crate) mod accept;
 pub(crate) mod drops;
+pub mod inventory;
 pub(crate) mod preview;
 pub(crate) mod status;
 pub(crate) mod trees;
@@ -128,6 +129,12 @@ pub async fn sync<C: Clock>(
         tracing::warn!("could not look for servers that run outside Gatehouse: {error}");
     }
     let audit = flush_outbox(ctx, hub, &org, now, delivery).await?;
+    // Then what this device runs, for the admin's compliance view (when it changed).
+    if policy.is_ok()
+        && let Err(error) = inventory::send_if_changed(ctx, hub, &org).await
+    {
+        tracing::warn!("could not send the device inventory: {error}");
+    }
     Ok(SyncOutcome {
         policy: policy?,
         audit,
@@ -153,7 +160,12 @@ async fn fetch_policy<C: Clock>(
     let etag = newest
         .as_ref()
         .and_then(|snapshot| etag_of(snapshot, &settings.keys));
-    let fetched = hub.fetch_bundle(org, etag, &ctx.device).await?;
+    // The hub learns how far this device's audit chain goes, so a tail deleted before it
+    // arrives is a gap the hub sees.
+    let head = ctx.store.audit_head().await?;
+    let fetched = hub
+        .fetch_bundle(org, etag, &ctx.device, head.as_ref())
+        .await?;
     let statement = fetched.freshness().map(str::to_owned);
     let outcome = match fetched {
         Fetch::NotModified { .. } => {
@@ -259,19 +271,12 @@ pub async fn flush_outbox<C: Clock>(
     };
     let mut outcome = AuditOutcome::default();
     loop {
-        let batch = ctx.store.pending_outbox(AUDIT_BATCH, due_by).await?;
+        // Each event exactly as it was made, chain fields included (HUB_API.md B2).
+        let batch = ctx.store.pending_wire(AUDIT_BATCH, due_by).await?;
         if batch.is_empty() {
             break;
         }
-        let ids: Vec<Uuid> = batch.iter().map(|event| event.id).collect();
-        let wire = batch
-            .iter()
-            .map(serde_json::to_value)
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| Error::Encode {
-                what: "an audit event",
-                source: Box::new(e),
-            })?;
+        let (ids, wire): (Vec<Uuid>, Vec<serde_json::Value>) = batch.into_iter().unzip();
         match hub.post_audit(org, &wire).await {
             Ok(_ack) => {
                 let marked = ctx.store.mark_delivered(&ids, now).await?;
@@ -296,6 +301,27 @@ pub async fn flush_outbox<C: Clock>(
     }
     outcome.pending = ctx.store.pending_count().await?;
     Ok(outcome)
+}
+
+/// Delivers every waiting audit event to the configured hub now (with the token in
+/// `secrets` or the environment), for events that must reach the admin before what they
+/// record takes effect: a forced launch. Without a hub, or when it does not answer, the
+/// events wait in the outbox as usual; that is not an error here.
+pub async fn deliver_pending<C: Clock>(
+    ctx: &Context<C>,
+    secrets: &impl crate::ports::SecretStore,
+) -> Option<AuditOutcome> {
+    let org = ctx.hub_settings().await.ok()?.organization?;
+    let (hub, _) = crate::settings::connect::configured_client(ctx, secrets)
+        .await
+        .ok()?;
+    match flush_outbox(ctx, &hub, &org, ctx.clock.now(), Delivery::All).await {
+        Ok(outcome) => Some(outcome),
+        Err(error) => {
+            tracing::warn!("could not deliver the audit events now: {error}");
+            None
+        }
+    }
 }
 
 async fn failures<C: Clock>(ctx: &Context<C>) -> Result<u32> {

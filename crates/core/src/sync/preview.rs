@@ -84,7 +84,11 @@ pub async fn preview<C: Clock>(ctx: &Context<C>, hub: &impl HubPort) -> Result<P
         .ok_or(Error::HubNotConfigured("organization"))?;
     // First, so that an unusable policy in force is said as such whatever the hub answers.
     let current = sources_in_force(ctx).await?;
-    let body = match hub.fetch_bundle(&org, None, &ctx.device).await? {
+    let head = ctx.store.audit_head().await?;
+    let body = match hub
+        .fetch_bundle(&org, None, &ctx.device, head.as_ref())
+        .await?
+    {
         Fetch::Bundle { body, .. } => body,
         Fetch::NotModified { .. } => {
             return Err(ClientError::Malformed(

@@ -21,6 +21,8 @@ struct FakeHub {
     audit_failures: Mutex<VecDeque<ClientError>>,
     etags_asked: Mutex<Vec<Option<String>>>,
     received: Mutex<Vec<serde_json::Value>>,
+    heads: Mutex<Vec<Option<gatehouse_store::AuditHead>>>,
+    inventories: Mutex<Vec<serde_json::Value>>,
 }
 
 impl HubPort for FakeHub {
@@ -29,7 +31,9 @@ impl HubPort for FakeHub {
         _org: &str,
         etag: Option<&str>,
         _device: &str,
+        audit_head: Option<&gatehouse_store::AuditHead>,
     ) -> std::result::Result<Fetch, ClientError> {
+        self.heads.lock().unwrap().push(audit_head.cloned());
         self.etags_asked
             .lock()
             .unwrap()
@@ -53,7 +57,18 @@ impl HubPort for FakeHub {
         Ok(AuditAck {
             accepted: events.len() as u64,
             duplicates: 0,
+            gaps: Vec::new(),
         })
+    }
+
+    async fn put_inventory(
+        &self,
+        _org: &str,
+        _device: &str,
+        inventory: &serde_json::Value,
+    ) -> std::result::Result<(), ClientError> {
+        self.inventories.lock().unwrap().push(inventory.clone());
+        Ok(())
     }
 }
 

@@ -1,5 +1,7 @@
 //! `POST /api/v1/orgs/{org}/audit` (B2): stores a batch of events, each once by its id, and
-//! answers `{"accepted": n, "duplicates": m}`. A batch that fails validation stores nothing.
+//! answers `{"accepted": n, "duplicates": m, "gaps": [[from, to], …]}` (the gaps in the
+//! chains of the batch's devices). A batch that fails validation stores nothing.
+//! `GET` on the same path lists every event received, oldest first, for the admin.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -33,8 +35,36 @@ pub(crate) async fn audit(
         ApiError::new(rejection.status(), code, rejection.body_text())
     })?;
     let events = parse_batch(&body).map_err(ApiError::bad_request)?;
-    let (accepted, duplicates) = blocking(move || hub.store_events(&org, &events))
+    let (accepted, duplicates, gaps) = blocking(move || {
+        let (accepted, duplicates) = hub.store_events(&org, &events)?;
+        // The gaps of every device in the batch (one, from a real app).
+        let mut devices: Vec<&str> = events
+            .iter()
+            .filter_map(|(_, event)| event.get("device").and_then(serde_json::Value::as_str))
+            .collect();
+        devices.sort_unstable();
+        devices.dedup();
+        let mut gaps = Vec::new();
+        for device in devices {
+            gaps.extend(hub.audit_gaps(&org, device)?);
+        }
+        Ok::<_, crate::error::Error>((accepted, duplicates, gaps))
+    })
+    .await?
+    .map_err(|e| ApiError::internal(e.chain()))?;
+    Ok(Json(json!({"accepted": accepted, "duplicates": duplicates, "gaps": gaps})).into_response())
+}
+
+pub(crate) async fn list(
+    State(hub): State<Hub>,
+    Path(org): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Admitted::Fault(response) = admit(&hub, &org, &headers, Target::Audit).await? {
+        return Ok(response);
+    }
+    let events = blocking(move || hub.audit_events())
         .await?
         .map_err(|e| ApiError::internal(e.chain()))?;
-    Ok(Json(json!({"accepted": accepted, "duplicates": duplicates})).into_response())
+    Ok(Json(json!({"events": events})).into_response())
 }

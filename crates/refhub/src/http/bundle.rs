@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::faults::Target;
 use crate::http::error::ApiError;
-use crate::http::{Admitted, admit};
+use crate::http::{Admitted, admit, blocking};
 use crate::hub::Hub;
 
 /// The header of the signed freshness statement.
@@ -27,6 +27,24 @@ pub(crate) async fn bundle(
         Admitted::Normal(view) => view,
         Admitted::Fault(response) => return Ok(response),
     };
+    if let Some(device) = query.get("device") {
+        // What the device says its audit log has reached: a tail deleted before it arrives
+        // is a gap the admin sees (B1 "Audit head").
+        let head = match (query.get("audit_seq"), query.get("audit_head")) {
+            (Some(seq), Some(hash)) => seq.parse::<i64>().ok().map(|seq| (seq, hash.clone())),
+            _ => None,
+        };
+        let (hub, org, device) = (hub.clone(), org.clone(), device.clone());
+        blocking(move || {
+            hub.report_head(
+                &org,
+                &device,
+                head.as_ref().map(|(seq, hash)| (*seq, hash.as_str())),
+            )
+        })
+        .await?
+        .map_err(|e| ApiError::internal(e.chain()))?;
+    }
     let published = &view.published;
     let etag = HeaderValue::from_str(&published.etag)
         .map_err(|_| ApiError::internal("the etag is not a header value"))?;

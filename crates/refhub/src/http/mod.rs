@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod auth;
 mod bundle;
+mod devices;
 mod error;
 mod fault_response;
 mod keys;
@@ -34,8 +35,16 @@ pub fn router(hub: Hub) -> Router {
     let mut routes = Router::new()
         .route("/api/v1/orgs/{org}/keys", get(keys::keys))
         .route("/api/v1/orgs/{org}/policy-bundle", get(bundle::bundle))
-        .route("/api/v1/orgs/{org}/audit", post(audit::audit))
+        .route(
+            "/api/v1/orgs/{org}/audit",
+            post(audit::audit).get(audit::list),
+        )
         .route("/api/v1/orgs/{org}/servers", get(servers::servers))
+        .route("/api/v1/orgs/{org}/devices", get(devices::list))
+        .route(
+            "/api/v1/orgs/{org}/devices/{device}",
+            axum::routing::put(devices::put_inventory),
+        )
         .route("/v1/org/{org}/mcps/{name}/resolve", get(registry::resolve))
         .route(
             "/v1/org/{org}/artifacts/{digest}/{kind}",

@@ -30,23 +30,23 @@ async fn resending_a_batch_stores_each_event_once() {
     let batch = json!({"events": [event(A, "launch_allowed"), event(B, "launch_blocked")]});
     assert_eq!(
         post(&hub, &batch).await,
-        (200, json!({"accepted": 2, "duplicates": 0}))
+        (200, json!({"accepted": 2, "duplicates": 0, "gaps": []}))
     );
     assert_eq!(
         post(&hub, &batch).await,
-        (200, json!({"accepted": 0, "duplicates": 2})),
+        (200, json!({"accepted": 0, "duplicates": 2, "gaps": []})),
         "a retry after a lost answer is safe"
     );
     let mixed = json!({"events": [event(&A.to_uppercase(), "launch_allowed"),
                                   event("11111111-2222-4333-8444-555555555555", "policy_synced")]});
     assert_eq!(
         post(&hub, &mixed).await,
-        (200, json!({"accepted": 1, "duplicates": 1})),
+        (200, json!({"accepted": 1, "duplicates": 1, "gaps": []})),
         "ids compare as uuids"
     );
     assert_eq!(
         post(&hub, &json!({"events": []})).await,
-        (200, json!({"accepted": 0, "duplicates": 0}))
+        (200, json!({"accepted": 0, "duplicates": 0, "gaps": []}))
     );
 
     let stored = hub.hub.audit_events().unwrap();
@@ -61,7 +61,7 @@ async fn resending_a_batch_stores_each_event_once() {
     );
     assert_eq!(
         post(&hub, &batch).await,
-        (200, json!({"accepted": 0, "duplicates": 2})),
+        (200, json!({"accepted": 0, "duplicates": 2, "gaps": []})),
         "and still known after a restart"
     );
     let over_http: Value = hub

@@ -247,7 +247,7 @@ async fn faults_apply_to_other_endpoints_and_replace_their_work() {
         "a faulty answer stores nothing"
     );
     let retried: Value = post().await.unwrap().json().await.unwrap();
-    assert_eq!(retried, json!({"accepted": 1, "duplicates": 0}));
+    assert_eq!(retried, json!({"accepted": 1, "duplicates": 0, "gaps": []}));
 
     queue(&hub, json!({"mode": "malformed", "target": "servers"})).await;
     let search = hub

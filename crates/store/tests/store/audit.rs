@@ -223,6 +223,10 @@ fn the_json_has_exactly_the_b2_field_names() {
         "codes",
         "overrides",
         "detail",
+        // Which device and version made it (the admin's view, issue 17); `seq` and `prev`
+        // are added when it is stored (chain.rs).
+        "hostname",
+        "app_version",
     ]
     .into();
     assert_eq!(keys, b2, "HUB_API.md B2, absent values included as null");

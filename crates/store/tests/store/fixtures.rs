@@ -35,6 +35,8 @@ pub fn event(kind: AuditKind, time: OffsetDateTime) -> AuditEvent {
         codes: vec!["cert_level_below_min".into()],
         overrides: None,
         detail: Some(serde_json::json!({"why": "test"})),
+        hostname: Some("test-host".into()),
+        app_version: Some("0.0.0".into()),
     }
 }
 

@@ -7,6 +7,7 @@
 )]
 
 mod audit;
+mod chain;
 mod concurrency;
 mod confirmations;
 mod fixtures;

@@ -75,6 +75,8 @@ fn make_events(sandbox: &gatehouse_e2e::Sandbox, count: usize) {
                 codes: vec!["deny_listed".into()],
                 overrides: None,
                 detail: None,
+                hostname: None,
+                app_version: None,
             };
             store.record(&event).await.unwrap();
         }

@@ -12,6 +12,7 @@
     reason = "tests"
 )]
 
+mod admin;
 mod audit;
 mod crash;
 mod faults;

@@ -52,6 +52,8 @@ fn snapshot_writer_child() {
                 codes: Vec::new(),
                 overrides: None,
                 detail: None,
+                hostname: None,
+                app_version: None,
             };
             store.store_snapshot(&snapshot, &event).await.unwrap();
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -97,3 +97,39 @@ async fn only_the_apps_own_files_can_be_named() {
     assert!(matches!(error, Error::Usage(_)), "{error:?}");
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), CURSOR);
 }
+
+#[tokio::test]
+async fn the_backup_holds_no_moved_secret_and_goes_when_the_file_is_given_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ctx, cursor) = setup(&dir).await;
+    let secrets = Memory::default();
+    let entry = ["mcpServers".to_owned(), "mail".to_owned()];
+    wire_entry(
+        &ctx,
+        &secrets,
+        "/opt/gatehouse",
+        ClientApp::Cursor,
+        &cursor,
+        &entry,
+    )
+    .await
+    .unwrap();
+    let backup = backup_path(&ctx, ClientApp::Cursor, &cursor);
+    let kept = std::fs::read_to_string(&backup).unwrap();
+    assert!(!kept.contains("s3cret-value"), "{kept}");
+    assert!(
+        kept.contains("gatehouse:keyring:client-env/"),
+        "the backup names where the secret went: {kept}"
+    );
+    assert!(
+        kept.contains(r#""command": "uvx""#),
+        "and is otherwise the original: {kept}"
+    );
+
+    let outcomes = unwire_clients(&ctx, &secrets, &[ClientApp::Cursor], None)
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0].changed.len(), 1, "{outcomes:?}");
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), CURSOR);
+    assert!(!backup.exists(), "nothing is left of the wiring");
+}

@@ -32,6 +32,7 @@ impl HubPort for FakeHub {
         _org: &str,
         etag: Option<&str>,
         _device: &str,
+        _audit_head: Option<&gatehouse_store::AuditHead>,
     ) -> std::result::Result<Fetch, ClientError> {
         self.etags_asked
             .lock()
@@ -50,6 +51,15 @@ impl HubPort for FakeHub {
         _events: &[serde_json::Value],
     ) -> std::result::Result<AuditAck, ClientError> {
         panic!("a preview delivers nothing to the hub");
+    }
+
+    async fn put_inventory(
+        &self,
+        _org: &str,
+        _device: &str,
+        _inventory: &serde_json::Value,
+    ) -> std::result::Result<(), ClientError> {
+        Ok(())
     }
 }
 

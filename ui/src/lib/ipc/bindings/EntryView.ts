@@ -18,7 +18,11 @@ entry_path: Array<string>, kind: EntryKind,
 /**
  * The entry's `type` (`stdio`, `http`, `sse`, `streamableHttp`, an unknown one, …).
  */
-transport: string | null, url: string | null, command: string | null, routed: boolean, 
+transport: string | null, url: string | null, command: string | null, 
+/**
+ * The command's arguments with anything secret-shaped replaced by `<redacted>`.
+ */
+args: Array<string>, routed: boolean, 
 /**
  * The Gatehouse server id the entry runs, when routed.
  */
