@@ -97,6 +97,10 @@ impl Bundle {
     /// Parses and validates a payload. Anything wrong rejects the whole bundle: a policy is
     /// never "fixed" into something looser.
     pub fn parse(payload: &[u8]) -> Result<Bundle> {
+        // The bounds of POLICY.md section 2, before any parser sees the bytes.
+        let text = std::str::from_utf8(payload)
+            .map_err(|_| Error::Payload("the payload is not UTF-8".to_owned()))?;
+        gatehouse_policy::check_bounds(text).map_err(|e| Error::Payload(e.to_string()))?;
         let wire: Wire =
             serde_json::from_slice(payload).map_err(|e| Error::Payload(e.to_string()))?;
         if wire.schema != SCHEMA {

@@ -81,8 +81,16 @@ impl ValidationError {
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.layer {
-            Some(layer) => write!(f, "invalid {layer} policy: {}", self.message),
-            None => write!(f, "invalid policy: {}", self.message),
+            Some(layer) => write!(f, "invalid {layer} policy")?,
+            None => f.write_str("invalid policy")?,
+        }
+        // The key at fault, when the message does not already name it: "`strcit` is not a
+        // mode" alone does not say where to look.
+        match &self.key {
+            Some(key) if !self.message.contains(&format!("`{key}`")) => {
+                write!(f, ": `{key}`: {}", self.message)
+            }
+            _ => write!(f, ": {}", self.message),
         }
     }
 }

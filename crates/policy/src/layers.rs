@@ -104,14 +104,23 @@ impl Layers {
 /// goes first because it refuses duplicate keys; JSON is the fallback for the valid JSON a
 /// YAML parser refuses (tabs used for indentation).
 pub fn parse_document(text: &str) -> Result<Value> {
+    crate::bounds::check_bounds(text)?;
     // Through the YAML parser's own value first: it refuses duplicate keys, which a JSON map
-    // would silently resolve to the last one.
-    let yaml = serde_norway::from_str::<serde_norway::Value>(text)
-        .map_err(|error| Error::Yaml(error.to_string()))
-        .and_then(|value| {
-            serde_json::to_value(value).map_err(|error| Error::Yaml(error.to_string()))
-        });
+    // would silently resolve to the last one. Only the first document counts: files shared
+    // with other tools may hold more after a `---`.
+    let yaml = first_yaml_document(text).and_then(|value| {
+        serde_json::to_value(value).map_err(|error| Error::Yaml(error.to_string()))
+    });
     yaml.or_else(|yaml_error| serde_json::from_str::<Value>(text).map_err(|_| yaml_error))
+}
+
+fn first_yaml_document(text: &str) -> Result<serde_norway::Value> {
+    use serde::Deserialize as _;
+    match serde_norway::Deserializer::from_str(text).next() {
+        Some(document) => serde_norway::Value::deserialize(document)
+            .map_err(|error| Error::Yaml(error.to_string())),
+        None => Ok(serde_norway::Value::Null),
+    }
 }
 
 #[cfg(test)]

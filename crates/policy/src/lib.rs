@@ -8,6 +8,7 @@
 //! The flow: [`Layers`] (validated rules per layer) → [`EffectivePolicy::compile`] (once per
 //! snapshot) → [`evaluate`] (once per launch) → [`Decision`].
 
+mod bounds;
 mod corpus;
 mod decision;
 mod error;
@@ -28,6 +29,7 @@ mod rules;
 mod time;
 mod view;
 
+pub use bounds::{MAX_POLICY_BYTES, MAX_POLICY_DEPTH, check_bounds};
 pub use corpus::{CaseOutcome, run_corpus_str};
 pub use decision::{Code, Decision, Severity, Verdict, Violation};
 pub use error::{Error, Result, ValidationError};

@@ -73,3 +73,24 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod shared_file_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_first_yaml_document_is_read() {
+        let text = "policy:\n  min_cert_level: 2\n---\nother_tool: {x: 1}\n---\n- not a mapping\n";
+        let rules = local_rules_from_config(text).unwrap().unwrap();
+        assert_eq!(rules.min_cert_level(), Some(2));
+    }
+
+    #[test]
+    fn a_deeply_nested_file_is_refused_at_once() {
+        let text = format!("policy:\n  deny_list: {}\n", "[".repeat(200_000));
+        assert!(matches!(
+            local_rules_from_config(&text),
+            Err(Error::Validation(_))
+        ));
+    }
+}

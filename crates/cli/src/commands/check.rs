@@ -4,7 +4,7 @@
 use gatehouse_core::launch::decide;
 
 use super::policy::explain::{human, print};
-use super::{fail, flags, runtime};
+use super::{fail_json, flags, runtime};
 use crate::cli::CheckArgs;
 use crate::exit::Exit;
 
@@ -19,7 +19,7 @@ pub fn run(args: CheckArgs) -> Exit {
     runtime::with_context(|ctx| async move {
         let decided = match decide(&ctx, &args.server, &request, true).await {
             Ok(decided) => decided,
-            Err(error) => return fail(&error),
+            Err(error) => return fail_json(&error, args.json),
         };
         let exit = Exit::Code(decided.exit_code(&request));
         let evaluation = &decided.evaluation;

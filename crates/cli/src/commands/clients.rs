@@ -5,7 +5,7 @@ use gatehouse_core::clients::{self, ClientFileView, FileOutcome};
 use gatehouse_desktop::keyring::OsKeyring;
 
 use super::policy::explain::{print, print_json};
-use super::{fail, runtime};
+use super::{fail, fail_json, runtime};
 use crate::cli::ClientsCommand;
 use crate::exit::Exit;
 
@@ -28,7 +28,7 @@ pub fn run(command: ClientsCommand) -> Exit {
                     print(&table(&list));
                     Exit::Ok
                 }
-                Err(error) => fail(&error),
+                Err(error) => fail_json(&error, json),
             },
             ClientsCommand::Wire(args) => {
                 let apps = match apps(&args.clients) {

@@ -117,7 +117,7 @@ pub fn status(json: bool) -> Exit {
     runtime::with_context(|ctx| async move {
         let status = match gatehouse_core::sync::status(&ctx, ctx.clock.now()).await {
             Ok(status) => status,
-            Err(error) => return fail(&error),
+            Err(error) => return super::fail_json(&error, json),
         };
         if json {
             return print_json(&status, "status");

@@ -40,3 +40,35 @@ fn fail(error: &gatehouse_core::Error) -> Exit {
     eprintln!("gatehouse: {error}");
     Exit::Code(error.exit_code())
 }
+
+/// [`fail`] for a command asked for `--json`: the `{"error": …}` object goes to stdout too
+/// (CLI.md), with the layer and key at fault for a policy that fails validation.
+fn fail_json(error: &gatehouse_core::Error, json: bool) -> Exit {
+    if json {
+        use gatehouse_core::error::LocalPolicyProblem;
+        let validation = match error {
+            gatehouse_core::Error::LocalPolicy {
+                problem: LocalPolicyProblem::Invalid(inner),
+                ..
+            } => match inner.as_ref() {
+                gatehouse_policy::Error::Validation(validation) => Some(validation),
+                _ => None,
+            },
+            _ => None,
+        };
+        let body = match validation {
+            Some(validation) => serde_json::json!({
+                "code": "invalid_policy",
+                "layer": validation.layer.map(|layer| layer.to_string()),
+                "key": validation.key,
+                "message": error.to_string(),
+            }),
+            None => serde_json::json!({
+                "code": error.code().as_str(),
+                "message": error.to_string(),
+            }),
+        };
+        println!("{}", serde_json::json!({ "error": body }));
+    }
+    fail(error)
+}

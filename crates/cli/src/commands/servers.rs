@@ -5,7 +5,7 @@ use gatehouse_core::servers::{self, AddServer, ServerView};
 use gatehouse_desktop::keyring::OsKeyring;
 
 use super::policy::explain::{print, print_json};
-use super::{fail, runtime};
+use super::{fail, fail_json, runtime};
 use crate::cli::ServersCommand;
 use crate::exit::Exit;
 
@@ -18,7 +18,7 @@ pub fn run(command: ServersCommand) -> Exit {
                     print(&table(&list));
                     Exit::Ok
                 }
-                Err(error) => fail(&error),
+                Err(error) => fail_json(&error, json),
             },
             ServersCommand::Add(args) => {
                 let mut command = args.command.into_iter();

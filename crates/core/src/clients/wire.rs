@@ -4,11 +4,10 @@
 //! only if unchanged since it was read), then the store. A failure before the file is
 //! written leaves the file as it was; a store failure after it puts the file back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use gatehouse_clients::edit::{self, Restore, WirePlan};
-use gatehouse_clients::read::parse_entries;
+use gatehouse_clients::edit::{self, WirePlan};
 use gatehouse_clients::secrets::looks_secret;
 use gatehouse_clients::{ClientApp, Entry, Transport, write};
 use gatehouse_hub::Sensitive;
@@ -140,6 +139,10 @@ struct Pending {
     wiring: Wiring,
     server: Option<Server>,
     secrets: Vec<(String, String)>,
+    /// Secret arguments: keyring accounts with their literals, and each literal with the
+    /// quoted reference that replaces it.
+    arg_secrets: Vec<(String, String)>,
+    arg_replacements: Vec<(String, String)>,
 }
 
 #[allow(
@@ -189,7 +192,9 @@ async fn wire_file<C: Clock, S: SecretStore>(
             id: &id,
             secrets: &plan_secrets,
         };
-        let wired = edit::wire(app, path, &text, &entry.path(), &plan)?;
+        let mut wired = edit::wire(app, path, &text, &entry.path(), &plan)?;
+        let hidden = arg_secrets::hide(&id, &local.args, wired.restore.args.as_deref());
+        wired.restore.args = hidden.restore_args.clone();
         // Its identity is derived from the command at every launch; the row keeps the id as
         // its label.
         let server = is_new.then(|| {
@@ -198,7 +203,7 @@ async fn wire_file<C: Clock, S: SecretStore>(
                 name: id.clone(),
                 version: None,
                 command: local.command.clone(),
-                args: local.args.clone(),
+                args: hidden.args.clone(),
                 // The entry keeps its other env values and the app passes them to
                 // `gatehouse run`; secrets come from the keyring instead.
                 env_names: local
@@ -229,6 +234,8 @@ async fn wire_file<C: Clock, S: SecretStore>(
             },
             server,
             secrets: wired.secret_literals,
+            arg_secrets: hidden.keyring,
+            arg_replacements: hidden.replacements,
         });
         outcome.changed.push((entry.name.clone(), id));
         text = wired.text;
@@ -249,6 +256,7 @@ async fn wire_file<C: Clock, S: SecretStore>(
             let account = secret_account(&item.wiring.server_id, name);
             secrets.set(&account, &Sensitive::new(literal.clone()))?;
         }
+        arg_secrets::store(secrets, &item.arg_secrets)?;
     }
     // The backup is the file as it was, but with each secret already a keyring reference:
     // a value moved to the keyring must not stay behind in a copy.
@@ -258,6 +266,9 @@ async fn wire_file<C: Clock, S: SecretStore>(
             let reference = secret_reference(&item.wiring.server_id, name);
             let quoted = serde_json::Value::String(reference).to_string();
             backup_text = backup_text.replace(literal.as_str(), &quoted);
+        }
+        for (literal, quoted) in &item.arg_replacements {
+            backup_text = backup_text.replace(literal.as_str(), quoted);
         }
     }
     if let Err(error) = write::replace_backing_up(
@@ -437,164 +448,10 @@ fn store_json(error: serde_json::Error) -> Error {
     Error::Usage(format!("cannot record the wiring: {error}"))
 }
 
-/// Restores the entries of `apps` (all when empty) wired by Gatehouse; with `server`, only
-/// the entries of that server.
-pub async fn unwire_clients<C: Clock, S: SecretStore>(
-    ctx: &Context<C>,
-    secrets: &S,
-    apps: &[ClientApp],
-    server: Option<&str>,
-) -> Result<Vec<FileOutcome>> {
-    let mut files: BTreeMap<(String, String), Vec<Wiring>> = BTreeMap::new();
-    for wiring in ctx.store.wirings().await? {
-        let Some(app) = ClientApp::from_name(&wiring.client) else {
-            continue;
-        };
-        if (apps.is_empty() || apps.contains(&app))
-            && server.is_none_or(|id| wiring.server_id == id)
-        {
-            files
-                .entry((wiring.client.clone(), wiring.config_path.clone()))
-                .or_default()
-                .push(wiring);
-        }
-    }
-    let mut outcomes = Vec::new();
-    for ((client, config_path), wirings) in files {
-        let Some(app) = ClientApp::from_name(&client) else {
-            continue;
-        };
-        let path = PathBuf::from(config_path);
-        let mut outcome = FileOutcome::new(app, &path);
-        if let Err(error) = unwire_file(ctx, secrets, app, &path, &wirings, &mut outcome).await {
-            outcome.changed.clear();
-            outcome.errors.push(error.to_string());
-        }
-        outcomes.push(outcome);
-    }
-    Ok(outcomes)
-}
+pub(crate) mod arg_secrets;
+mod unwire;
 
-async fn unwire_file<C: Clock, S: SecretStore>(
-    ctx: &Context<C>,
-    secrets: &S,
-    app: ClientApp,
-    path: &Path,
-    wirings: &[Wiring],
-    outcome: &mut FileOutcome,
-) -> Result<()> {
-    let original = read_file(app, path)?.text;
-    let mut text = original.clone();
-    let mut done = Vec::new();
-    let mut gone = Vec::new();
-    // Last wired first: each restore then finds the text exactly as its wiring left it.
-    for wiring in wirings.iter().rev() {
-        let present = parse_entries(app, &text)
-            .map_err(|reason| gatehouse_clients::Error::Unparsable {
-                path: path.to_owned(),
-                reason,
-            })?
-            .iter()
-            .any(|entry| entry.path() == wiring.entry_path);
-        if !present {
-            // The user deleted the entry: there is nothing left to put back.
-            gone.push(wiring);
-            continue;
-        }
-        let restore: Restore = serde_json::from_str(&wiring.restore).map_err(store_json)?;
-        let mut literals = BTreeMap::new();
-        for name in &restore.secret_env {
-            if let Some(value) = secrets.get(&secret_account(&wiring.server_id, name))? {
-                literals.insert(name.clone(), value.expose().to_owned());
-            }
-        }
-        match edit::unwire(app, path, &text, &wiring.server_id, &restore, &literals) {
-            Ok(restored) => {
-                text = restored;
-                done.push(wiring);
-                outcome.changed.push((
-                    wiring.entry_path.last().cloned().unwrap_or_default(),
-                    wiring.server_id.clone(),
-                ));
-            }
-            Err(error) => outcome.errors.push(error.to_string()),
-        }
-    }
-    if !done.is_empty() {
-        write::replace(path, &original, &text, &backup_path(ctx, app, path))?;
-    }
-    for wiring in done.into_iter().chain(gone) {
-        let mut event = ctx.event(AuditKind::ClientConfigChanged);
-        event.detail = Some(serde_json::json!({
-            "id": wiring.server_id,
-            "client": app.name(),
-            "path": wiring.config_path,
-            "entry": wiring.entry_path,
-            "action": "unwired",
-        }));
-        let server_removed = ctx.store.remove_wiring(wiring, Some(&event)).await?;
-        if server_removed {
-            for name in &wiring.secret_env {
-                secrets.delete(&secret_account(&wiring.server_id, name))?;
-            }
-        }
-    }
-    // With the file given back whole, its backup has served its purpose.
-    let path_text = path.to_string_lossy();
-    let still_wired = ctx
-        .store
-        .wirings()
-        .await?
-        .iter()
-        .any(|wiring| wiring.client == app.name() && wiring.config_path == path_text);
-    if !still_wired {
-        match std::fs::remove_file(backup_path(ctx, app, path)) {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => tracing::warn!("could not remove the backup of `{path_text}`: {error}"),
-        }
-    }
-    Ok(())
-}
-
-/// Deletes the remote entry `name` from `app`'s config files (a remote server cannot be
-/// checked at launch, so the user may choose to drop one policy denies). Returns the files
-/// changed; none when no remote entry has that name.
-pub async fn remove_remote<C: Clock>(
-    ctx: &Context<C>,
-    app: ClientApp,
-    name: &str,
-) -> Result<Vec<PathBuf>> {
-    let env = ctx.env.clients();
-    let mut changed = Vec::new();
-    for (_, path) in env.files(&[app]) {
-        let file = read_file(app, &path)?;
-        let mut text = file.text.clone();
-        let mut removed = Vec::new();
-        // From the last: each removal leaves the earlier entries where they were.
-        for entry in file.entries.iter().rev() {
-            if entry.name == name && matches!(entry.transport, Transport::Remote { .. }) {
-                text = edit::remove_entry(app, &path, &text, &entry.path())?;
-                removed.push(entry.path());
-            }
-        }
-        if removed.is_empty() {
-            continue;
-        }
-        write::replace(&path, &file.text, &text, &backup_path(ctx, app, &path))?;
-        let mut event = ctx.event(AuditKind::ClientConfigChanged);
-        event.server = Some(name.to_owned());
-        event.detail = Some(serde_json::json!({
-            "client": app.name(),
-            "path": path.to_string_lossy(),
-            "entries": removed,
-            "action": "remote_removed",
-        }));
-        ctx.store.record(&event).await?;
-        changed.push(path);
-    }
-    Ok(changed)
-}
+pub use unwire::{remove_remote, unwire_clients};
 
 #[cfg(test)]
 mod tests;

@@ -44,9 +44,11 @@ pub async fn run<C: Clock, S: SecretStore>(
     } = launch;
     let env_lookup = ctx.env.lookup();
     // The program identity established: a named spec's runner as the system's path found it.
+    // Secret arguments wiring moved to the keyring come back only here, in memory.
+    let args = crate::clients::wire::arg_secrets::expand_args(&server.id, &server.args, secrets)?;
     let mut spec = LaunchSpec::new(
         OsString::from(&identity.program),
-        server.args.iter().map(OsString::from).collect(),
+        args.iter().map(OsString::from).collect(),
     );
     let mut from_keyring = BTreeMap::new();
     for name in ctx.store.secret_env(&server.id).await? {

@@ -26,6 +26,15 @@ pub fn validate_id(id: &str) -> Result<()> {
     {
         return invalid("only letters, digits and `@ / . _ - :` may be used");
     }
+    // An id names files (its log, its folder of installed code): no part of it may climb
+    // out of or stand for a folder.
+    if id.starts_with('/')
+        || id
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+    {
+        return invalid("it has an empty, `.` or `..` part between slashes");
+    }
     Ok(())
 }
 
@@ -44,5 +53,9 @@ mod tests {
         );
         assert!(validate_id("my server").is_err());
         assert!(validate_id(&"x".repeat(201)).is_err());
+        for climbing in ["../../etc", "a/../b", "/abs", "a//b", "a/", "./x", ".."] {
+            assert!(validate_id(climbing).is_err(), "{climbing}");
+        }
+        assert!(validate_id("@acme/tool.v2").is_ok());
     }
 }

@@ -44,6 +44,7 @@ pub struct ServerView {
     pub violations: Vec<ReasonView>,
     /// The command that starts it (as configured; values of its environment are never kept).
     pub command: String,
+    /// Its arguments, anything secret-shaped shown as `<redacted>`.
     pub args: Vec<String>,
     /// Where it came from: by hand, from a client app's entry, or from the registry.
     pub source: ServerSource,
@@ -136,7 +137,7 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
                 .map(ReasonView::of)
                 .collect(),
             command: server.command.clone(),
-            args: server.args.clone(),
+            args: gatehouse_clients::secrets::redact_args(&server.args),
             source: server.source,
             tools: tools.tools,
             tools_seen_at: (!tools.at.is_empty()).then_some(tools.at),

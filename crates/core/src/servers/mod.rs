@@ -81,6 +81,20 @@ pub async fn add_server<C: Clock>(ctx: &Context<C>, add: AddServer) -> Result<Ad
     if add.command.trim().is_empty() {
         return Err(Error::Usage("the server's command is empty".to_owned()));
     }
+    // A control character in the program would read one way in the store and another in a
+    // log, a client config or a terminal. Arguments may hold line breaks and tabs (a
+    // `python -c` script), but no other control character.
+    let bad_program = add.command.chars().any(char::is_control);
+    let bad_arg = add.args.iter().find(|arg| {
+        arg.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    });
+    if let Some(bad) = bad_program.then_some(&add.command).or(bad_arg) {
+        return Err(Error::Usage(format!(
+            "`{}` holds a control character, which a command cannot have",
+            bad.escape_debug()
+        )));
+    }
     if let Some(label) = &add.name {
         validate_label(label)?;
     }

@@ -45,7 +45,17 @@ pub fn validate_url(text: &str) -> Result<()> {
         Some(parts) => parts,
         None => return bad("it must start with https://"),
     };
-    let host_port = rest.split('/').next().unwrap_or_default();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return bad(
+            "it holds a user name or password, which would be stored and logged in plain text; \
+             sign in with `gatehouse login` instead",
+        );
+    }
+    if text.chars().any(char::is_control) {
+        return bad("it holds a control character");
+    }
+    let host_port = authority;
     let host = match host_port.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => host_port
@@ -108,5 +118,10 @@ mod tests {
         assert!(validate_url("ftp://x").is_err());
         assert!(validate_url("hub.example.com").is_err());
         assert!(validate_url("https://").is_err());
+        assert!(
+            validate_url("https://user:pass@hub.example.com").is_err(),
+            "credentials never go into a stored URL"
+        );
+        assert!(validate_url("https://hub.example.com/\u{7}").is_err());
     }
 }

@@ -209,3 +209,67 @@ fn a_server_that_exits_ends_the_launcher_while_the_client_still_listens() {
         "the server's output arrived: {out}"
     );
 }
+
+#[test]
+fn ids_urls_and_commands_that_read_two_ways_are_refused() {
+    let sandbox = Sandbox::new();
+    for id in ["../../etc", "a//b", "/abs"] {
+        let (code, _, err) = sandbox.run(&["servers", "add", id, "--", "/bin/true"]);
+        assert_eq!(code, 2, "{id}: {err}");
+        assert!(err.contains("cannot be a server id"), "{err}");
+    }
+    let (code, _, err) = sandbox.run(&["servers", "add", "x", "--name", "", "--", "/bin/true"]);
+    assert_eq!(code, 2, "an empty label: {err}");
+    let (code, _, err) = sandbox.run(&["servers", "add", "x", "--", "/bin/tr\nue"]);
+    assert_eq!(code, 2, "a line break in the program: {err}");
+    assert!(err.contains("control character"), "{err}");
+    let (code, _, err) = sandbox.run(&["servers", "add", "x", "--", "/bin/true", "a\u{1b}[2Jb"]);
+    assert_eq!(code, 2, "a terminal escape in an argument: {err}");
+    assert!(err.contains("control character"), "{err}");
+    let (code, _, err) = sandbox.run(&["config", "set", "hub-url", "https://u:p@hub.example"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("gatehouse login"), "{err}");
+    let (code, out, _) = sandbox.run(&["servers", "list", "--json"]);
+    assert_eq!((code, out.trim()), (0, "[]"), "nothing was registered");
+}
+
+#[test]
+fn a_broken_local_policy_is_a_json_error_naming_the_key() {
+    let sandbox = Sandbox::new();
+    add_fake_server(&sandbox, "fake");
+    sandbox.write_config("policy:\n  cert_mode: strcit\n");
+    for args in [
+        &["check", "fake", "--json"][..],
+        &["policy", "show", "--json"],
+        &["servers", "list", "--json"],
+    ] {
+        let (code, out, err) = sandbox.run(args);
+        assert_eq!(code, 3, "{args:?}: {err}");
+        let answer: serde_json::Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {out}"));
+        assert_eq!(answer["error"]["code"], "invalid_policy", "{answer}");
+        assert_eq!(answer["error"]["key"], "cert_mode", "{answer}");
+        assert_eq!(answer["error"]["layer"], "local", "{answer}");
+    }
+    let (_, _, err) = sandbox.run(&["check", "fake"]);
+    assert!(
+        err.contains("`cert_mode`"),
+        "the message names the key: {err}"
+    );
+}
+
+#[test]
+fn a_shared_config_file_with_more_documents_or_deep_nesting() {
+    let sandbox = Sandbox::new();
+    add_fake_server(&sandbox, "fake");
+    sandbox.write_config("policy:\n  deny_list: ['@test/*']\n---\nother_tool: {x: 1}\n");
+    let (code, _, err) = sandbox.run(&["check", "fake"]);
+    assert_eq!(code, 4, "the first document's policy is in force: {err}");
+
+    sandbox.write_config(&format!("policy:\n  deny_list: {}\n", "[".repeat(200_000)));
+    // A quadratic parse of this file took minutes; the message proves the refusal came
+    // from the bounds check, before any parser.
+    let (code, _, err) = sandbox.run(&["run", "fake"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("nested more than 64 levels"), "{err}");
+}

@@ -4,14 +4,14 @@ use gatehouse_core::policy::{PolicyView, policy_view};
 use gatehouse_policy::duration_words;
 
 use super::explain::{print, print_json};
-use crate::commands::{fail, runtime};
+use crate::commands::{fail_json, runtime};
 use crate::exit::Exit;
 
 pub fn run(json: bool) -> Exit {
     runtime::with_context(|ctx| async move {
         let view = match policy_view(&ctx).await {
             Ok(view) => view,
-            Err(error) => return fail(&error),
+            Err(error) => return fail_json(&error, json),
         };
         if json {
             return print_json(&view, "policy");

@@ -133,3 +133,60 @@ async fn the_backup_holds_no_moved_secret_and_goes_when_the_file_is_given_back()
     assert_eq!(std::fs::read_to_string(&cursor).unwrap(), CURSOR);
     assert!(!backup.exists(), "nothing is left of the wiring");
 }
+
+#[tokio::test]
+async fn secret_arguments_go_to_the_keyring_and_back_into_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = crate::test_support::context_in(&dir).await;
+    let cursor = dir.path().join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    let original = r#"{"mcpServers": {"db": {"command": "npx", "args": ["-y", "mcp-db", "postgres://app:hunter2@db/app", "--token", "abc123"]}}}
+"#;
+    std::fs::write(&cursor, original).unwrap();
+    let secrets = Memory::default();
+    let entry = ["mcpServers".to_owned(), "db".to_owned()];
+    let outcome = wire_entry(
+        &ctx,
+        &secrets,
+        "/opt/gatehouse",
+        ClientApp::Cursor,
+        &cursor,
+        &entry,
+    )
+    .await
+    .unwrap();
+    let id = outcome.changed[0].1.clone();
+    let server = ctx.store.server(&id).await.unwrap().unwrap();
+    let stored = serde_json::to_string(&server.args).unwrap();
+    assert!(
+        !stored.contains("hunter2") && !stored.contains("abc123"),
+        "{stored}"
+    );
+    let wirings = serde_json::to_string(&ctx.store.wirings().await.unwrap()[0].restore).unwrap();
+    assert!(
+        !wirings.contains("hunter2") && !wirings.contains("abc123"),
+        "{wirings}"
+    );
+    let backup = std::fs::read_to_string(backup_path(&ctx, ClientApp::Cursor, &cursor)).unwrap();
+    assert!(
+        !backup.contains("hunter2") && !backup.contains("abc123"),
+        "{backup}"
+    );
+    assert_eq!(
+        arg_secrets::expand_args(&id, &server.args, &secrets).unwrap()[2],
+        "postgres://app:hunter2@db/app",
+        "the launcher gets the value back"
+    );
+
+    unwire_clients(&ctx, &secrets, &[ClientApp::Cursor], None)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
+    assert!(
+        secrets
+            .get(&arg_secrets::arg_account(&id, 2))
+            .unwrap()
+            .is_none(),
+        "the keyring holds nothing for a server that is gone"
+    );
+}

@@ -48,7 +48,11 @@ violations: Array<ReasonView>,
 /**
  * The command that starts it (as configured; values of its environment are never kept).
  */
-command: string, args: Array<string>, 
+command: string, 
+/**
+ * Its arguments, anything secret-shaped shown as `<redacted>`.
+ */
+args: Array<string>, 
 /**
  * Where it came from: by hand, from a client app's entry, or from the registry.
  */
