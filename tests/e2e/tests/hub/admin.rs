@@ -77,8 +77,14 @@ fn the_admin_sees_each_device_with_its_inventory_and_why_it_does_not_comply() {
         "no secret leaves the machine: {sent}"
     );
     assert!(sent.contains("<redacted>"), "{sent}");
-    // Every event names its host and version, and is numbered in a chain.
-    let received = hub.received();
+    // Every event names its host and version, and is numbered in a chain; the admin reads
+    // them with the org's token, not only through the test routes.
+    let path = format!("/api/v1/orgs/{ORG}/audit");
+    let (status, body) = http_as(&hub.url, "GET", &path, None, Some(TOKEN));
+    assert_eq!(status, 200, "{body}");
+    let listed: Value = serde_json::from_str(&body).unwrap();
+    let received = listed["events"].as_array().unwrap().clone();
+    assert_eq!(received, hub.received());
     assert!(!received.is_empty());
     for (index, event) in received.iter().enumerate() {
         assert_eq!(event["seq"], index as u64 + 1, "{event}");
