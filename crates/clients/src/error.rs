@@ -18,6 +18,10 @@ pub enum Error {
         entry: String,
         reason: String,
     },
+    /// The file is not writable by this user (read-only, or owned by someone else): it is
+    /// reported and left alone, never replaced by a file Gatehouse could write.
+    #[error("`{}` is read-only for you, so gatehouse left it untouched; make it writable to route its servers", .path.display())]
+    ReadOnly { path: PathBuf },
     /// Reading or writing the file failed.
     #[error("cannot access `{}`: {source}", .path.display())]
     Io {

@@ -45,16 +45,25 @@ pub fn replace_with(
 }
 
 fn replace_inner(
-    path: &Path,
+    link: &Path,
     expected: &str,
     new: &str,
     (backup, backup_text): (&Path, &str),
     before_rename: impl FnOnce(),
 ) -> Result<()> {
     let io = |source| Error::Io {
-        path: path.to_owned(),
+        path: link.to_owned(),
         source,
     };
+    // A config kept in a dotfiles folder and linked into place is edited where it lives:
+    // replacing the link with a file would leave the real one unrouted and the link gone.
+    let target = fs::canonicalize(link).map_err(io)?;
+    let path = target.as_path();
+    if !writable(path).map_err(io)? {
+        return Err(Error::ReadOnly {
+            path: link.to_owned(),
+        });
+    }
     let unchanged = || -> Result<()> {
         match fs::read(path) {
             Ok(now) if now == expected.as_bytes() => Ok(()),
@@ -97,6 +106,20 @@ fn replace_inner(
         File::open(dir).and_then(|d| d.sync_all()).map_err(io)?;
     }
     Ok(())
+}
+
+/// Whether this user may change `path` in place. A rename would replace even a read-only
+/// file in a writable folder, so the file itself is asked: no write permission bit at all
+/// (what `chmod a-w` means, even to root), or opening it for writing is refused.
+fn writable(path: &Path) -> std::io::Result<bool> {
+    if fs::metadata(path)?.permissions().readonly() {
+        return Ok(false);
+    }
+    match OpenOptions::new().write(true).open(path) {
+        Ok(_) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => Ok(false),
+        Err(error) => Err(error),
+    }
 }
 
 /// The temp file next to `path`: same directory (so the rename is atomic), hidden, unique
@@ -177,5 +200,51 @@ mod tests {
         );
         let backup_mode = fs::metadata(&backup).unwrap().permissions().mode() & 0o777;
         assert_eq!(backup_mode, 0o600, "the backup may hold secrets");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_config_is_edited_where_it_lives_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let dotfiles = dir.path().join("dotfiles");
+        fs::create_dir_all(&dotfiles).unwrap();
+        let real = dotfiles.join("mcp.json");
+        fs::write(&real, "one").unwrap();
+        let link = dir.path().join("mcp.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let backup = dir.path().join("backups").join("mcp.json");
+        replace(&link, "one", "two", &backup).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "the link is still a link"
+        );
+        assert_eq!(
+            fs::read_to_string(&real).unwrap(),
+            "two",
+            "the real file changed"
+        );
+        let strays: Vec<_> = fs::read_dir(&dotfiles).unwrap().collect();
+        assert_eq!(strays.len(), 1, "no temp file is left beside it");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_config_is_reported_and_left_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mcp.json");
+        fs::write(&path, "one").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let backup = dir.path().join("backups").join("mcp.json");
+        let error = replace(&path, "one", "two", &backup).unwrap_err();
+        assert!(matches!(error, Error::ReadOnly { .. }), "{error}");
+        assert!(error.to_string().contains("read-only"), "{error}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "one");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o444, "not replaced by a writable file");
+        assert!(!backup.exists(), "nothing was started");
     }
 }

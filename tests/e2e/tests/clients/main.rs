@@ -280,3 +280,71 @@ fn a_secret_env_value_moves_to_the_keyring_reaches_the_server_and_comes_back() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
 }
+
+#[cfg(unix)]
+#[test]
+fn linked_private_and_read_only_configs_round_trip_or_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::new();
+    let dotfiles = home(&sandbox).join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let mut files = Vec::new();
+    for (index, (relative, text)) in FILES.iter().enumerate() {
+        // Each config lives in a dotfiles folder and is linked into place, owner-only.
+        let real = dotfiles.join(format!("{index}.json"));
+        let text = text.replace("{E}", "/bin/true");
+        std::fs::write(&real, &text).unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = home(&sandbox).join(relative);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        files.push((link, real, text));
+    }
+    // Windsurf's is read-only: reported and left alone, never replaced.
+    let read_only = &files[4];
+    std::fs::set_permissions(&read_only.1, std::fs::Permissions::from_mode(0o400)).unwrap();
+
+    let (code, out, err) = clients(&sandbox, &["clients", "wire"]);
+    assert_eq!(code, 1, "one file could not be changed: {out}\n{err}");
+    assert!(
+        format!("{out}{err}").contains("read-only"),
+        "the reason is given: {out}\n{err}"
+    );
+    for (index, (link, real, text)) in files.iter().enumerate() {
+        let meta = std::fs::symlink_metadata(link).unwrap();
+        assert!(
+            meta.file_type().is_symlink(),
+            "{} is still a link",
+            link.display()
+        );
+        let now = std::fs::read_to_string(real).unwrap();
+        if index == 4 {
+            assert_eq!(&now, text, "the read-only file is untouched");
+            continue;
+        }
+        assert!(
+            now.contains("\"run\""),
+            "{} is wired at its target: {now}",
+            real.display()
+        );
+        let mode = std::fs::metadata(real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} keeps its mode", real.display());
+    }
+
+    let (code, out, err) = clients(&sandbox, &["clients", "unwire"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for (link, real, text) in &files {
+        assert!(
+            std::fs::symlink_metadata(link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            &std::fs::read_to_string(real).unwrap(),
+            text,
+            "{} is given back byte for byte",
+            real.display()
+        );
+    }
+}
