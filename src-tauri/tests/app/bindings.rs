@@ -13,7 +13,7 @@ use gatehouse_app::ipc::{
 use gatehouse_core::ClientApp;
 use gatehouse_core::activity::{ActivityRow, kind_label};
 use gatehouse_core::clients::{
-    ClientFileView, EntryKind, EntryProblem, EntryView, EntryViolation, FileOutcome,
+    ClientFileView, EntryKind, EntryProblem, EntryVerdict, EntryView, EntryViolation, FileOutcome,
 };
 use gatehouse_core::identity::Standing;
 use gatehouse_core::install::{CatalogEntryView, CatalogSearch, CatalogSource, InstallStep};
@@ -69,6 +69,7 @@ fn generated() -> Vec<(String, String)> {
         one::<ClientFileView>(&cfg),
         one::<EntryView>(&cfg),
         one::<EntryViolation>(&cfg),
+        one::<EntryVerdict>(&cfg),
         one::<FileOutcome>(&cfg),
         one::<EntryKind>(&cfg),
         one::<EntryProblem>(&cfg),

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { VerdictBadge } from "../components/Badges";
 import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
 import { asUiError, ipc, type ClientFileView, type EntryView, type UiError } from "../lib/ipc";
@@ -67,6 +68,17 @@ function UnroutedRow({ file, entry, onChanged }: { file: ClientFileView; entry: 
           <Icon name="shield" /> {doing.state === "busy" ? "Routing…" : "Route through Gatehouse"}
         </button>
       </div>
+      {entry.verdict && (
+        <div className="entry-verdict">
+          <VerdictBadge verdict={entry.verdict.verdict} />
+          <span className="muted"> is what Gatehouse would decide if this app started it through Gatehouse</span>
+          {entry.verdict.reasons.map((reason) => (
+            <p key={reason} className="entry-reason">
+              {reason}
+            </p>
+          ))}
+        </div>
+      )}
       {entry.violations.map((v) => (
         <p key={v.code} className="entry-violation">
           <Icon name="cross" /> {v.message}

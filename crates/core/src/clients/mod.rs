@@ -6,12 +6,14 @@
 pub(crate) mod entries;
 pub(crate) mod routed;
 pub(crate) mod unrouted;
+pub(crate) mod verdict;
 pub(crate) mod watch;
 pub(crate) mod wire;
 
 pub use entries::{add_to_clients, remove_from_clients};
 pub use routed::{Launcher, NotRouted};
 pub use unrouted::report_unrouted;
+pub use verdict::EntryVerdict;
 pub use watch::UnroutedEntries;
 pub use wire::{
     FileOutcome, remove_remote, secret_account, unwire_clients, wire_clients, wire_entry,
@@ -91,6 +93,8 @@ pub struct EntryView {
     /// Problems with the entry under the policy in force (`deny_listed` for a remote
     /// entry whose name is denied, `unmanaged` when managed settings forbid unrouted ones).
     pub violations: Vec<EntryViolation>,
+    /// The verdict it has (routed) or would have (started directly, or remote by its name).
+    pub verdict: Option<EntryVerdict>,
 }
 
 /// What kind of server an entry starts.
@@ -174,6 +178,15 @@ pub async fn list_clients<C: Clock>(
             Ok(file) => {
                 for entry in &file.entries {
                     let mut entry_view = entry_view(entry, &launcher);
+                    entry_view.verdict = verdict::entry_verdict(
+                        ctx,
+                        &mut evaluator,
+                        &request,
+                        &launcher,
+                        app,
+                        entry,
+                    )
+                    .await?;
                     if let Transport::Remote { .. } = entry.transport {
                         let identity = crate::identity::Identity::of_name(&entry.name);
                         let evaluation = evaluator.evaluate(&identity, &request)?;
@@ -268,6 +281,7 @@ fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
         server_id: None,
         status: String::new(),
         violations: Vec::new(),
+        verdict: None,
     };
     match &entry.transport {
         Transport::Local(local) => {

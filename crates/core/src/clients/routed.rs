@@ -6,8 +6,8 @@
 //! evidence"); the only ones allowed are the `GATEHOUSE_VALUE_<n>` placeholders wiring
 //! writes.
 
-use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use gatehouse_clients::read::Local;
 use gatehouse_clients::{Entry, Transport};
@@ -43,7 +43,7 @@ impl NotRouted {
 pub struct Launcher<'a> {
     env: &'a Environment,
     path: Option<PathBuf>,
-    fingerprint: OnceCell<Option<(u64, String)>>,
+    fingerprint: OnceLock<Option<(u64, String)>>,
 }
 
 impl<'a> Launcher<'a> {
@@ -53,7 +53,7 @@ impl<'a> Launcher<'a> {
         Launcher {
             env,
             path: env.launcher().ok(),
-            fingerprint: OnceCell::new(),
+            fingerprint: OnceLock::new(),
         }
     }
 

@@ -160,7 +160,7 @@ impl<C: Clock> Context<C> {
         Ok(found)
     }
 
-    fn identify(
+    pub(crate) fn identify(
         &self,
         server: &gatehouse_store::Server,
         tree: Option<&gatehouse_store::VerifiedTree>,

@@ -49,8 +49,8 @@ pub async fn inventory<C: Clock>(ctx: &Context<C>) -> Result<Value> {
                         "config_path": file.path.to_string_lossy(),
                         "entry": entry.name,
                         "command": redact(&command.join(" ")),
-                        // Not checked: nothing decides about a server Gatehouse does not start.
-                        "verdict": Value::Null,
+                        // What Gatehouse would decide if it started it.
+                        "verdict": entry.verdict.as_ref().map(|v| v.verdict),
                         "codes": entry.violations.iter().map(|v| v.code.as_str()).collect::<Vec<_>>(),
                     }));
                 }
@@ -58,6 +58,7 @@ pub async fn inventory<C: Clock>(ctx: &Context<C>) -> Result<Value> {
                     "client": file.client,
                     "entry": entry.name,
                     "url": entry.url.as_deref().map(redact),
+                    "verdict": entry.verdict.as_ref().map(|v| v.verdict),
                 })),
                 _ => {}
             }

@@ -348,3 +348,36 @@ fn linked_private_and_read_only_configs_round_trip_or_are_refused() {
         );
     }
 }
+
+#[test]
+fn every_entry_shows_the_verdict_it_has_or_would_have() {
+    let sandbox = Sandbox::new();
+    sandbox.write_config("policy:\n  deny_list: ['@evil/*']\n");
+    let cursor = home(&sandbox).join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    let text = serde_json::json!({"mcpServers": {
+        "evil": {"command": "npx", "args": ["-y", "@evil/pkg"]},
+        "fine": {"command": "/bin/true"},
+        "@evil/remote": {"url": "https://mcp.evil.example/mcp"},
+    }});
+    std::fs::write(&cursor, text.to_string()).unwrap();
+    let files = list(&sandbox);
+    let entries = files[0]["entries"].as_array().unwrap();
+    let verdict =
+        |name: &str| entries.iter().find(|e| e["name"] == name).unwrap()["verdict"].clone();
+    assert_eq!(verdict("evil")["verdict"], "block", "{files:#?}");
+    assert_eq!(
+        verdict("evil")["enforced"],
+        false,
+        "not routed: what it would get"
+    );
+    assert!(
+        verdict("evil")["reasons"]
+            .to_string()
+            .contains("block this server"),
+        "{}",
+        verdict("evil")
+    );
+    assert_eq!(verdict("fine")["verdict"], "allow", "{files:#?}");
+    assert_eq!(verdict("@evil/remote")["verdict"], "block", "{files:#?}");
+}

@@ -13,6 +13,7 @@ import type { ClampLine } from "./bindings/ClampLine";
 import type { ConfirmAnswer } from "./bindings/ConfirmAnswer";
 import type { ConfirmView } from "./bindings/ConfirmView";
 import type { EntryView } from "./bindings/EntryView";
+import type { EntryVerdict } from "./bindings/EntryVerdict";
 import type { EntryViolation } from "./bindings/EntryViolation";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ExportDone } from "./bindings/ExportDone";
@@ -73,6 +74,7 @@ export type {
   ConfirmAnswer,
   ConfirmView,
   EntryView,
+  EntryVerdict,
   EntryViolation,
   ErrorCode,
   ExportDone,
