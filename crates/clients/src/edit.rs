@@ -284,6 +284,7 @@ fn launch_of(holder: &Object<'_>, command_key: &str) -> Option<Local> {
         args,
         env: Vec::new(),
         nested: command_key == "path",
+        env_file: false,
     })
 }
 

@@ -109,6 +109,12 @@ fn report(outcomes: &[FileOutcome], verb: &str) -> Exit {
                 outcome.path.display()
             ));
         }
+        for (entry, why) in &outcome.skipped {
+            text.push_str(&format!(
+                "Left {} `{entry}` as it is: {why}; Gatehouse does not check it\n",
+                outcome.client.label()
+            ));
+        }
         for error in &outcome.errors {
             failed = true;
             eprintln!("gatehouse: {error}");

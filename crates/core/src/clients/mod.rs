@@ -294,6 +294,8 @@ fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
                     view.routed = view.server_id.is_some();
                     view.status = if view.routed {
                         "routed through gatehouse".to_owned()
+                    } else if let Some(why) = local.filled_in_by_the_app() {
+                        format!("not routed: {why}, so Gatehouse cannot route it yet")
                     } else {
                         "not routed".to_owned()
                     };

@@ -142,6 +142,7 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             nested: false,
+            env_file: false,
         }
     }
 

@@ -34,6 +34,8 @@ pub struct FileOutcome {
     pub unchanged: usize,
     /// Why the file (or an entry of it) was left untouched.
     pub errors: Vec<String>,
+    /// Entries left as they are because wiring would break them, each with why.
+    pub skipped: Vec<(String, String)>,
 }
 
 impl FileOutcome {
@@ -44,6 +46,7 @@ impl FileOutcome {
             changed: Vec::new(),
             unchanged: 0,
             errors: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 }
@@ -124,6 +127,11 @@ pub async fn wire_entry<C: Clock, S: SecretStore>(
         &mut outcome,
     )
     .await?;
+    if let Some((name, why)) = outcome.skipped.first() {
+        return Err(Error::Usage(format!(
+            "`{name}` was left as it is: {why}, so routing it through Gatehouse would break it"
+        )));
+    }
     if outcome.changed.is_empty() && outcome.unchanged == 0 {
         return Err(Error::Usage(format!(
             "`{}` has no local entry at {} any more",
@@ -171,6 +179,11 @@ async fn wire_file<C: Clock, S: SecretStore>(
         };
         if entry.routed_id().is_some() {
             outcome.unchanged += 1;
+            continue;
+        }
+        // Wiring never turns a working server into a broken one.
+        if let Some(why) = local.filled_in_by_the_app() {
+            outcome.skipped.push((entry.name.clone(), why));
             continue;
         }
         let secret_names: Vec<String> = local

@@ -16,4 +16,8 @@ unchanged: number,
 /**
  * Why the file (or an entry of it) was left untouched.
  */
-errors: Array<string>, };
+errors: Array<string>, 
+/**
+ * Entries left as they are because wiring would break them, each with why.
+ */
+skipped: Array<[string, string]>, };
