@@ -98,6 +98,10 @@ pub struct DecisionFlags {
 pub struct RunArgs {
     /// The server id (the name its entry has in the client app's config).
     pub server: String,
+    /// The client app whose entry starts it (claude-desktop, claude-code, cursor, vscode,
+    /// windsurf, zed, cline), named in what the person is told when it may not run.
+    #[arg(long, value_name = "APP")]
+    pub client: Option<String>,
     #[command(flatten)]
     pub flags: DecisionFlags,
 }

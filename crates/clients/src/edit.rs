@@ -78,7 +78,12 @@ pub fn wire(
         .filter(|p| matches!(p.value, Value::StringLit(_)))
         .ok_or_else(|| moved("has no command"))?;
     let command_span = span(&command.value);
-    let run_args = format!("[\"run\", {}]", quote(plan.id));
+    // The app is named so that a refusal can tell the person which app tried to start it.
+    let run_args = format!(
+        "[\"run\", {}, \"--client\", {}]",
+        quote(plan.id),
+        quote(app.name())
+    );
     let mut splices = vec![Splice {
         range: command_span.clone(),
         text: quote(plan.gatehouse),

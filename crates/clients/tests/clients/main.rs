@@ -238,7 +238,11 @@ fn a_wired_entry_runs_gatehouse_and_keeps_its_other_keys() {
     let value: serde_json::Value = serde_json::from_str(&wired).unwrap();
     let puppeteer = &value["mcpServers"]["puppeteer"];
     assert_eq!(puppeteer["command"], GATEHOUSE);
-    assert_eq!(puppeteer["args"], serde_json::json!(["run", "puppeteer"]));
+    assert_eq!(
+        puppeteer["args"],
+        serde_json::json!(["run", "puppeteer", "--client", "cline"]),
+        "the entry names its app, for what the person is told when it may not run"
+    );
     assert_eq!(
         puppeteer["autoApprove"],
         serde_json::json!(["puppeteer_navigate"])

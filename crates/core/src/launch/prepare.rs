@@ -19,8 +19,13 @@ pub const NOT_MANAGED: &str = "not_managed";
 pub enum Prepared {
     /// Go ahead: already audited as `kind`.
     Run(Box<Launch>),
-    /// Not run; already audited. `message` is for the person, on stderr.
-    Refused { exit_code: u8, message: String },
+    /// Not run; already audited. `message` is for the person, on stderr; `declined` when
+    /// the person chose not to run it (nobody needs telling then).
+    Refused {
+        exit_code: u8,
+        message: String,
+        declined: bool,
+    },
 }
 
 /// A launch that policy (and, where needed, the person) allowed.
@@ -79,6 +84,7 @@ pub async fn prepare<C: Clock, P: Prompter>(
                  through Gatehouse or set up in your apps on this computer. Nothing was started.",
                 server.id
             ),
+            declined: false,
         });
     }
     let decision = &evaluation.decision;
@@ -111,6 +117,7 @@ pub async fn prepare<C: Clock, P: Prompter>(
             return Ok(Prepared::Refused {
                 exit_code: 4,
                 message,
+                declined: false,
             });
         }
         Verdict::Allow => AuditKind::LaunchAllowed,
@@ -145,6 +152,7 @@ pub async fn prepare<C: Clock, P: Prompter>(
                     return Ok(Prepared::Refused {
                         exit_code: 4,
                         message,
+                        declined: true,
                     });
                 }
                 Confirmation::Unavailable(why) => {
@@ -162,6 +170,7 @@ pub async fn prepare<C: Clock, P: Prompter>(
                     return Ok(Prepared::Refused {
                         exit_code: 4,
                         message,
+                        declined: false,
                     });
                 }
             }

@@ -16,6 +16,7 @@ mod concurrency;
 mod identity;
 mod pins_and_warnings;
 mod real_servers;
+mod refusal;
 mod snapshot;
 mod tamper;
 mod wire;

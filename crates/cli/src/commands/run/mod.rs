@@ -1,5 +1,6 @@
 //! `gatehouse run <server>`: what client app configs call for every managed server.
 
+use gatehouse_core::ClientApp;
 use gatehouse_core::launch::{self, Prepared};
 use gatehouse_desktop::keyring::OsKeyring;
 
@@ -8,11 +9,27 @@ use super::{fail, flags, runtime};
 use crate::cli::RunArgs;
 use crate::exit::Exit;
 
+mod refused;
+
 pub fn run(args: RunArgs) -> Exit {
     let request = match flags::request(&args.flags) {
         Ok(request) => request,
         Err(message) => {
             eprintln!("gatehouse: {message}");
+            return Exit::Usage;
+        }
+    };
+    let client = match args
+        .client
+        .as_deref()
+        .map(|name| (name, ClientApp::from_name(name)))
+    {
+        None => None,
+        Some((_, Some(app))) => Some(app),
+        Some((name, None)) => {
+            eprintln!(
+                "gatehouse: `{name}` is not a client app: use claude-desktop, claude-code, cursor, vscode, windsurf, zed or cline"
+            );
             return Exit::Usage;
         }
     };
@@ -26,8 +43,14 @@ pub fn run(args: RunArgs) -> Exit {
             Err(error) => return fail(&error),
         };
         match prepared {
-            Prepared::Refused { exit_code, message } => {
+            Prepared::Refused {
+                exit_code,
+                message,
+                declined,
+            } => {
                 eprintln!("{}", message.trim_end());
+                // The person who chose "Don't run" needs no notice; the app still hears why.
+                refused::tell(&args.server, client, &message, !declined);
                 Exit::Code(exit_code)
             }
             Prepared::Run(launch) => {

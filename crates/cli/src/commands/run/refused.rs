@@ -1,0 +1,114 @@
+//! A launch the policy refused reaches the person, not only a log: the client app's first
+//! request is answered with a JSON-RPC error that says why (so the app shows it instead of
+//! "Connection closed", in either MCP era: the handshake's `initialize` or a 2026-07-28
+//! `server/discover` or first call), and a desktop notification names the server and the
+//! app that tried to start it.
+
+use std::io::{BufRead, Write};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use gatehouse_core::ClientApp;
+use gatehouse_core::ports::{Notification, Notifier};
+use gatehouse_desktop::notifier::DesktopNotifier;
+
+/// The JSON-RPC error code of a launch Gatehouse refused: in the range JSON-RPC leaves to
+/// implementations (-32000 to -32099), away from the codes MCP itself uses.
+const REFUSED_CODE: i64 = -32001;
+
+/// How long the client app's first request is waited for: apps send it at once.
+const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(3);
+
+/// Tells the client app why `id` did not start, and the person too when `notify`.
+pub(super) fn tell(id: &str, client: Option<ClientApp>, message: &str, notify: bool) {
+    if notify {
+        // The first sentence of the report ("Your organization requires …"), not its
+        // "Error: policy violation" heading.
+        let first_line = message
+            .lines()
+            .map(str::trim)
+            .find(|line| line.ends_with('.'))
+            .or_else(|| message.lines().next())
+            .unwrap_or(message)
+            .trim();
+        let title = match client {
+            Some(app) => format!("{} could not start {id}", app.label()),
+            None => format!("{id} was not started"),
+        };
+        DesktopNotifier::default().notify(&Notification {
+            title,
+            body: format!("{first_line} Open Gatehouse to see why."),
+            server_id: id.to_owned(),
+        });
+    }
+    answer_first_request(message);
+}
+
+/// Answers the first request on stdin, if one comes soon, with the refusal.
+fn answer_first_request(message: &str) {
+    let (sender, receiver) = mpsc::channel();
+    // Reading stdin cannot be given a time limit; a thread that may outlive the wait can.
+    let reader = std::thread::Builder::new()
+        .name("first-request".to_owned())
+        .spawn(move || {
+            let mut line = String::new();
+            if std::io::stdin().lock().read_line(&mut line).is_ok() {
+                let _ = sender.send(line);
+            }
+        });
+    if reader.is_err() {
+        return;
+    }
+    let Ok(line) = receiver.recv_timeout(FIRST_REQUEST_WAIT) else {
+        return;
+    };
+    let Some(answer) = refusal_for(&line, message) else {
+        return;
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{answer}").and_then(|()| stdout.flush());
+}
+
+/// The error response to the request `line`, when it is a request (it has an id).
+fn refusal_for(line: &str, message: &str) -> Option<String> {
+    let request: serde_json::Value = serde_json::from_str(line.trim()).ok()?;
+    let id = request.get("id").filter(|id| !id.is_null())?;
+    Some(
+        serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": {"code": REFUSED_CODE, "message": message.trim_end()},
+        })
+        .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_of_either_era_gets_the_reason_and_a_notification_gets_none() {
+        for first in [
+            r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}"#,
+            r#"{"jsonrpc":"2.0","id":"a","method":"server/discover","params":{}}"#,
+        ] {
+            let answer: serde_json::Value =
+                serde_json::from_str(&refusal_for(first, "blocked: revoked").unwrap()).unwrap();
+            assert_eq!(answer["error"]["code"], REFUSED_CODE);
+            assert_eq!(answer["error"]["message"], "blocked: revoked");
+            assert_eq!(
+                answer["id"],
+                serde_json::from_str::<serde_json::Value>(first).unwrap()["id"]
+            );
+        }
+        assert_eq!(
+            refusal_for(
+                r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                "x"
+            ),
+            None
+        );
+        assert_eq!(refusal_for("not json", "x"), None);
+    }
+}
