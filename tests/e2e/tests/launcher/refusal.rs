@@ -27,13 +27,21 @@ fn a_refused_launch_tells_the_app_why_and_the_person_which_app() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    // As the Python SDK's auto mode does: probe the 2026-07-28 era, then fall back.
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"server/discover\",\"params\":{}}\n")
+        .unwrap();
+    let mut probe = String::new();
+    stdout.read_line(&mut probe).unwrap();
+    assert!(probe.contains("-32001"), "the probe hears why too: {probe}");
     stdin
         .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}\n")
         .unwrap();
     let mut answer = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut answer)
-        .unwrap();
+    stdout.read_line(&mut answer).unwrap();
+    // Closing stdin ends the wait at once.
+    drop(stdin);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(4), "blocked");
     let answer: serde_json::Value = serde_json::from_str(&answer)

@@ -1,12 +1,13 @@
-//! A launch the policy refused reaches the person, not only a log: the client app's first
-//! request is answered with a JSON-RPC error that says why (so the app shows it instead of
-//! "Connection closed", in either MCP era: the handshake's `initialize` or a 2026-07-28
-//! `server/discover` or first call), and a desktop notification names the server and the
-//! app that tried to start it.
+//! A launch the policy refused reaches the person, not only a log: every request of the
+//! client app for a few seconds is answered with a JSON-RPC error that says why (so the
+//! app shows it instead of "Connection closed", in either MCP era: the handshake's
+//! `initialize`, or a 2026-07-28 `server/discover` or first call; never -32601, which the
+//! Python SDK's auto mode reads as "older server"), and a desktop notification names the
+//! server and the app that tried to start it.
 
 use std::io::{BufRead, Write};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gatehouse_core::ClientApp;
 use gatehouse_core::ports::{Notification, Notifier};
@@ -16,8 +17,8 @@ use gatehouse_desktop::notifier::DesktopNotifier;
 /// implementations (-32000 to -32099), away from the codes MCP itself uses.
 const REFUSED_CODE: i64 = -32001;
 
-/// How long the client app's first request is waited for: apps send it at once.
-const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(3);
+/// How long requests are answered with the refusal before the launcher exits.
+const ANSWER_FOR: Duration = Duration::from_secs(5);
 
 /// Tells the client app why `id` did not start, and the person too when `notify`.
 pub(super) fn tell(id: &str, client: Option<ClientApp>, message: &str, notify: bool) {
@@ -41,32 +42,45 @@ pub(super) fn tell(id: &str, client: Option<ClientApp>, message: &str, notify: b
             server_id: id.to_owned(),
         });
     }
-    answer_first_request(message);
+    answer_requests(message);
 }
 
-/// Answers the first request on stdin, if one comes soon, with the refusal.
-fn answer_first_request(message: &str) {
+/// Answers every request on stdin with the refusal, for up to [`ANSWER_FOR`] or until
+/// the client closes stdin: a client that probes (`server/discover`, then `initialize`)
+/// gets the reason each time rather than a closed pipe.
+fn answer_requests(message: &str) {
     let (sender, receiver) = mpsc::channel();
     // Reading stdin cannot be given a time limit; a thread that may outlive the wait can.
     let reader = std::thread::Builder::new()
-        .name("first-request".to_owned())
+        .name("requests".to_owned())
         .spawn(move || {
-            let mut line = String::new();
-            if std::io::stdin().lock().read_line(&mut line).is_ok() {
-                let _ = sender.send(line);
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
             }
         });
     if reader.is_err() {
         return;
     }
-    let Ok(line) = receiver.recv_timeout(FIRST_REQUEST_WAIT) else {
-        return;
-    };
-    let Some(answer) = refusal_for(&line, message) else {
-        return;
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{answer}").and_then(|()| stdout.flush());
+    let deadline = Instant::now() + ANSWER_FOR;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        // Closed stdin ends the wait at once; so does the deadline.
+        let Ok(line) = receiver.recv_timeout(left) else {
+            return;
+        };
+        if let Some(answer) = refusal_for(&line, message) {
+            let mut stdout = std::io::stdout().lock();
+            if writeln!(stdout, "{answer}")
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
 }
 
 /// The error response to the request `line`, when it is a request (it has an id).
