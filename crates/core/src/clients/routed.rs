@@ -104,7 +104,16 @@ impl<'a> Launcher<'a> {
         {
             return true;
         }
-        // A copy (the app keeps one in its data folder): the same bytes.
+        // A copy (the app keeps one in its data folder): the same bytes. Sizes first, so
+        // an unrelated program is never hashed, nor the launcher for it.
+        let (Ok(found_meta), Ok(launcher_meta)) =
+            (std::fs::metadata(&found), std::fs::metadata(launcher))
+        else {
+            return false;
+        };
+        if found_meta.len() != launcher_meta.len() {
+            return false;
+        }
         let Some((size, hash)) = self
             .fingerprint
             .get_or_init(|| fingerprint(launcher))
@@ -112,8 +121,7 @@ impl<'a> Launcher<'a> {
         else {
             return false;
         };
-        std::fs::metadata(&found).is_ok_and(|m| m.len() == *size)
-            && fingerprint(&found).is_some_and(|(_, other)| &other == hash)
+        found_meta.len() == *size && fingerprint(&found).is_some_and(|(_, other)| &other == hash)
     }
 }
 

@@ -85,10 +85,12 @@ pub async fn text_of(client: &Client, css: &str) -> String {
     element.text().await.unwrap()
 }
 
-/// Waits until `css` shows `expected` (the view reloads on the app's change events).
+/// Waits until `css` shows `expected` (the view reloads on the app's change events), for
+/// up to a minute: a liveness wait, generous because a cold CI machine is slow, not a
+/// timing check.
 pub async fn wait_for_text(client: &Client, css: &str, expected: &str) {
     let mut seen = String::new();
-    for _ in 0..100 {
+    for _ in 0..300 {
         if let Ok(element) = client.find(Locator::Css(css)).await {
             seen = element.text().await.unwrap_or_default();
             if seen.contains(expected) {
