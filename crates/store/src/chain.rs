@@ -62,14 +62,7 @@ pub(crate) async fn next_link(conn: &mut SqliteConnection, event: &AuditEvent) -
     };
     let link = link(event, seq, prev)?;
     let head = serde_json::json!({"seq": link.seq, "hash": link.hash}).to_string();
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES (?, ?) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(HEAD_KEY)
-    .bind(head)
-    .execute(&mut *conn)
-    .await?;
+    crate::settings::write_setting(&mut *conn, HEAD_KEY, &head).await?;
     Ok(link)
 }
 
@@ -79,10 +72,7 @@ const HEAD_KEY: &str = "audit_head";
 
 /// The head recorded with the last stored event, if any.
 pub(crate) async fn stored_head(conn: &mut SqliteConnection) -> Result<Option<AuditHead>> {
-    let text: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-        .bind(HEAD_KEY)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let text = crate::settings::read_setting(&mut *conn, HEAD_KEY).await?;
     Ok(text
         .and_then(|text| serde_json::from_str::<Value>(&text).ok())
         .and_then(|value| {

@@ -49,16 +49,7 @@ impl Store {
     {
         let mut tx = self.begin_write().await?;
         match value {
-            Some(value) => {
-                sqlx::query(
-                    "INSERT INTO settings (key, value) VALUES (?, ?) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                )
-                .bind(key)
-                .bind(value)
-                .execute(&mut *tx)
-                .await?;
-            }
+            Some(value) => write_setting(&mut *tx, key, value).await?,
             None => {
                 sqlx::query("DELETE FROM settings WHERE key = ?")
                     .bind(key)
@@ -86,12 +77,7 @@ impl Store {
 
     /// The value of setting `key`, if set.
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                .bind(key)
-                .fetch_optional(self.pool())
-                .await?,
-        )
+        read_setting(self.pool(), key).await
     }
 
     /// Every setting whose key starts with `prefix`, as (key, value), in key order: one query
@@ -107,15 +93,7 @@ impl Store {
 
     /// Sets `key` to `value`, replacing any earlier value.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        write_setting(self.pool(), key, value).await
     }
 
     /// Removes `key`. Returns whether it was set.
@@ -152,4 +130,35 @@ impl Store {
             detail: format!("{DEVICE_ID} `{text}`: {e}"),
         })
     }
+}
+
+/// The value of setting `key` through `executor` (the pool, or a connection inside a
+/// transaction).
+pub(crate) async fn read_setting<'c>(
+    executor: impl sqlx::SqliteExecutor<'c>,
+    key: &str,
+) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(executor)
+            .await?,
+    )
+}
+
+/// Sets `key` to `value` through `executor`, replacing any earlier value.
+pub(crate) async fn write_setting<'c>(
+    executor: impl sqlx::SqliteExecutor<'c>,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(executor)
+    .await?;
+    Ok(())
 }
