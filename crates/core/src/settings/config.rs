@@ -6,7 +6,6 @@ use gatehouse_hub::{PinnedKey, fingerprint};
 use super::values::{ConfigKey, key_name, validate_name, validate_url};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::policy::Scope;
 use crate::ports::{Clock, HubPort};
 use crate::settings::hub::key;
 use gatehouse_store::AuditKind;
@@ -41,23 +40,16 @@ pub async fn set<C: Clock>(
         "old": old,
         "new": stored,
     }));
-    // The org of the policy in force; a stored snapshot that fails its checks counts too,
-    // or breaking the newest row would be a way to change settings unseen.
-    let in_force = match ctx
-        .policy_sources(Scope::OneServer)
-        .await
-        .ok()
-        .and_then(|sources| sources.hub)
-    {
-        Some(snapshot) => Some(snapshot.org),
-        None => ctx
-            .store
-            .snapshots_newest_first(1)
-            .await?
-            .into_iter()
-            .next()
-            .map(|row| row.org),
-    };
+    // The org of the newest stored snapshot: the policy in force when it passes its checks
+    // (only the newest row ever is), and still the hub to tell when it does not, or
+    // breaking that row would be a way to change settings unseen.
+    let in_force = ctx
+        .store
+        .snapshots_newest_first(1)
+        .await?
+        .into_iter()
+        .next()
+        .map(|row| row.org);
     let not_told = |reason: String| Error::NotAcknowledged {
         key: key_name(key),
         reason,
