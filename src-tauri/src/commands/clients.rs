@@ -16,12 +16,8 @@ use crate::state::AppState;
 /// it runs through Gatehouse and what the policy says of it.
 #[tauri::command]
 pub async fn list_clients(state: State<'_, AppState>) -> Result<Vec<ClientFileView>, IpcError> {
-    let list = clients::list_clients(&state.ctx, &[]).await?;
     // What the person sees outside Gatehouse, the admin hears of once.
-    if let Err(error) = clients::report_unrouted(&state.ctx, &list).await {
-        tracing::warn!("could not record the servers that run outside Gatehouse: {error}");
-    }
-    Ok(list)
+    Ok(clients::list_and_report(&state.ctx).await?)
 }
 
 /// Routes one entry through Gatehouse ("Route through Gatehouse").

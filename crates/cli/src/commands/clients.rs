@@ -9,20 +9,10 @@ use super::{fail, fail_json, runtime};
 use crate::cli::ClientsCommand;
 use crate::exit::Exit;
 
-/// Every client app's files, each entry that runs outside Gatehouse reported once to the
-/// admin (`unrouted_server_found`); a failure to record that does not hide the list.
-async fn list(ctx: &gatehouse_core::Context) -> gatehouse_core::Result<Vec<ClientFileView>> {
-    let list = clients::list_clients(ctx, &[]).await?;
-    if let Err(error) = clients::report_unrouted(ctx, &list).await {
-        tracing::warn!("could not record the servers that run outside Gatehouse: {error}");
-    }
-    Ok(list)
-}
-
 pub fn run(command: ClientsCommand) -> Exit {
     runtime::with_context(|ctx| async move {
         match command {
-            ClientsCommand::List { json } => match list(&ctx).await {
+            ClientsCommand::List { json } => match clients::list_and_report(&ctx).await {
                 Ok(list) if json => print_json(&list, "client apps"),
                 Ok(list) => {
                     print(&table(&list));

@@ -12,7 +12,7 @@ pub(crate) mod wire;
 
 pub use entries::{add_to_clients, remove_from_clients};
 pub use routed::{Launcher, NotRouted};
-pub use unrouted::report_unrouted;
+pub use unrouted::list_and_report;
 pub use verdict::EntryVerdict;
 pub use watch::UnroutedEntries;
 pub use wire::{

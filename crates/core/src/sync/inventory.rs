@@ -3,13 +3,13 @@
 //! see which devices comply. Commands and URLs go with their secrets replaced by
 //! `<redacted>`; nothing here is a tool argument or an environment value.
 
-use gatehouse_clients::secrets::{redact, redact_args};
+use gatehouse_clients::secrets::redact;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::clients::{EntryKind, list_clients};
+use crate::clients::{ClientFileView, EntryKind};
 use crate::context::Context;
 use crate::error::Result;
 use crate::policy::Scope;
@@ -19,8 +19,9 @@ use crate::servers::list_servers;
 /// The setting holding the hash of the inventory the hub last accepted.
 const SENT_KEY: &str = "inventory_sent";
 
-/// This device's inventory now, without `sent_at`.
-pub async fn inventory<C: Clock>(ctx: &Context<C>) -> Result<Value> {
+/// This device's inventory now, with the client apps' files as `clients` lists them,
+/// without `sent_at`.
+pub async fn inventory<C: Clock>(ctx: &Context<C>, clients: &[ClientFileView]) -> Result<Value> {
     let servers: Vec<Value> = list_servers(ctx)
         .await?
         .into_iter()
@@ -38,12 +39,13 @@ pub async fn inventory<C: Clock>(ctx: &Context<C>) -> Result<Value> {
         })
         .collect();
     let (mut unrouted, mut remote) = (Vec::new(), Vec::new());
-    for file in list_clients(ctx, &[]).await? {
+    for file in clients {
         for entry in &file.entries {
             match entry.kind {
                 EntryKind::Local if !entry.routed => {
+                    // The entry's arguments are already redacted in the view.
                     let mut command = vec![entry.command.clone().unwrap_or_default()];
-                    command.extend(redact_args(&entry.args));
+                    command.extend(entry.args.iter().cloned());
                     unrouted.push(json!({
                         "client": file.client,
                         "config_path": file.path.to_string_lossy(),
@@ -91,8 +93,9 @@ pub async fn send_if_changed<C: Clock>(
     ctx: &Context<C>,
     hub: &impl HubPort,
     org: &str,
+    clients: &[ClientFileView],
 ) -> Result<bool> {
-    let mut inventory = inventory(ctx).await?;
+    let mut inventory = inventory(ctx, clients).await?;
     let hash = hex::encode(Sha256::digest(
         gatehouse_store::canonical(&inventory).as_bytes(),
     ));

@@ -121,17 +121,14 @@ pub async fn sync<C: Clock>(
         tracing::warn!("could not re-check the verified servers' files: {error}");
     }
     // And it tells the admin about servers the apps start outside Gatehouse (once each).
-    let reported = match crate::clients::list_clients(ctx, &[]).await {
-        Ok(views) => crate::clients::report_unrouted(ctx, &views).await,
-        Err(error) => Err(error),
-    };
-    if let Err(error) = reported {
+    let clients = crate::clients::list_and_report(ctx).await;
+    if let Err(error) = &clients {
         tracing::warn!("could not look for servers that run outside Gatehouse: {error}");
     }
     let audit = flush_outbox(ctx, hub, &org, now, delivery).await?;
     // Then what this device runs, for the admin's compliance view (when it changed).
-    if policy.is_ok()
-        && let Err(error) = inventory::send_if_changed(ctx, hub, &org).await
+    if let (Ok(_), Ok(clients)) = (&policy, &clients)
+        && let Err(error) = inventory::send_if_changed(ctx, hub, &org, clients).await
     {
         tracing::warn!("could not send the device inventory: {error}");
     }
