@@ -114,8 +114,11 @@ pub fn secret_shaped(value: &str) -> bool {
 /// token-shaped word, and the value of a `NAME=value` or `--name=value` whose name says
 /// secret. For commands and URLs that leave the machine.
 pub fn redact(text: &str) -> String {
-    if let Some((start, end)) = url_password(text) {
-        return format!("{}{REDACTED}{}", &text[..start], redact(&text[end..]));
+    if text.contains("://") {
+        let redacted = redact_url(text);
+        if redacted != text {
+            return redacted;
+        }
     }
     if let Some((name, value)) = text.split_once('=')
         && !value.is_empty()
@@ -127,6 +130,38 @@ pub fn redact(text: &str) -> String {
         return REDACTED.to_owned();
     }
     text.to_owned()
+}
+
+/// `text` holding a URL with its password, and the value of each query parameter whose
+/// name says secret or whose value is secret-shaped (`?team=a&api_key=…`), replaced.
+fn redact_url(text: &str) -> String {
+    let mut out = match url_password(text) {
+        Some((start, end)) => format!("{}{REDACTED}{}", &text[..start], &text[end..]),
+        None => text.to_owned(),
+    };
+    let Some(query_start) = out
+        .find("://")
+        .and_then(|scheme| out[scheme..].find('?').map(|at| scheme + at + 1))
+    else {
+        return out;
+    };
+    let query_end = out[query_start..]
+        .find(['#', ' '])
+        .map_or(out.len(), |at| query_start + at);
+    let query = out[query_start..query_end]
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value))
+                if !value.is_empty() && (name_says_secret(name) || secret_shaped(value)) =>
+            {
+                format!("{name}={REDACTED}")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    out.replace_range(query_start..query_end, &query);
+    out
 }
 
 /// Each argument of `args` redacted ([`redact`]), and the value after an option whose name
@@ -284,6 +319,16 @@ mod tests {
             "--token=<redacted>"
         );
         assert_eq!(redact("API_KEY=abc"), "API_KEY=<redacted>");
+        assert_eq!(
+            redact("https://mcp.example.com/sse?team=a&api_key=s3cret#top"),
+            "https://mcp.example.com/sse?team=a&api_key=<redacted>#top",
+            "every query parameter is judged, not only the first"
+        );
+        assert_eq!(
+            redact("https://u:pw@mcp.example.com/sse?token=abc"),
+            "https://u:<redacted>@mcp.example.com/sse?token=<redacted>"
+        );
+        assert_eq!(redact("--token=https://x.example"), "--token=<redacted>");
         assert_eq!(redact("stdio"), "stdio");
         let args: Vec<String> = [
             "--api-key",
