@@ -118,7 +118,7 @@ pub fn watch_client_configs<R: Runtime>(app: &AppHandle<R>) {
             }
         };
         let notifier = std::sync::Arc::new(app_notifier(&app));
-        match gatehouse_desktop::watch::watch_clients(std::sync::Arc::new(ctx), notifier) {
+        match gatehouse_desktop::watch::watch_clients(std::sync::Arc::new(ctx), notifier).await {
             // Watching lasts as long as the app: the handle stops it when dropped.
             Ok(_watch) => std::future::pending::<()>().await,
             Err(error) => tracing::warn!("cannot watch client app settings: {error}"),

@@ -168,14 +168,21 @@ pub struct AddArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
-    /// Client apps found, their config files, each entry and whether it runs through Gatehouse.
+    /// Client apps found, their config files (the apps' own and those of the projects they
+    /// opened), each entry, whether it runs through Gatehouse and the verdict it has or
+    /// would have.
     List {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Also look into this project folder (repeatable).
+        #[arg(long = "project", value_name = "DIR")]
+        projects: Vec<std::path::PathBuf>,
     },
-    /// Route every local server entry through `gatehouse run` (exit 1 when a file could not be
-    /// changed safely; it is then left untouched). Secret env values move to the OS keyring.
+    /// Route every local server entry of the apps' own config files through `gatehouse run`
+    /// (exit 1 when a file could not be changed safely; it is then left untouched). Secret
+    /// env values move to the OS keyring. With `--project`, the configs of that project
+    /// instead.
     Wire(ClientsArgs),
     /// Put back the entries `wire` changed, byte for byte (secrets back from the keyring).
     Unwire(ClientsArgs),
@@ -195,6 +202,10 @@ pub struct ClientsArgs {
     /// windsurf, zed, cline. Default: all.
     #[arg(long = "client", value_name = "C")]
     pub clients: Vec<String>,
+    /// Only the configs of this project folder (repeatable): its `.mcp.json`,
+    /// `.cursor/mcp.json`, `.vscode/mcp.json`, `.windsurf/mcp.json`, `.zed/settings.json`.
+    #[arg(long = "project", value_name = "DIR")]
+    pub projects: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,7 @@ pub mod apps;
 pub mod edit;
 mod error;
 pub mod paths;
+pub mod projects;
 pub mod read;
 pub mod secrets;
 mod syntax;

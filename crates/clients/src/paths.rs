@@ -39,6 +39,8 @@ pub struct ConfigEnv {
     pub local_appdata: Option<PathBuf>,
     /// Linux: `$XDG_CONFIG_HOME`.
     pub xdg_config_home: Option<PathBuf>,
+    /// Linux: `$XDG_DATA_HOME` (where Zed keeps its state database).
+    pub xdg_data_home: Option<PathBuf>,
 }
 
 impl ConfigEnv {
@@ -55,6 +57,7 @@ impl ConfigEnv {
             appdata: var("APPDATA"),
             local_appdata: var("LOCALAPPDATA"),
             xdg_config_home: var("XDG_CONFIG_HOME"),
+            xdg_data_home: var("XDG_DATA_HOME"),
         }
     }
 
@@ -135,24 +138,30 @@ pub fn config_paths(app: ClientApp, os: Os, env: &ConfigEnv) -> Vec<PathBuf> {
 /// VS Code's per-user settings folder (`Code/User`), where its `mcp.json` and the
 /// `globalStorage` of its extensions (Cline) live.
 fn vscode_user_dir(os: Os, env: &ConfigEnv) -> Option<PathBuf> {
+    editor_user_dir("Code", os, env)
+}
+
+/// The per-user settings folder (`<product>/User`) of an editor of the VS Code family:
+/// `Code`, `Cursor`, `Windsurf`.
+pub(crate) fn editor_user_dir(product: &str, os: Os, env: &ConfigEnv) -> Option<PathBuf> {
     match os {
         Os::MacOs => env
             .home
             .as_deref()
-            .map(|h| join(h, &["Library", "Application Support", "Code", "User"])),
-        Os::Windows => env.appdata.as_deref().map(|d| join(d, &["Code", "User"])),
-        Os::Linux => xdg_config(env).map(|d| join(&d, &["Code", "User"])),
+            .map(|h| join(h, &["Library", "Application Support", product, "User"])),
+        Os::Windows => env.appdata.as_deref().map(|d| join(d, &[product, "User"])),
+        Os::Linux => xdg_config(env).map(|d| join(&d, &[product, "User"])),
     }
 }
 
 /// `$XDG_CONFIG_HOME`, else `~/.config`.
-fn xdg_config(env: &ConfigEnv) -> Option<PathBuf> {
+pub(crate) fn xdg_config(env: &ConfigEnv) -> Option<PathBuf> {
     env.xdg_config_home
         .clone()
         .or_else(|| env.home.as_deref().map(|h| h.join(".config")))
 }
 
-fn join(base: &Path, parts: &[&str]) -> PathBuf {
+pub(crate) fn join(base: &Path, parts: &[&str]) -> PathBuf {
     parts
         .iter()
         .fold(base.to_path_buf(), |path, part| path.join(part))

@@ -31,14 +31,16 @@ impl Drop for ClientsWatch {
     }
 }
 
-/// Starts watching every config file of every client app (the folders that exist; a file
-/// created later in them is seen too). Needs a Tokio runtime.
-pub fn watch_clients<C, N>(ctx: Arc<Context<C>>, notifier: Arc<N>) -> Result<ClientsWatch>
+/// Starts watching every config file of every client app and of every project known now
+/// (the folders that exist; a file created later in them is seen too). Needs a Tokio
+/// runtime.
+pub async fn watch_clients<C, N>(ctx: Arc<Context<C>>, notifier: Arc<N>) -> Result<ClientsWatch>
 where
     C: Clock + 'static,
     N: Notifier + 'static,
 {
-    let mut entries = UnroutedEntries::read(&ctx.env);
+    let projects = gatehouse_core::clients::project_watch_paths(&ctx).await?;
+    let mut entries = UnroutedEntries::read(&ctx.env, &projects);
     let (sender, mut changes) = mpsc::unbounded_channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event {

@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn list_clients(state: State<'_, AppState>) -> Result<Vec<ClientFileView>, IpcError> {
     // What the person sees outside Gatehouse, the admin hears of once.
-    Ok(clients::list_and_report(&state.ctx).await?)
+    Ok(clients::list_and_report(&state.ctx, &[]).await?)
 }
 
 /// Routes one entry through Gatehouse ("Route through Gatehouse").
@@ -51,8 +51,14 @@ pub async fn wire_client_app<R: Runtime>(
     client: String,
 ) -> Result<Vec<FileOutcome>, IpcError> {
     let launcher = launcher(&state)?;
-    let outcomes =
-        clients::wire_clients(&state.ctx, &OsKeyring, &launcher, &[client_app(&client)?]).await;
+    let outcomes = clients::wire_clients(
+        &state.ctx,
+        &OsKeyring,
+        &launcher,
+        &[client_app(&client)?],
+        &[],
+    )
+    .await;
     crate::background::refresh(&app).await;
     failed_files(outcomes?)
 }
@@ -65,7 +71,7 @@ pub async fn unwire_client_app<R: Runtime>(
     client: String,
 ) -> Result<Vec<FileOutcome>, IpcError> {
     let outcomes =
-        clients::unwire_clients(&state.ctx, &OsKeyring, &[client_app(&client)?], None).await;
+        clients::unwire_clients(&state.ctx, &OsKeyring, &[client_app(&client)?], &[], None).await;
     crate::background::refresh(&app).await;
     failed_files(outcomes?)
 }

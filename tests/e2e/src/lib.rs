@@ -151,6 +151,9 @@ impl Sandbox {
             ("GATEHOUSE_DATA_DIR", self.data_dir()),
             ("GATEHOUSE_MCP_CONFIG", self.mcp_config()),
             ("HOME", self.dir.path().join("home")),
+            // Where Zed keeps its state database (its recent projects): in the sandbox,
+            // whatever the machine running the tests has set.
+            ("XDG_DATA_HOME", self.dir.path().join("home/.local/share")),
         ]
     }
 

@@ -12,14 +12,16 @@ use crate::exit::Exit;
 pub fn run(command: ClientsCommand) -> Exit {
     runtime::with_context(|ctx| async move {
         match command {
-            ClientsCommand::List { json } => match clients::list_and_report(&ctx).await {
-                Ok(list) if json => print_json(&list, "client apps"),
-                Ok(list) => {
-                    print(&table(&list));
-                    Exit::Ok
+            ClientsCommand::List { json, projects } => {
+                match clients::list_and_report(&ctx, &absolute(&projects)).await {
+                    Ok(list) if json => print_json(&list, "client apps"),
+                    Ok(list) => {
+                        print(&table(&list));
+                        Exit::Ok
+                    }
+                    Err(error) => fail_json(&error, json),
                 }
-                Err(error) => fail_json(&error, json),
-            },
+            }
             ClientsCommand::Wire(args) => {
                 let apps = match apps(&args.clients) {
                     Ok(apps) => apps,
@@ -29,7 +31,15 @@ pub fn run(command: ClientsCommand) -> Exit {
                     Ok(path) => path.display().to_string(),
                     Err(error) => return fail(&error),
                 };
-                match clients::wire_clients(&ctx, &OsKeyring, &gatehouse, &apps).await {
+                match clients::wire_clients(
+                    &ctx,
+                    &OsKeyring,
+                    &gatehouse,
+                    &apps,
+                    &absolute(&args.projects),
+                )
+                .await
+                {
                     Ok(outcomes) => report(&outcomes, "Routed"),
                     Err(error) => fail(&error),
                 }
@@ -39,7 +49,15 @@ pub fn run(command: ClientsCommand) -> Exit {
                     Ok(apps) => apps,
                     Err(exit) => return exit,
                 };
-                match clients::unwire_clients(&ctx, &OsKeyring, &apps, None).await {
+                match clients::unwire_clients(
+                    &ctx,
+                    &OsKeyring,
+                    &apps,
+                    &absolute(&args.projects),
+                    None,
+                )
+                .await
+                {
                     Ok(outcomes) => report(&outcomes, "Restored"),
                     Err(error) => fail(&error),
                 }
@@ -68,6 +86,19 @@ pub fn run(command: ClientsCommand) -> Exit {
             }
         }
     })
+}
+
+/// Project folders as full paths (relative ones are taken from the current folder), so
+/// they match what the apps remember.
+fn absolute(projects: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let here = std::env::current_dir().unwrap_or_default();
+    projects
+        .iter()
+        .map(|path| {
+            let full = here.join(path);
+            std::fs::canonicalize(&full).unwrap_or(full)
+        })
+        .collect()
 }
 
 /// The client apps named on the command line; all when none is.
@@ -123,7 +154,15 @@ fn table(list: &[ClientFileView]) -> String {
     }
     let mut text = String::new();
     for file in list {
-        text.push_str(&format!("{} ({})\n", file.label, file.path.display()));
+        match &file.project {
+            Some(project) => text.push_str(&format!(
+                "{}, project {} ({})\n",
+                file.label,
+                project.display(),
+                file.path.display()
+            )),
+            None => text.push_str(&format!("{} ({})\n", file.label, file.path.display())),
+        }
         if let Some(error) = &file.error {
             text.push_str(&format!("    cannot be read: {error}\n"));
         }

@@ -54,9 +54,8 @@ pub async fn add_to_clients<C: Clock>(
 /// server that is being removed. A file with such an entry that cannot be changed safely is
 /// reported.
 pub async fn remove_from_clients<C: Clock>(ctx: &Context<C>, id: &str) -> Result<usize> {
-    let env = ctx.env.clients();
     let mut removed = 0;
-    for (app, path) in env.files(&[]) {
+    for super::KnownFile { app, path, .. } in super::known_files(ctx, &[], &[]).await? {
         // A file that does not parse holds no entry we could find or take out; wired entries
         // in it are reported by unwiring, which runs first.
         let Ok(Some(file)) = read_config(app, &path) else {

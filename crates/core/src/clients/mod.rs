@@ -4,6 +4,7 @@
 //! watched file added in [`watch`] (the watching itself is the desktop crate's adapter).
 
 pub(crate) mod entries;
+pub(crate) mod projects;
 pub(crate) mod routed;
 pub(crate) mod unrouted;
 pub(crate) mod verdict;
@@ -11,6 +12,10 @@ pub(crate) mod watch;
 pub(crate) mod wire;
 
 pub use entries::{add_to_clients, remove_from_clients};
+pub use projects::{
+    KnownFile, ProjectFolder, ProjectSource, add_project_folder, known_files, project_folders,
+    project_watch_paths, remove_project_folder, saved_project_folders,
+};
 pub use routed::{Launcher, NotRouted};
 pub use unrouted::list_and_report;
 pub use verdict::EntryVerdict;
@@ -63,6 +68,10 @@ pub struct ClientFileView {
     pub label: &'static str,
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub path: PathBuf,
+    /// The project folder of a project-level config (`.mcp.json`, `.vscode/mcp.json`, …);
+    /// `None` for the app's user-level file.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub project: Option<PathBuf>,
     /// Why the file cannot be read; it is then left alone by every command.
     pub error: Option<String>,
     pub entries: Vec<EntryView>,
@@ -154,23 +163,25 @@ impl EntryProblem {
     }
 }
 
-/// Every client app config file of `apps` (all when empty) with its entries, checked
-/// against the policy in force.
+/// Every client app config file of `apps` (all when empty), user-level and of every known
+/// project (with `extra` project folders too), with its entries, checked against the policy
+/// in force.
 pub async fn list_clients<C: Clock>(
     ctx: &Context<C>,
     apps: &[ClientApp],
+    extra: &[PathBuf],
 ) -> Result<Vec<ClientFileView>> {
-    let env = ctx.env.clients();
     let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let mut evaluator = Evaluator::new(&sources);
     let request = ctx.request_now();
     let launcher = Launcher::of(&ctx.env);
     let mut views = Vec::new();
-    for (app, path) in env.files(apps) {
+    for KnownFile { app, path, project } in known_files(ctx, apps, extra).await? {
         let mut view = ClientFileView {
             client: app,
             label: app.label(),
             path: path.clone(),
+            project,
             error: None,
             entries: Vec::new(),
         };
@@ -228,17 +239,18 @@ pub async fn list_clients<C: Clock>(
     Ok(views)
 }
 
-/// Which apps run each Gatehouse server: the ids of every routed entry in `env`'s files,
-/// each with its apps' names in app order. Files that cannot be read are skipped (they are
+/// Which apps run each Gatehouse server: the ids of every routed entry in `files`, each
+/// with its apps' names in app order. Files that cannot be read are skipped (they are
 /// reported by `clients list`).
 pub fn apps_by_server(
-    env: &ClientsEnv,
+    files: &[KnownFile],
     launcher: &Launcher<'_>,
 ) -> std::collections::HashMap<String, Vec<ClientApp>> {
     let mut found: std::collections::HashMap<String, Vec<ClientApp>> =
         std::collections::HashMap::new();
-    for (app, path) in env.files(&[]) {
-        let Ok(Some(file)) = read_config(app, &path) else {
+    for KnownFile { app, path, .. } in files {
+        let app = *app;
+        let Ok(Some(file)) = read_config(app, path) else {
             continue;
         };
         for id in file

@@ -19,11 +19,14 @@ use crate::ports::Clock;
 /// The setting holding the entries already reported (a JSON array of hex digests).
 const REPORTED_KEY: &str = "unrouted_reported";
 
-/// Every client app file with its entries ([`super::list_clients`] of all apps), each
-/// entry that runs outside Gatehouse reported once to the admin on the way; a failure to
-/// record that is logged and does not hide the list.
-pub async fn list_and_report<C: Clock>(ctx: &Context<C>) -> Result<Vec<ClientFileView>> {
-    let views = super::list_clients(ctx, &[]).await?;
+/// Every client app file with its entries ([`super::list_clients`] of all apps, and of the
+/// `extra` project folders too), each entry that runs outside Gatehouse reported once to
+/// the admin on the way; a failure to record that is logged and does not hide the list.
+pub async fn list_and_report<C: Clock>(
+    ctx: &Context<C>,
+    extra: &[std::path::PathBuf],
+) -> Result<Vec<ClientFileView>> {
+    let views = super::list_clients(ctx, &[], extra).await?;
     if let Err(error) = report_unrouted(ctx, &views).await {
         tracing::warn!("could not record the servers that run outside Gatehouse: {error}");
     }

@@ -25,8 +25,9 @@ pub struct UnroutedEntries {
 }
 
 impl UnroutedEntries {
-    /// Reads every config file of every client app in `env` (a missing one has none yet).
-    pub fn read(env: &Environment) -> UnroutedEntries {
+    /// Reads every config file of every client app in `env`, and the `projects`' configs
+    /// (from [`super::project_watch_paths`]); a missing one has none yet.
+    pub fn read(env: &Environment, projects: &[(ClientApp, PathBuf)]) -> UnroutedEntries {
         let launcher = Launcher::of(env);
         let clients = env.clients();
         let mut files = HashMap::new();
@@ -35,6 +36,10 @@ impl UnroutedEntries {
                 let known = unrouted(app, &path, &launcher);
                 files.insert(path, (app, known));
             }
+        }
+        for (app, path) in projects {
+            let known = unrouted(*app, path, &launcher);
+            files.entry(path.clone()).or_insert((*app, known));
         }
         UnroutedEntries { files }
     }

@@ -62,18 +62,38 @@ fn secret_reference(id: &str, name: &str) -> String {
 }
 
 /// Routes every local entry of `apps` (all when empty) through `gatehouse run`, with
-/// `gatehouse` as the command. Entries already routed are left as they are.
+/// `gatehouse` as the command: in the apps' user-level files, or, with `projects`, in the
+/// configs of those project folders only (a project is wired only when asked for: the
+/// person may not own every repository they open). Entries already routed are left as
+/// they are.
 pub async fn wire_clients<C: Clock, S: SecretStore>(
     ctx: &Context<C>,
     secrets: &S,
     gatehouse: &str,
     apps: &[ClientApp],
+    projects: &[PathBuf],
 ) -> Result<Vec<FileOutcome>> {
-    let env = ctx.env.clients();
+    let mut files = Vec::new();
+    if projects.is_empty() {
+        files = ctx.env.clients().files(apps);
+    }
+    for project in projects {
+        if !project.is_dir() {
+            return Err(Error::Usage(format!(
+                "there is no project folder `{}`",
+                project.display()
+            )));
+        }
+        files.extend(
+            super::projects::project_files_in(project)
+                .into_iter()
+                .filter(|(app, _)| apps.is_empty() || apps.contains(app)),
+        );
+    }
     let mut outcomes = Vec::new();
     // Servers made earlier in this run, so that one key in two files is matched too.
     let mut made: HashMap<String, String> = HashMap::new();
-    for (app, path) in env.files(apps) {
+    for (app, path) in files {
         let mut outcome = FileOutcome::new(app, &path);
         if let Err(error) = wire_file(
             ctx,
@@ -105,10 +125,10 @@ pub async fn wire_entry<C: Clock, S: SecretStore>(
     path: &Path,
     entry_path: &[String],
 ) -> Result<FileOutcome> {
-    let env = ctx.env.clients();
-    // Only a file Gatehouse would find itself: the UI must not be able to point it at any
-    // other file on the disk.
-    if !env.files(&[app]).iter().any(|(_, known)| known == path) {
+    // Only a file Gatehouse would find itself (an app's, or a known project's): the UI must
+    // not be able to point it at any other file on the disk.
+    let known = super::known_files(ctx, &[app], &[]).await?;
+    if !known.iter().any(|file| file.path == path) {
         return Err(Error::Usage(format!(
             "`{}` is not a settings file of {}",
             path.display(),

@@ -83,7 +83,8 @@ impl ReasonView {
 /// and the client apps (in `clients`' files) that start it through Gatehouse.
 pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>> {
     let launcher = crate::clients::Launcher::of(&ctx.env);
-    let mut apps = crate::clients::apps_by_server(&ctx.env.clients(), &launcher);
+    let files = crate::clients::known_files(ctx, &[], &[]).await?;
+    let mut apps = crate::clients::apps_by_server(&files, &launcher);
     let sources = ctx.policy_sources(Scope::ManyServers).await?;
     let request = ctx.request_now();
     let mut evaluator = Evaluator::new(&sources);

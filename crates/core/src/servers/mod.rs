@@ -159,7 +159,7 @@ pub async fn remove_server<C: Clock, S: SecretStore>(
     if ctx.store.server(id).await?.is_none() {
         return Ok(false);
     }
-    let outcomes = unwire_clients(ctx, secrets, &[], Some(id)).await?;
+    let outcomes = unwire_clients(ctx, secrets, &[], &[], Some(id)).await?;
     if let Some(error) = outcomes.iter().flat_map(|o| o.errors.iter()).next() {
         return Err(Error::StillWired {
             id: id.to_owned(),

@@ -121,7 +121,7 @@ pub async fn sync<C: Clock>(
         tracing::warn!("could not re-check the verified servers' files: {error}");
     }
     // And it tells the admin about servers the apps start outside Gatehouse (once each).
-    let clients = crate::clients::list_and_report(ctx).await;
+    let clients = crate::clients::list_and_report(ctx, &[]).await;
     if let Err(error) = &clients {
         tracing::warn!("could not look for servers that run outside Gatehouse: {error}");
     }

@@ -41,7 +41,7 @@ async fn an_entry_another_tool_adds_is_recorded_and_offered_for_routing() {
         .unwrap(),
     );
     let notifier = Arc::new(RecordingNotifier::default());
-    let watch = watch_clients(ctx.clone(), notifier.clone()).unwrap();
+    let watch = watch_clients(ctx.clone(), notifier.clone()).await.unwrap();
 
     std::fs::write(cursor.join("mcp.json"), AFTER).unwrap();
 

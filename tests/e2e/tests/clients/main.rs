@@ -14,6 +14,8 @@ use gatehouse_e2e::{Sandbox, binary, real_server};
 use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
 
+mod projects;
+
 /// Each app's file (relative to the home, Linux layout with `XDG_CONFIG_HOME=~/.config`)
 /// and its text; `{E}` is the real server's path.
 const FILES: [(&str, &str); 7] = [

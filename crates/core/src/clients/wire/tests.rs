@@ -126,7 +126,7 @@ async fn the_backup_holds_no_moved_secret_and_goes_when_the_file_is_given_back()
         "and is otherwise the original: {kept}"
     );
 
-    let outcomes = unwire_clients(&ctx, &secrets, &[ClientApp::Cursor], None)
+    let outcomes = unwire_clients(&ctx, &secrets, &[ClientApp::Cursor], &[], None)
         .await
         .unwrap();
     assert_eq!(outcomes[0].changed.len(), 1, "{outcomes:?}");
@@ -178,7 +178,7 @@ async fn secret_arguments_go_to_the_keyring_and_back_into_the_file() {
         "the launcher gets the value back"
     );
 
-    unwire_clients(&ctx, &secrets, &[ClientApp::Cursor], None)
+    unwire_clients(&ctx, &secrets, &[ClientApp::Cursor], &[], None)
         .await
         .unwrap();
     assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);

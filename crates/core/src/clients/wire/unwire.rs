@@ -16,12 +16,14 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::ports::{Clock, SecretStore};
 
-/// Restores the entries of `apps` (all when empty) wired by Gatehouse; with `server`, only
-/// the entries of that server.
+/// Restores the entries of `apps` (all when empty) wired by Gatehouse; with `projects`,
+/// only those in the configs of these project folders; with `server`, only the entries of
+/// that server.
 pub async fn unwire_clients<C: Clock, S: SecretStore>(
     ctx: &Context<C>,
     secrets: &S,
     apps: &[ClientApp],
+    projects: &[PathBuf],
     server: Option<&str>,
 ) -> Result<Vec<FileOutcome>> {
     let mut files: BTreeMap<(String, String), Vec<Wiring>> = BTreeMap::new();
@@ -29,7 +31,12 @@ pub async fn unwire_clients<C: Clock, S: SecretStore>(
         let Some(app) = ClientApp::from_name(&wiring.client) else {
             continue;
         };
+        let in_projects = projects.is_empty()
+            || projects
+                .iter()
+                .any(|project| Path::new(&wiring.config_path).starts_with(project));
         if (apps.is_empty() || apps.contains(&app))
+            && in_projects
             && server.is_none_or(|id| wiring.server_id == id)
         {
             files
@@ -166,9 +173,8 @@ pub async fn remove_remote<C: Clock>(
     app: ClientApp,
     name: &str,
 ) -> Result<Vec<PathBuf>> {
-    let env = ctx.env.clients();
     let mut changed = Vec::new();
-    for (_, path) in env.files(&[app]) {
+    for super::super::KnownFile { path, .. } in super::super::known_files(ctx, &[app], &[]).await? {
         let file = read_file(app, &path)?;
         let mut text = file.text.clone();
         let mut removed = Vec::new();
