@@ -13,6 +13,7 @@ pub mod add;
 pub mod apps;
 pub mod edit;
 mod error;
+pub mod extensions;
 pub mod paths;
 pub mod projects;
 pub mod read;

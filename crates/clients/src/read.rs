@@ -40,6 +40,9 @@ pub enum Transport {
     Local(Local),
     /// A server over the network (`http`, `sse`, `streamableHttp`, a `url` or `serverUrl`).
     Remote { kind: String, url: Option<String> },
+    /// A server an extension of the app provides and the app starts itself (Zed's
+    /// `"source": "extension"`, configured only by `settings`): it cannot be routed.
+    Extension { source: String },
     /// A shape Gatehouse does not know (an unknown `type`, no command and no URL); kept as is.
     Unknown { kind: String },
 }
@@ -239,6 +242,13 @@ fn transport(entry: &Object<'_>) -> Transport {
             },
             url,
         },
+        None if text("source").as_deref() == Some("extension")
+            || (kind.is_none() && prop(entry, "settings").is_some()) =>
+        {
+            Transport::Extension {
+                source: text("source").unwrap_or_else(|| "extension".to_owned()),
+            }
+        }
         None => Transport::Unknown {
             kind: kind.unwrap_or_else(|| "no command".to_owned()),
         },

@@ -32,11 +32,15 @@ pub enum AuditKind {
     SettingsChanged,
     /// A client app entry that does not run through Gatehouse, or a remote one.
     UnroutedServerFound,
+    /// A client app extension (Claude Desktop's) switched off because policy blocks it.
+    ExtensionDisabled,
+    /// An extension Gatehouse had switched off, switched on again once policy allows it.
+    ExtensionEnabled,
 }
 
 impl AuditKind {
     /// Every kind, in the order of HUB_API.md B2.
-    pub const ALL: [AuditKind; 18] = [
+    pub const ALL: [AuditKind; 20] = [
         AuditKind::LaunchAllowed,
         AuditKind::LaunchWarnedConfirmed,
         AuditKind::LaunchTrusted,
@@ -55,6 +59,8 @@ impl AuditKind {
         AuditKind::ArtifactModified,
         AuditKind::SettingsChanged,
         AuditKind::UnroutedServerFound,
+        AuditKind::ExtensionDisabled,
+        AuditKind::ExtensionEnabled,
     ];
 
     /// The wire name, as serde writes it (and as the database stores it).
@@ -78,6 +84,8 @@ impl AuditKind {
             AuditKind::ArtifactModified => "artifact_modified",
             AuditKind::SettingsChanged => "settings_changed",
             AuditKind::UnroutedServerFound => "unrouted_server_found",
+            AuditKind::ExtensionDisabled => "extension_disabled",
+            AuditKind::ExtensionEnabled => "extension_enabled",
         }
     }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use gatehouse_core::ClientApp;
-use gatehouse_core::clients::{self, ClientFileView, FileOutcome};
+use gatehouse_core::clients::{self, ClientFileView, FileOutcome, ProjectFolder};
 use gatehouse_desktop::keyring::OsKeyring;
 use tauri::{AppHandle, Runtime, State};
 
@@ -43,37 +43,94 @@ pub async fn route_entry<R: Runtime>(
     Ok(outcome?)
 }
 
-/// Routes every local entry of one app through Gatehouse.
+/// Routes every local entry of one app through Gatehouse: in its own settings file, or,
+/// with `project`, in that project's file of the app.
 #[tauri::command]
 pub async fn wire_client_app<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     client: String,
+    project: Option<String>,
 ) -> Result<Vec<FileOutcome>, IpcError> {
     let launcher = launcher(&state)?;
+    let projects = known_project(&state, project).await?;
     let outcomes = clients::wire_clients(
         &state.ctx,
         &OsKeyring,
         &launcher,
         &[client_app(&client)?],
-        &[],
+        &projects,
     )
     .await;
     crate::background::refresh(&app).await;
     failed_files(outcomes?)
 }
 
-/// Gives one app back its entries as they were before Gatehouse routed them.
+/// Gives one app back its entries as they were before Gatehouse routed them (with
+/// `project`, only those in that project's file).
 #[tauri::command]
 pub async fn unwire_client_app<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     client: String,
+    project: Option<String>,
 ) -> Result<Vec<FileOutcome>, IpcError> {
-    let outcomes =
-        clients::unwire_clients(&state.ctx, &OsKeyring, &[client_app(&client)?], &[], None).await;
+    let projects = known_project(&state, project).await?;
+    let outcomes = clients::unwire_clients(
+        &state.ctx,
+        &OsKeyring,
+        &[client_app(&client)?],
+        &projects,
+        None,
+    )
+    .await;
     crate::background::refresh(&app).await;
     failed_files(outcomes?)
+}
+
+/// The project folders whose configs Gatehouse reads: those the apps remember and those
+/// the person added.
+#[tauri::command]
+pub async fn list_project_folders(
+    state: State<'_, AppState>,
+) -> Result<Vec<ProjectFolder>, IpcError> {
+    Ok(clients::project_folders(&state.ctx, &[]).await?)
+}
+
+/// Adds a folder whose project configs Gatehouse reads and watches.
+#[tauri::command]
+pub async fn add_project_folder(state: State<'_, AppState>, path: String) -> Result<(), IpcError> {
+    Ok(clients::add_project_folder(&state.ctx, &PathBuf::from(path.trim())).await?)
+}
+
+/// Stops reading a folder the person added.
+#[tauri::command]
+pub async fn remove_project_folder(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<(), IpcError> {
+    Ok(clients::remove_project_folder(&state.ctx, &PathBuf::from(path)).await?)
+}
+
+/// `project` as a folder list for wiring, when it is one Gatehouse knows: the window must
+/// not be able to have any folder on the disk rewritten.
+async fn known_project(
+    state: &State<'_, AppState>,
+    project: Option<String>,
+) -> Result<Vec<PathBuf>, IpcError> {
+    let Some(project) = project else {
+        return Ok(Vec::new());
+    };
+    let project = PathBuf::from(project);
+    let known = clients::project_folders(&state.ctx, &[]).await?;
+    if known.iter().any(|folder| folder.path == project) {
+        Ok(vec![project])
+    } else {
+        Err(IpcError {
+            code: ErrorCode::InvalidInput,
+            message: format!("`{}` is not a project Gatehouse knows", project.display()),
+        })
+    }
 }
 
 /// The app named `name` (`cursor`, `vscode`, …), or an `invalid_input` error.

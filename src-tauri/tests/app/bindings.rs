@@ -13,7 +13,8 @@ use gatehouse_app::ipc::{
 use gatehouse_core::ClientApp;
 use gatehouse_core::activity::{ActivityRow, kind_label};
 use gatehouse_core::clients::{
-    ClientFileView, EntryKind, EntryProblem, EntryVerdict, EntryView, EntryViolation, FileOutcome,
+    ClientFileView, EntryKind, EntryProblem, EntryVerdict, EntryView, EntryViolation,
+    ExtensionView, FileOutcome, ProjectFolder, ProjectSource,
 };
 use gatehouse_core::identity::Standing;
 use gatehouse_core::install::{CatalogEntryView, CatalogSearch, CatalogSource, InstallStep};
@@ -49,6 +50,9 @@ fn generated() -> Vec<(String, String)> {
         one::<ConfirmView>(&cfg),
         one::<ConfirmAnswer>(&cfg),
         one::<ServerView>(&cfg),
+        one::<ProjectFolder>(&cfg),
+        one::<ExtensionView>(&cfg),
+        one::<ProjectSource>(&cfg),
         one::<ReasonView>(&cfg),
         one::<PolicyView>(&cfg),
         one::<SnapshotView>(&cfg),

@@ -2,8 +2,15 @@ import { useState } from "react";
 import { VerdictBadge } from "../components/Badges";
 import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
-import { asUiError, ipc, type ClientFileView, type EntryView, type UiError } from "../lib/ipc";
+import {
+  asUiError,
+  ipc,
+  type ClientFileView,
+  type EntryView,
+  type UiError,
+} from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
+import { ExtensionsRow } from "./Extensions";
 
 type Doing = { state: "idle" } | { state: "busy" } | { state: "failed"; doing: string; error: UiError };
 
@@ -60,7 +67,7 @@ function UnroutedRow({ file, entry, onChanged }: { file: ClientFileView; entry: 
           <strong>{entry.name}</strong>
           <span className="server-sub">
             in {file.label}
-            {entry.project && <> · project {entry.project}</>}
+            {(entry.project ?? file.project) && <> · project {entry.project ?? file.project}</>}
           </span>
           {entry.command && <code className="command">{entry.command}</code>}
         </div>
@@ -107,11 +114,35 @@ export function ClientAppsCard() {
         </p>
       )}
       {load.state === "ready" && load.value.length > 0 && (
-        <ul className="entry-list">
-          {load.value.map((file) => (
-            <ClientFileRow key={file.path} file={file} onChanged={reload} />
-          ))}
-        </ul>
+        <>
+          <ul className="entry-list">
+            {load.value
+              .filter((file) => file.project === null)
+              .map((file) =>
+                file.extensions.length > 0 ? (
+                  <ExtensionsRow key={file.path} file={file} />
+                ) : (
+                  <ClientFileRow key={file.path} file={file} onChanged={reload} />
+                ),
+              )}
+          </ul>
+          {load.value.some((file) => file.project !== null) && (
+            <>
+              <h4>In your projects</h4>
+              <p className="muted">
+                Settings files kept inside project folders. Gatehouse routes a project only when you ask, because a
+                project may be shared with other people.
+              </p>
+              <ul className="entry-list" id="project-files">
+                {load.value
+                  .filter((file) => file.project !== null)
+                  .map((file) => (
+                    <ClientFileRow key={file.path} file={file} onChanged={reload} />
+                  ))}
+              </ul>
+            </>
+          )}
+        </>
       )}
     </div>
   );
@@ -126,8 +157,8 @@ function ClientFileRow({ file, onChanged }: { file: ClientFileView; onChanged: (
   async function act(what: "wire" | "unwire") {
     setDoing({ state: "busy" });
     try {
-      if (what === "wire") await ipc.wireClientApp(file.client);
-      else await ipc.unwireClientApp(file.client);
+      if (what === "wire") await ipc.wireClientApp(file.client, file.project);
+      else await ipc.unwireClientApp(file.client, file.project);
       setDoing({ state: "idle" });
       onChanged();
     } catch (error) {
@@ -140,7 +171,7 @@ function ClientFileRow({ file, onChanged }: { file: ClientFileView; onChanged: (
     <li className="entry client-file" data-client={file.client}>
       <div className="entry-head">
         <div className="entry-title">
-          <strong>{file.label}</strong>
+          <strong>{file.project ? `${file.label} · project ${baseName(file.project)}` : file.label}</strong>
           <span className="path">{file.path}</span>
           <span className="server-sub client-summary">
             {file.error
@@ -178,4 +209,10 @@ function ClientFileRow({ file, onChanged }: { file: ClientFileView; onChanged: (
       {doing.state === "failed" && <ErrorNotice error={doing.error} doing={doing.doing} />}
     </li>
   );
+}
+
+/** The last part of a folder's path, the name a person knows the project by. */
+function baseName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((part) => part !== "");
+  return parts[parts.length - 1] ?? path;
 }

@@ -4,6 +4,7 @@ import { ErrorNotice, Loading } from "../components/Notice";
 import { asUiError, ipc, type AppInfo, type SettingKey, type SettingsView as View, type UiError } from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
 import { ClientAppsCard } from "./ClientApps";
+import { ProjectFoldersCard } from "./ProjectFolders";
 
 type TextSetting = "hub_url" | "organization" | "area" | "registry_url";
 
@@ -26,6 +27,7 @@ export function SettingsView() {
       {load.state === "failed" && <ErrorNotice error={load.error} doing="read the settings" />}
       {load.state === "ready" && <SettingsBody view={load.value} reload={reload} />}
       <ClientAppsCard />
+      <ProjectFoldersCard />
       <About />
     </section>
   );

@@ -166,6 +166,25 @@ fn table(list: &[ClientFileView]) -> String {
         if let Some(error) = &file.error {
             text.push_str(&format!("    cannot be read: {error}\n"));
         }
+        for extension in &file.extensions {
+            let verdict = extension
+                .verdict
+                .as_ref()
+                .map_or("unknown", |v| v.verdict.name());
+            let state = match (extension.enabled, extension.disabled_by_gatehouse) {
+                (true, _) => "on",
+                (false, true) => "switched off by Gatehouse",
+                (false, false) => "off",
+            };
+            text.push_str(&format!(
+                "  {} {}  extension  {verdict}, {state}\n",
+                extension.display_name,
+                extension.version.as_deref().unwrap_or("")
+            ));
+            if let Some(error) = &extension.error {
+                text.push_str(&format!("    cannot be read: {error}\n"));
+            }
+        }
         for entry in &file.entries {
             let place = entry
                 .project

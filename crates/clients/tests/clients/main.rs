@@ -102,6 +102,7 @@ fn kinds(app: ClientApp, text: &str) -> Vec<(String, String)> {
                 Transport::Local(_) if entry.routed_id().is_some() => "routed".to_owned(),
                 Transport::Local(_) => "local".to_owned(),
                 Transport::Remote { kind, .. } => format!("remote:{kind}"),
+                Transport::Extension { source } => format!("extension:{source}"),
                 Transport::Unknown { kind } => format!("unknown:{kind}"),
             };
             (entry.path().join("."), kind)
@@ -171,7 +172,7 @@ fn every_apps_entries_are_listed_with_their_transport_and_unknown_types_kept() {
             pairs(&[
                 ("context_servers.git", "local"),
                 ("context_servers.legacy-sqlite", "local"),
-                ("context_servers.from-extension", "unknown:no command"),
+                ("context_servers.from-extension", "extension:extension"),
             ]),
         ),
         (

@@ -161,6 +161,8 @@ pub fn kind_label(kind: AuditKind) -> &'static str {
         AuditKind::ArtifactModified => "Installed files changed",
         AuditKind::SettingsChanged => "Hub settings changed",
         AuditKind::UnroutedServerFound => "Servers outside Gatehouse",
+        AuditKind::ExtensionDisabled => "Extension turned off",
+        AuditKind::ExtensionEnabled => "Extension turned back on",
     }
 }
 
@@ -211,6 +213,12 @@ pub fn summary(event: &AuditEvent) -> String {
                 .and_then(|detail| detail["entry"].as_str())
                 .unwrap_or(server);
             format!("{entry} runs outside Gatehouse.")
+        }
+        AuditKind::ExtensionDisabled => format!(
+            "Gatehouse turned off the extension {server}, because your organization's policy blocks it."
+        ),
+        AuditKind::ExtensionEnabled => {
+            format!("Gatehouse turned the extension {server} back on: policy allows it again.")
         }
     }
 }

@@ -4,6 +4,7 @@
 //! watched file added in [`watch`] (the watching itself is the desktop crate's adapter).
 
 pub(crate) mod entries;
+pub(crate) mod extensions;
 pub(crate) mod projects;
 pub(crate) mod routed;
 pub(crate) mod unrouted;
@@ -12,6 +13,7 @@ pub(crate) mod watch;
 pub(crate) mod wire;
 
 pub use entries::{add_to_clients, remove_from_clients};
+pub use extensions::ExtensionView;
 pub use projects::{
     KnownFile, ProjectFolder, ProjectSource, add_project_folder, known_files, project_folders,
     project_watch_paths, remove_project_folder, saved_project_folders,
@@ -75,6 +77,9 @@ pub struct ClientFileView {
     /// Why the file cannot be read; it is then left alone by every command.
     pub error: Option<String>,
     pub entries: Vec<EntryView>,
+    /// For an app's extensions folder (Claude Desktop's `Claude Extensions`): each installed
+    /// extension; empty for a config file.
+    pub extensions: Vec<ExtensionView>,
 }
 
 /// One entry of a client app's config.
@@ -91,6 +96,8 @@ pub struct EntryView {
     /// The entry's `type` (`stdio`, `http`, `sse`, `streamableHttp`, an unknown one, …).
     pub transport: Option<String>,
     pub url: Option<String>,
+    /// A remote entry's host, which is what its URL says of where requests go.
+    pub host: Option<String>,
     pub command: Option<String>,
     /// The command's arguments with anything secret-shaped replaced by `<redacted>`.
     pub args: Vec<String>,
@@ -115,6 +122,9 @@ pub enum EntryKind {
     Local,
     /// A server the app reaches over the network (`url`, `serverUrl`, `type: http|sse`).
     Remote,
+    /// A server an extension of the app provides and starts (a Zed extension's context
+    /// server): judged by its name, never routed.
+    Extension,
     /// A `type` Gatehouse does not know; left alone.
     Unknown,
 }
@@ -125,6 +135,7 @@ impl EntryKind {
         match self {
             EntryKind::Local => "local",
             EntryKind::Remote => "remote",
+            EntryKind::Extension => "extension",
             EntryKind::Unknown => "unknown",
         }
     }
@@ -184,11 +195,12 @@ pub async fn list_clients<C: Clock>(
             project,
             error: None,
             entries: Vec::new(),
+            extensions: Vec::new(),
         };
         match read_file(app, &path) {
             Ok(file) => {
                 for entry in &file.entries {
-                    let mut entry_view = entry_view(entry, &launcher);
+                    let mut entry_view = entry_view(app, entry, &launcher);
                     entry_view.verdict = verdict::entry_verdict(
                         ctx,
                         &mut evaluator,
@@ -198,7 +210,10 @@ pub async fn list_clients<C: Clock>(
                         entry,
                     )
                     .await?;
-                    if let Transport::Remote { .. } = entry.transport {
+                    if matches!(
+                        entry.transport,
+                        Transport::Remote { .. } | Transport::Extension { .. }
+                    ) {
                         let identity = crate::identity::Identity::of_name(&entry.name);
                         let evaluation = evaluator.evaluate(&identity, &request)?;
                         entry_view.violations.extend(
@@ -219,6 +234,11 @@ pub async fn list_clients<C: Clock>(
                                 "`{}` does not run through Gatehouse, which your organization requires; run `gatehouse clients wire --client {app}`",
                                 entry.name
                             ),
+                            Transport::Extension { .. } => format!(
+                                "`{}` is started by an extension of {}, which Gatehouse cannot check, and your organization allows only servers that run through Gatehouse",
+                                entry.name,
+                                app.label()
+                            ),
                             _ => format!(
                                 "`{}` is a remote server that Gatehouse cannot check, and your organization allows only servers that run through Gatehouse",
                                 entry.name
@@ -235,6 +255,9 @@ pub async fn list_clients<C: Clock>(
             Err(error) => view.error = Some(error.to_string()),
         }
         views.push(view);
+    }
+    if apps.is_empty() || apps.contains(&ClientApp::ClaudeDesktop) {
+        views.extend(extensions::extension_views(ctx, &mut evaluator, &request).await?);
     }
     Ok(views)
 }
@@ -279,7 +302,7 @@ pub(crate) fn read_file(app: ClientApp, path: &Path) -> Result<ConfigFile> {
     }
 }
 
-fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
+fn entry_view(app: ClientApp, entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
     let mut view = EntryView {
         name: entry.name.clone(),
         project: entry.project().map(str::to_owned),
@@ -287,6 +310,7 @@ fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
         kind: EntryKind::Local,
         transport: None,
         url: None,
+        host: None,
         command: None,
         args: Vec::new(),
         routed: false,
@@ -329,7 +353,22 @@ fn entry_view(entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
             view.kind = EntryKind::Remote;
             view.transport = Some(kind.clone());
             view.url = url.as_deref().map(gatehouse_clients::secrets::redact);
-            view.status = "remote, not checked".to_owned();
+            view.host = url
+                .as_deref()
+                .and_then(|url| url::Url::parse(url).ok())
+                .and_then(|url| url.host_str().map(str::to_owned));
+            view.status = match &view.host {
+                Some(host) => format!("remote, on {host}; not checked at launch"),
+                None => "remote, not checked".to_owned(),
+            };
+        }
+        Transport::Extension { source } => {
+            view.kind = EntryKind::Extension;
+            view.transport = Some(source.clone());
+            view.status = format!(
+                "started by an extension of {}; Gatehouse cannot route it, only judge it by its name",
+                app.label()
+            );
         }
         Transport::Unknown { kind } => {
             view.kind = EntryKind::Unknown;

@@ -241,3 +241,66 @@ async fn save<C: Clock>(ctx: &Context<C>, folders: Vec<PathBuf>) -> Result<()> {
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_folder_the_person_adds_is_read_watched_and_audited_until_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = crate::test_support::context_in(&dir).await;
+        let project = dir.path().join("shop");
+        std::fs::create_dir_all(project.join(".vscode")).unwrap();
+        std::fs::write(
+            project.join(".vscode/mcp.json"),
+            r#"{"servers": {"db": {"command": "/bin/true"}}}"#,
+        )
+        .unwrap();
+
+        for bad in [Path::new("shop"), &dir.path().join("missing")] {
+            let error = add_project_folder(&ctx, bad).await.unwrap_err();
+            assert!(matches!(error, Error::Usage(_)), "{error}");
+        }
+        add_project_folder(&ctx, &project).await.unwrap();
+        add_project_folder(&ctx, &project).await.unwrap();
+        let folders = project_folders(&ctx, &[]).await.unwrap();
+        assert_eq!(
+            folders,
+            vec![ProjectFolder {
+                path: project.clone(),
+                found_by: vec![ProjectSource::Settings]
+            }]
+        );
+        let files = known_files(&ctx, &[], &[]).await.unwrap();
+        assert!(
+            files.contains(&KnownFile {
+                app: ClientApp::VsCode,
+                path: project.join(".vscode/mcp.json"),
+                project: Some(project.clone()),
+            }),
+            "{files:?}"
+        );
+        assert_eq!(
+            project_watch_paths(&ctx).await.unwrap().len(),
+            5,
+            "every kind of project config is watched, existing or not"
+        );
+
+        remove_project_folder(&ctx, &project).await.unwrap();
+        assert!(project_folders(&ctx, &[]).await.unwrap().is_empty());
+        assert!(remove_project_folder(&ctx, &project).await.is_err());
+        let changes = ctx
+            .store
+            .audit(None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == AuditKind::SettingsChanged)
+            .count();
+        assert_eq!(
+            changes, 2,
+            "one event for the addition, one for the removal"
+        );
+    }
+}

@@ -26,7 +26,11 @@ pub async fn list_and_report<C: Clock>(
     ctx: &Context<C>,
     extra: &[std::path::PathBuf],
 ) -> Result<Vec<ClientFileView>> {
-    let views = super::list_clients(ctx, &[], extra).await?;
+    let mut views = super::list_clients(ctx, &[], extra).await?;
+    // An extension the policy blocks is switched off where the person would see it.
+    if let Err(error) = super::extensions::enforce(ctx, &mut views).await {
+        tracing::warn!("could not switch the client app extensions: {error}");
+    }
     if let Err(error) = report_unrouted(ctx, &views).await {
         tracing::warn!("could not record the servers that run outside Gatehouse: {error}");
     }
@@ -67,7 +71,7 @@ pub(crate) async fn report_unrouted<C: Clock>(
 fn outside(entry: &EntryView) -> bool {
     match entry.kind {
         EntryKind::Local => !entry.routed,
-        EntryKind::Remote => true,
+        EntryKind::Remote | EntryKind::Extension => true,
         EntryKind::Unknown => false,
     }
 }

@@ -50,7 +50,10 @@ pub(crate) async fn entry_verdict<C: Clock>(
                 (ctx.identify(&server, None, false, TreeCheck::Quick), false)
             }
         },
-        Transport::Remote { .. } => (Identity::of_name(&entry.name), false),
+        // Judged by their names: nothing else of them can be known before the app starts them.
+        Transport::Remote { .. } | Transport::Extension { .. } => {
+            (Identity::of_name(&entry.name), false)
+        }
         Transport::Unknown { .. } => return Ok(None),
     };
     let evaluation = evaluator.evaluate(&identity, request)?;

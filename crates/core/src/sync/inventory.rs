@@ -38,7 +38,7 @@ pub async fn inventory<C: Clock>(ctx: &Context<C>, clients: &[ClientFileView]) -
             })
         })
         .collect();
-    let (mut unrouted, mut remote) = (Vec::new(), Vec::new());
+    let (mut unrouted, mut remote, mut app_extensions) = (Vec::new(), Vec::new(), Vec::new());
     for file in clients {
         for entry in &file.entries {
             match entry.kind {
@@ -56,16 +56,41 @@ pub async fn inventory<C: Clock>(ctx: &Context<C>, clients: &[ClientFileView]) -
                         "codes": entry.violations.iter().map(|v| v.code.as_str()).collect::<Vec<_>>(),
                     }));
                 }
+                // A server a Zed extension provides: listed among the extensions.
+                EntryKind::Extension => app_extensions.push(json!({
+                    "app": file.client,
+                    "id": entry.name,
+                    "name": entry.name,
+                    "version": null,
+                    "verdict": entry.verdict.as_ref().map(|v| v.verdict),
+                    "enabled": true,
+                })),
                 EntryKind::Remote => remote.push(json!({
                     "client": file.client,
                     "entry": entry.name,
                     "url": entry.url.as_deref().map(redact),
+                    "host": entry.host,
                     "verdict": entry.verdict.as_ref().map(|v| v.verdict),
                 })),
                 _ => {}
             }
         }
     }
+    let mut extensions: Vec<_> = clients
+        .iter()
+        .flat_map(|file| file.extensions.iter())
+        .map(|extension| {
+            json!({
+                "app": extension.client,
+                "id": extension.id,
+                "name": extension.name,
+                "version": extension.version,
+                "verdict": extension.verdict.as_ref().map(|v| v.verdict),
+                "enabled": extension.enabled,
+            })
+        })
+        .collect();
+    extensions.extend(app_extensions);
     let sources = ctx.policy_sources(Scope::OneServer).await.ok();
     let snapshot = sources.as_ref().and_then(|sources| sources.hub.as_ref());
     let verified_at = snapshot
@@ -82,8 +107,7 @@ pub async fn inventory<C: Clock>(ctx: &Context<C>, clients: &[ClientFileView]) -
         "servers": servers,
         "unrouted": unrouted,
         "remote": remote,
-        // Client app extensions are not read yet; none is reported rather than guessed.
-        "extensions": [],
+        "extensions": extensions,
     }))
 }
 

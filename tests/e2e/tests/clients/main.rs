@@ -14,6 +14,7 @@ use gatehouse_e2e::{Sandbox, binary, real_server};
 use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
 
+mod extensions;
 mod projects;
 
 /// Each app's file (relative to the home, Linux layout with `XDG_CONFIG_HOME=~/.config`)
@@ -147,7 +148,12 @@ async fn wire_routes_all_seven_apps_through_gatehouse_run_and_unwire_restores_th
                 );
                 ids.push(entry["server_id"].as_str().unwrap().to_owned());
             } else {
-                assert_eq!(entry["status"], "remote, not checked", "{entry}");
+                let host = entry["host"].as_str().unwrap();
+                assert_eq!(
+                    entry["status"],
+                    format!("remote, on {host}; not checked at launch"),
+                    "{entry}"
+                );
             }
         }
     }

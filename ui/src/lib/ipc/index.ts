@@ -43,6 +43,9 @@ import type { EntryKind } from "./bindings/EntryKind";
 import type { EntryProblem } from "./bindings/EntryProblem";
 import type { Layer } from "./bindings/Layer";
 import type { Origin } from "./bindings/Origin";
+import type { ExtensionView } from "./bindings/ExtensionView";
+import type { ProjectFolder } from "./bindings/ProjectFolder";
+import type { ProjectSource } from "./bindings/ProjectSource";
 import type { PublicationStatus } from "./bindings/PublicationStatus";
 import type { ServerSource } from "./bindings/ServerSource";
 import type { Severity } from "./bindings/Severity";
@@ -58,6 +61,9 @@ export type {
   EntryProblem,
   Layer,
   Origin,
+  ExtensionView,
+  ProjectFolder,
+  ProjectSource,
   PublicationStatus,
   ServerSource,
   Severity,
@@ -144,8 +150,13 @@ export const ipc = {
   listClients: () => call<ClientFileView[]>("list_clients"),
   routeEntry: (client: string, path: string, entryPath: string[]) =>
     call<FileOutcome>("route_entry", { client, path, entryPath }),
-  wireClientApp: (client: string) => call<FileOutcome[]>("wire_client_app", { client }),
-  unwireClientApp: (client: string) => call<FileOutcome[]>("unwire_client_app", { client }),
+  wireClientApp: (client: string, project: string | null = null) =>
+    call<FileOutcome[]>("wire_client_app", { client, project }),
+  unwireClientApp: (client: string, project: string | null = null) =>
+    call<FileOutcome[]>("unwire_client_app", { client, project }),
+  listProjectFolders: () => call<ProjectFolder[]>("list_project_folders"),
+  addProjectFolder: (path: string) => call<void>("add_project_folder", { path }),
+  removeProjectFolder: (path: string) => call<void>("remove_project_folder", { path }),
   policyView: () => call<PolicyView>("policy_view"),
   previewPolicy: () => call<PolicyPreview>("preview_policy"),
   activity: (query: ActivityQuery) => call<ActivityRow[]>("activity", { query }),

@@ -3,4 +3,4 @@
 /**
  * What kind of server an entry starts.
  */
-export type EntryKind = "local" | "remote" | "unknown";
+export type EntryKind = "local" | "remote" | "extension" | "unknown";

@@ -19,7 +19,11 @@ entry_path: Array<string>, kind: EntryKind,
 /**
  * The entry's `type` (`stdio`, `http`, `sse`, `streamableHttp`, an unknown one, …).
  */
-transport: string | null, url: string | null, command: string | null, 
+transport: string | null, url: string | null, 
+/**
+ * A remote entry's host, which is what its URL says of where requests go.
+ */
+host: string | null, command: string | null, 
 /**
  * The command's arguments with anything secret-shaped replaced by `<redacted>`.
  */

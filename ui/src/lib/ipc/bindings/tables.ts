@@ -37,6 +37,8 @@ export const ACTIVITY_KINDS: Record<AuditKind, string> = {
   artifact_modified: "Installed files changed",
   settings_changed: "Hub settings changed",
   unrouted_server_found: "Servers outside Gatehouse",
+  extension_disabled: "Extension turned off",
+  extension_enabled: "Extension turned back on",
 };
 
 /** The steps of an install, in the order it goes through them. */
