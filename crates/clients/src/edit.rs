@@ -27,6 +27,10 @@ pub struct WirePlan<'p> {
     pub id: &'p str,
     /// Env names whose values leave the file, each with the reference written instead.
     pub secrets: &'p [(String, String)],
+    /// Values the app fills in at launch: each `GATEHOUSE_VALUE_<n>` name with the text of
+    /// position `n` of the launch (placeholders and all), added to the entry's env so the
+    /// app expands it (DESIGN.md "Every path onto the machine").
+    pub values: &'p [(String, String)],
 }
 
 /// What [`unwire`] needs to put an entry back, without any secret: those are returned apart
@@ -46,6 +50,16 @@ pub struct Restore {
     pub inserted_args: Option<String>,
     /// Env names whose original value texts are kept in the keyring.
     pub secret_env: Vec<String>,
+    /// The `GATEHOUSE_VALUE_<n>` names wiring added to the entry's env.
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// The text inserted for them: at the start of the entry's existing env object, or
+    /// (when wiring created the env) right after the args.
+    #[serde(default)]
+    pub inserted_env: Option<String>,
+    /// Whether wiring created the `env` object (the entry had none).
+    #[serde(default)]
+    pub env_created: bool,
 }
 
 /// A wired file.
@@ -88,6 +102,34 @@ pub fn wire(
         range: command_span.clone(),
         text: quote(plan.gatehouse),
     }];
+    let members: Vec<String> = plan
+        .values
+        .iter()
+        .map(|(name, value)| format!("{}: {}", quote(name), quote(value)))
+        .collect();
+    let env = prop(holder, "env").map(|p| &p.value);
+    if env.is_some_and(|env| !matches!(env, Value::Object(_))) && !members.is_empty() {
+        return Err(moved("has an env that is not an object"));
+    }
+    let env_created = !members.is_empty() && env.is_none();
+    let created_env = if env_created {
+        format!(", \"env\": {{{}}}", members.join(", "))
+    } else {
+        String::new()
+    };
+    let mut inserted_env = None;
+    if let Some(Value::Object(env)) = env
+        && !members.is_empty()
+    {
+        let open = span(env).start + 1;
+        let separator = if env.properties.is_empty() { "" } else { ", " };
+        let inserted = format!("{}{separator}", members.join(", "));
+        splices.push(Splice {
+            range: open..open,
+            text: inserted.clone(),
+        });
+        inserted_env = Some(inserted);
+    }
     let (args, inserted_args) = match prop(holder, "args") {
         Some(args) => {
             let range = span(&args.value);
@@ -95,10 +137,19 @@ pub fn wire(
                 range: range.clone(),
                 text: run_args,
             });
+            if env_created {
+                // Right after the args: a different place from every other splice.
+                splices.push(Splice {
+                    range: range.end..range.end,
+                    text: created_env.clone(),
+                });
+                inserted_env = Some(created_env.clone());
+            }
             (Some(text[range].to_owned()), None)
         }
         None => {
-            let inserted = format!(", \"args\": {run_args}");
+            // One insertion for both, so that they cannot land in either order.
+            let inserted = format!(", \"args\": {run_args}{created_env}");
             splices.push(Splice {
                 range: command_span.end..command_span.end,
                 text: inserted.clone(),
@@ -125,6 +176,9 @@ pub fn wire(
         args,
         inserted_args,
         secret_env,
+        values: plan.values.iter().map(|(name, _)| name.clone()).collect(),
+        inserted_env,
+        env_created,
     };
     Ok(Wired {
         text: apply(text, splices),
@@ -206,7 +260,89 @@ pub fn unwire(
             text: literal.clone(),
         });
     }
-    Ok(apply(text, splices))
+    let mut unwired = apply(text, splices);
+    if !restore.values.is_empty() {
+        unwired = remove_values(app, path, &unwired, restore).map_err(|_| {
+            moved("holds Gatehouse's placeholder values in a shape that cannot be undone")
+        })?;
+    }
+    Ok(unwired)
+}
+
+/// `text` without the `GATEHOUSE_VALUE_<n>` members wiring added to the entry's env (and
+/// without the env object, when wiring created it and nothing else is in it now): the
+/// inserted text itself when it is still there as written, else member by member.
+fn remove_values(app: ClientApp, path: &Path, text: &str, restore: &Restore) -> Result<String> {
+    let mut text = text.to_owned();
+    let env_of = |root: &Value<'_>| -> Option<(std::ops::Range<usize>, Vec<String>)> {
+        let holder = object_at(root, &restore.holder)?;
+        let Value::Object(env) = &prop(holder, "env")?.value else {
+            return None;
+        };
+        Some((
+            span(env),
+            env.properties
+                .iter()
+                .map(|p| p.name.as_str().to_owned())
+                .collect(),
+        ))
+    };
+    if let Some(inserted) = &restore.inserted_env {
+        let root = parse_root(app, path, &text)?;
+        let at = if restore.env_created {
+            object_at(&root, &restore.holder)
+                .and_then(|holder| prop(holder, "args"))
+                .map(|args| span(&args.value).end)
+        } else {
+            env_of(&root).map(|(range, _)| range.start + 1)
+        };
+        if let Some(at) = at
+            && text[at..].starts_with(inserted.as_str())
+        {
+            text.replace_range(at..at + inserted.len(), "");
+            return Ok(text);
+        }
+    }
+    // Someone reformatted the env meanwhile: take the members out one at a time.
+    for name in &restore.values {
+        let root = parse_root(app, path, &text)?;
+        let Some(holder) = object_at(&root, &restore.holder) else {
+            break;
+        };
+        let Some(Value::Object(env)) = prop(holder, "env").map(|p| &p.value) else {
+            break;
+        };
+        if let Some(index) = env.properties.iter().position(|p| p.name.as_str() == name) {
+            let range = property_removal(env, index);
+            text = apply(
+                &text,
+                vec![Splice {
+                    range,
+                    text: String::new(),
+                }],
+            );
+        }
+    }
+    if restore.env_created {
+        let root = parse_root(app, path, &text)?;
+        if let Some(holder) = object_at(&root, &restore.holder)
+            && let Some(index) = holder
+                .properties
+                .iter()
+                .rposition(|p| p.name.as_str() == "env")
+            && env_of(&root).is_some_and(|(_, names)| names.is_empty())
+        {
+            let range = property_removal(holder, index);
+            text = apply(
+                &text,
+                vec![Splice {
+                    range,
+                    text: String::new(),
+                }],
+            );
+        }
+    }
+    Ok(text)
 }
 
 /// `text` without the entry at `entry_path` (a remote entry the user asked to remove).
@@ -289,7 +425,7 @@ fn launch_of(holder: &Object<'_>, command_key: &str) -> Option<Local> {
         args,
         env: Vec::new(),
         nested: command_key == "path",
-        env_file: false,
+        env_file: None,
     })
 }
 

@@ -184,8 +184,9 @@ mod tests {
         install(&root, "broken", "{", None);
         let found = read_extensions(&root);
         assert_eq!(found.len(), 3);
-        assert!(matches!(&found[0], Err((id, why)) if id == "broken" && why.contains("JSON")));
-        let notes = found[1].as_ref().unwrap();
+        // In id order: `ant.dir…`, `broken`, `local.tool`.
+        assert!(matches!(&found[1], Err((id, why)) if id == "broken" && why.contains("JSON")));
+        let notes = found[0].as_ref().unwrap();
         assert_eq!(notes.display_name, "Notes");
         assert_eq!(notes.version.as_deref(), Some("1.2.0"));
         assert_eq!(notes.command.as_deref(), Some("node"));

@@ -56,35 +56,9 @@ pub struct Local {
     pub env: Vec<(String, String)>,
     /// Zed's older form nests the launch in `command: {path, args, env}`.
     pub nested: bool,
-    /// VS Code's `envFile`: variables the app loads from a file at launch, whose names the
-    /// config does not show.
-    pub env_file: bool,
-}
-
-impl Local {
-    /// Why wiring this entry would break it, if it would: values only the app fills in at
-    /// launch (`${workspaceFolder}`, `${input:…}`, `${env:…}`, `${userHome}`, …) in the
-    /// program or its arguments, or an `envFile` whose variables `gatehouse run` could not
-    /// pass on. Such an entry is left as it is (and reported as not checked) rather than be
-    /// routed into a server that no longer starts.
-    pub fn filled_in_by_the_app(&self) -> Option<String> {
-        if let Some(part) = std::iter::once(&self.command)
-            .chain(&self.args)
-            .find(|part| has_app_placeholder(part))
-        {
-            return Some(format!(
-                "it uses `{part}`, which only the app fills in when it starts the server"
-            ));
-        }
-        self.env_file
-            .then(|| "it loads variables from an `envFile`, which only the app reads".to_owned())
-    }
-}
-
-/// Whether `text` holds a `${…}` the app expands.
-fn has_app_placeholder(text: &str) -> bool {
-    text.find("${")
-        .is_some_and(|start| text[start + 2..].contains('}'))
+    /// VS Code's `envFile` (its text, placeholders and all): variables the app loads from a
+    /// file at launch, whose names the config does not show.
+    pub env_file: Option<String>,
 }
 
 impl Entry {
@@ -292,6 +266,10 @@ fn local(holder: &Object<'_>, command_key: &str, nested: bool) -> Option<Local> 
         args,
         env,
         nested,
-        env_file: prop(holder, "envFile").is_some(),
+        env_file: match prop(holder, "envFile").map(|p| &p.value) {
+            Some(Value::StringLit(s)) => Some(s.value.to_string()),
+            Some(_) => Some(String::new()),
+            None => None,
+        },
     })
 }

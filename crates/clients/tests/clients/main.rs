@@ -61,10 +61,18 @@ fn wire_all(app: ClientApp, text: &str) -> (String, Vec<Wiring>) {
             .filter(|(name, value)| looks_secret(name, value))
             .map(|(name, _)| (name.clone(), format!("gatehouse-keyring:{id}/{name}")))
             .collect();
+        // Positions the app fills in get a `GATEHOUSE_VALUE_<n>`, as the core plans them.
+        let values: Vec<(String, String)> = std::iter::once(&local.command)
+            .chain(&local.args)
+            .enumerate()
+            .filter(|(_, part)| part.contains("${") && part.contains('}'))
+            .map(|(n, part)| (format!("GATEHOUSE_VALUE_{n}"), part.clone()))
+            .collect();
         let plan = WirePlan {
             gatehouse: GATEHOUSE,
             id: &id,
             secrets: &secrets,
+            values: &values,
         };
         let wired = edit::wire(app, path, &text, &entry.path(), &plan).unwrap();
         text = wired.text;
@@ -327,6 +335,7 @@ fn an_unparsable_file_is_refused_before_any_edit() {
         gatehouse: GATEHOUSE,
         id: "a",
         secrets: &[],
+        values: &[],
     };
     let path = ["mcpServers".to_owned(), "a".to_owned()];
     let result = edit::wire(
@@ -358,4 +367,53 @@ fn remote_entries_can_be_removed_leaving_valid_json() {
         kinds(app, &removed),
         pairs(&[("mcpServers.sequential-thinking", "local")])
     );
+}
+
+#[test]
+fn placeholder_values_are_added_to_the_env_and_taken_out_again_byte_for_byte() {
+    let text = r#"{
+  "servers": {
+    "with-env": {"command": "${workspaceFolder}/bin/a", "args": ["--x", "${input:x}"], "env": {"K": "v"}},
+    "empty-env": {"command": "b", "args": ["${userHome}/y"], "env": {}},
+    "no-env": {"command": "c", "args": ["${env:Z}"], "disabled": false},
+    "no-args": {"command": "${workspaceFolder}/d"}
+  }
+}
+"#;
+    let (wired, wirings) = wire_all(ClientApp::VsCode, text);
+    assert_eq!(wirings.len(), 4);
+    let strict: serde_json::Value = serde_json::from_str(&wired).unwrap();
+    let servers = &strict["servers"];
+    assert_eq!(
+        servers["with-env"]["env"]["GATEHOUSE_VALUE_0"],
+        "${workspaceFolder}/bin/a"
+    );
+    assert_eq!(
+        servers["with-env"]["env"]["GATEHOUSE_VALUE_2"],
+        "${input:x}"
+    );
+    assert_eq!(servers["with-env"]["env"]["K"], "v");
+    assert_eq!(
+        servers["empty-env"]["env"]["GATEHOUSE_VALUE_1"],
+        "${userHome}/y"
+    );
+    assert_eq!(servers["no-env"]["env"]["GATEHOUSE_VALUE_1"], "${env:Z}");
+    assert_eq!(servers["no-env"]["disabled"], false);
+    assert_eq!(
+        servers["no-args"]["env"]["GATEHOUSE_VALUE_0"],
+        "${workspaceFolder}/d"
+    );
+    assert_eq!(servers["no-args"]["args"][0], "run");
+    assert_eq!(unwire_all(ClientApp::VsCode, &wired, &wirings), text);
+
+    // Reformatted by another tool meanwhile: the values still come out, the rest stays.
+    let reformatted = wired.replace(
+        "\"GATEHOUSE_VALUE_2\": \"${input:x}\", ",
+        "\"GATEHOUSE_VALUE_2\":\"${input:x}\",\n ",
+    );
+    assert_ne!(reformatted, wired);
+    let back = unwire_all(ClientApp::VsCode, &reformatted, &wirings);
+    let back: serde_json::Value = serde_json::from_str(&back).unwrap();
+    let original: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(back, original);
 }

@@ -14,7 +14,11 @@ struct GenEntry {
 }
 
 fn text_value() -> impl Strategy<Value = String> {
-    "[ -~é\u{1F600}]{0,12}"
+    prop_oneof![
+        4 => "[ -~é\u{1F600}]{0,12}",
+        // Values the app fills in, which wiring carries as `GATEHOUSE_VALUE_<n>`.
+        1 => "[a-z/]{0,4}\\$\\{(workspaceFolder|input:k|env:HOME)\\}[a-z/.]{0,4}",
+    ]
 }
 
 fn entry() -> impl Strategy<Value = GenEntry> {

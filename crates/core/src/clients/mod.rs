@@ -186,6 +186,7 @@ pub async fn list_clients<C: Clock>(
     let mut evaluator = Evaluator::new(&sources);
     let request = ctx.request_now();
     let launcher = Launcher::of(&ctx.env);
+    let home = ctx.env.clients().env.home;
     let mut views = Vec::new();
     for KnownFile { app, path, project } in known_files(ctx, apps, extra).await? {
         let mut view = ClientFileView {
@@ -200,7 +201,13 @@ pub async fn list_clients<C: Clock>(
         match read_file(app, &path) {
             Ok(file) => {
                 for entry in &file.entries {
-                    let mut entry_view = entry_view(app, entry, &launcher);
+                    let mut entry_view = entry_view(
+                        app,
+                        entry,
+                        &launcher,
+                        view.project.as_deref(),
+                        home.as_deref(),
+                    );
                     entry_view.verdict = verdict::entry_verdict(
                         ctx,
                         &mut evaluator,
@@ -302,7 +309,13 @@ pub(crate) fn read_file(app: ClientApp, path: &Path) -> Result<ConfigFile> {
     }
 }
 
-fn entry_view(app: ClientApp, entry: &Entry, launcher: &Launcher<'_>) -> EntryView {
+fn entry_view(
+    app: ClientApp,
+    entry: &Entry,
+    launcher: &Launcher<'_>,
+    project: Option<&Path>,
+    home: Option<&Path>,
+) -> EntryView {
     let mut view = EntryView {
         name: entry.name.clone(),
         project: entry.project().map(str::to_owned),
@@ -330,7 +343,7 @@ fn entry_view(app: ClientApp, entry: &Entry, launcher: &Launcher<'_>) -> EntryVi
                     view.routed = view.server_id.is_some();
                     view.status = if view.routed {
                         "routed through gatehouse".to_owned()
-                    } else if let Some(why) = local.filled_in_by_the_app() {
+                    } else if let Some(why) = wire::values::blocker(local, project, home) {
                         format!("not routed: {why}, so Gatehouse cannot route it yet")
                     } else {
                         "not routed".to_owned()

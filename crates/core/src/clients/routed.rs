@@ -150,7 +150,7 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             nested: false,
-            env_file: false,
+            env_file: None,
         }
     }
 

@@ -73,9 +73,15 @@ pub async fn wire_clients<C: Clock, S: SecretStore>(
     apps: &[ClientApp],
     projects: &[PathBuf],
 ) -> Result<Vec<FileOutcome>> {
-    let mut files = Vec::new();
+    let mut files: Vec<(ClientApp, PathBuf, Option<PathBuf>)> = Vec::new();
     if projects.is_empty() {
-        files = ctx.env.clients().files(apps);
+        files = ctx
+            .env
+            .clients()
+            .files(apps)
+            .into_iter()
+            .map(|(app, path)| (app, path, None))
+            .collect();
     }
     for project in projects {
         if !project.is_dir() {
@@ -87,19 +93,23 @@ pub async fn wire_clients<C: Clock, S: SecretStore>(
         files.extend(
             super::projects::project_files_in(project)
                 .into_iter()
-                .filter(|(app, _)| apps.is_empty() || apps.contains(app)),
+                .filter(|(app, _)| apps.is_empty() || apps.contains(app))
+                .map(|(app, path)| (app, path, Some(project.clone()))),
         );
     }
     let mut outcomes = Vec::new();
     // Servers made earlier in this run, so that one key in two files is matched too.
     let mut made: HashMap<String, String> = HashMap::new();
-    for (app, path) in files {
+    for (app, path, project) in files {
         let mut outcome = FileOutcome::new(app, &path);
         if let Err(error) = wire_file(
             ctx,
             secrets,
-            app,
-            &path,
+            FileToWire {
+                app,
+                path: &path,
+                project: project.as_deref(),
+            },
             gatehouse,
             None,
             &mut made,
@@ -128,19 +138,22 @@ pub async fn wire_entry<C: Clock, S: SecretStore>(
     // Only a file Gatehouse would find itself (an app's, or a known project's): the UI must
     // not be able to point it at any other file on the disk.
     let known = super::known_files(ctx, &[app], &[]).await?;
-    if !known.iter().any(|file| file.path == path) {
+    let Some(file) = known.iter().find(|file| file.path == path) else {
         return Err(Error::Usage(format!(
             "`{}` is not a settings file of {}",
             path.display(),
             app.label()
         )));
-    }
+    };
     let mut outcome = FileOutcome::new(app, path);
     wire_file(
         ctx,
         secrets,
-        app,
-        path,
+        FileToWire {
+            app,
+            path,
+            project: file.project.as_deref(),
+        },
         gatehouse,
         Some(entry_path),
         &mut HashMap::new(),
@@ -173,20 +186,24 @@ struct Pending {
     arg_replacements: Vec<(String, String)>,
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one file's wiring needs them all"
-)]
+/// A config file to wire, and the project folder it belongs to (a project's config).
+struct FileToWire<'f> {
+    app: ClientApp,
+    path: &'f Path,
+    project: Option<&'f Path>,
+}
+
 async fn wire_file<C: Clock, S: SecretStore>(
     ctx: &Context<C>,
     secrets: &S,
-    app: ClientApp,
-    path: &Path,
+    target: FileToWire<'_>,
     gatehouse: &str,
     only: Option<&[String]>,
     made: &mut HashMap<String, String>,
     outcome: &mut FileOutcome,
 ) -> Result<()> {
+    let FileToWire { app, path, project } = target;
+    let home = ctx.env.clients().env.home;
     let file = read_file(app, path)?;
     let mut text = file.text.clone();
     let mut pending = Vec::new();
@@ -201,15 +218,23 @@ async fn wire_file<C: Clock, S: SecretStore>(
             outcome.unchanged += 1;
             continue;
         }
-        // Wiring never turns a working server into a broken one.
-        if let Some(why) = local.filled_in_by_the_app() {
-            outcome.skipped.push((entry.name.clone(), why));
-            continue;
-        }
+        // Wiring never turns a working server into a broken one: values only the app fills
+        // in stay in its entry, and an entry whose `envFile` cannot be read is left as is.
+        let app_values = match values::app_values(local, project, home.as_deref()) {
+            Ok(found) => found,
+            Err(why) => {
+                outcome.skipped.push((entry.name.clone(), why));
+                continue;
+            }
+        };
+        // A value the app fills in (`${input:api-key}`) is no secret of the file's: the app
+        // keeps it, and it must stay where the app expands it.
         let secret_names: Vec<String> = local
             .env
             .iter()
-            .filter(|(name, value)| looks_secret(name, value))
+            .filter(|(name, value)| {
+                looks_secret(name, value) && !crate::launch::values::has_placeholder(value)
+            })
             .map(|(name, _)| name.clone())
             .collect();
         let digest = launch_digest(&local.command, &local.args, &local.env, &secret_names);
@@ -224,6 +249,7 @@ async fn wire_file<C: Clock, S: SecretStore>(
             gatehouse,
             id: &id,
             secrets: &plan_secrets,
+            values: &app_values.values,
         };
         let mut wired = edit::wire(app, path, &text, &entry.path(), &plan)?;
         let hidden = arg_secrets::hide(&id, &local.args, wired.restore.args.as_deref());
@@ -239,12 +265,19 @@ async fn wire_file<C: Clock, S: SecretStore>(
                 args: hidden.args.clone(),
                 // The entry keeps its other env values and the app passes them to
                 // `gatehouse run`; secrets come from the keyring instead.
+                // What the app loads from the entry's `envFile` is passed on by name too.
                 env_names: local
                     .env
                     .iter()
                     .map(|(name, _)| name.clone())
                     .filter(|name| !secret_names.contains(name))
-                    .collect(),
+                    .chain(app_values.env_file_names.iter().cloned())
+                    .fold(Vec::new(), |mut names, name| {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                        names
+                    }),
                 source: ServerSource::Client,
                 client: Some(app.name().to_owned()),
                 bundle_digest: None,
@@ -355,6 +388,7 @@ fn secret_literals(
         gatehouse: "",
         id: "",
         secrets: &refs,
+        values: &[],
     };
     Ok(edit::wire(app, path, text, &entry.path(), &plan)?.secret_literals)
 }
@@ -483,6 +517,7 @@ fn store_json(error: serde_json::Error) -> Error {
 
 pub(crate) mod arg_secrets;
 mod unwire;
+pub(crate) mod values;
 
 pub use unwire::{remove_remote, unwire_clients};
 

@@ -148,6 +148,21 @@ impl Environment {
         |name| self.vars.get(name).cloned()
     }
 
+    /// The names of the `GATEHOUSE_VALUE_<n>` variables set: values a client app filled in
+    /// for a wired entry's placeholders.
+    pub fn placeholder_value_names(&self) -> Vec<String> {
+        self.vars
+            .keys()
+            .filter(|name| name.starts_with("GATEHOUSE_VALUE_"))
+            .cloned()
+            .collect()
+    }
+
+    /// Whether any `GATEHOUSE_VALUE_<n>` is set.
+    pub fn has_placeholder_values(&self) -> bool {
+        !self.placeholder_value_names().is_empty()
+    }
+
     /// The data directory: `GATEHOUSE_DATA_DIR`, else the platform's per-user place.
     pub fn data_dir(&self) -> Result<PathBuf> {
         Ok(DataDirs::resolve(self.platform, self.lookup())?

@@ -117,6 +117,9 @@ pub enum Error {
     /// The `gatehouse` launcher that client app entries call cannot be found.
     #[error("the Gatehouse launcher is missing from `{}`; reinstall Gatehouse", .path.display())]
     LauncherMissing { path: PathBuf },
+    /// A wired entry's placeholder values (`GATEHOUSE_VALUE_<n>`) do not fit its launch.
+    #[error("`{id}` cannot start: {problem}")]
+    AppValue { id: String, problem: String },
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -161,6 +164,7 @@ impl Error {
             | Error::StillWired { .. }
             | Error::Install(_)
             | Error::LauncherMissing { .. }
+            | Error::AppValue { .. }
             | Error::Io { .. } => 1,
         }
     }
@@ -182,7 +186,9 @@ impl Error {
             | Error::Io { .. }
             | Error::BadSetting { .. }
             | Error::Encode { .. } => ErrorCode::Storage,
-            Error::Launch(_) | Error::LauncherMissing { .. } => ErrorCode::Launch,
+            Error::Launch(_) | Error::LauncherMissing { .. } | Error::AppValue { .. } => {
+                ErrorCode::Launch
+            }
             Error::Probe(_) => ErrorCode::Check,
             Error::Keyring(_) => ErrorCode::Keyring,
             Error::HubNotConfigured(_) => ErrorCode::HubNotConfigured,

@@ -302,6 +302,7 @@ pub fn identify(
             .env_names
             .iter()
             .any(|name| env_changes_what_runs(name))
+        && placeholders_are_harmless(&server.command, &server.args)
         && let Some(runner) = system_runner(&server.command, env)
     {
         identity.binding = named(parsed);
@@ -311,6 +312,36 @@ pub fn identify(
     }
     identity.claims = dedup(claims, &identity.binding);
     identity
+}
+
+/// What a placeholder is tried as, to see whether its value could change what runs: a
+/// plain word, options, another package (npm and PyPI forms), a path.
+const PLACEHOLDER_TRIALS: [&str; 6] =
+    ["x", "-x", "--x=1", "@other/pkg@9.9.9", "other==9.9.9", "/x"];
+
+/// Whether the placeholders a client app fills in at launch (DESIGN.md "Every path onto the
+/// machine") leave the spec's package as it is: none in the program, and none in a runner
+/// option or the package position, which shows as a different reading of the line for some
+/// value. A line without placeholders is harmless.
+fn placeholders_are_harmless(command: &str, args: &[String]) -> bool {
+    use crate::launch::values::has_placeholder;
+    if has_placeholder(command) {
+        return false;
+    }
+    if !args.iter().any(|arg| has_placeholder(arg)) {
+        return true;
+    }
+    let reading = |trial: &str| {
+        let filled: Vec<String> = args
+            .iter()
+            .map(|arg| crate::launch::values::literal_parts(arg).join(trial))
+            .collect();
+        spec::parse(command, &filled).map(|parsed| (parsed.runner, parsed.target, parsed.clean))
+    };
+    let first = reading(PLACEHOLDER_TRIALS[0]);
+    PLACEHOLDER_TRIALS[1..]
+        .iter()
+        .all(|trial| reading(trial) == first)
 }
 
 /// The binding of a clean spec.

@@ -255,3 +255,40 @@ fn tree_files_round_trip_as_recorded() {
     };
     assert_eq!(file.hash.len(), 64);
 }
+
+#[test]
+fn a_placeholder_only_in_the_servers_own_arguments_keeps_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = system(&dir);
+    let cases: [(&str, &[&str], Standing); 5] = [
+        // After the package: the server's own arguments, whatever the app fills in.
+        (
+            "npx",
+            &["-y", "@acme/good@1.0.0", "${workspaceFolder}/data"],
+            Standing::Named,
+        ),
+        // The package itself, or a runner option before it: the value could be anything.
+        ("npx", &["-y", "${input:package}"], Standing::Unbound),
+        (
+            "npx",
+            &["${input:flag}", "@acme/good@1.0.0"],
+            Standing::Unbound,
+        ),
+        (
+            "uvx",
+            &["--from=${input:src}", "good==1.0.0"],
+            Standing::Unbound,
+        ),
+        // The program.
+        (
+            "${workspaceFolder}/bin/npx",
+            &["-y", "@acme/good@1.0.0"],
+            Standing::Unbound,
+        ),
+    ];
+    for (command, args, expected) in cases {
+        let entry = server("s", "s", command, args);
+        let identity = identify(&entry, None, &env, TreeCheck::Full);
+        assert_eq!(standing_of(&identity), expected, "{command} {args:?}");
+    }
+}

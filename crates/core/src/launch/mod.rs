@@ -5,6 +5,7 @@
 pub(crate) mod decide;
 pub(crate) mod prepare;
 pub(crate) mod session;
+pub(crate) mod values;
 
 pub use decide::{Decided, decide, remember_always};
 pub use prepare::{Launch, Prepared, prepare};

@@ -46,8 +46,23 @@ pub async fn run<C: Clock, S: SecretStore>(
     // The program identity established: a named spec's runner as the system's path found it.
     // Secret arguments wiring moved to the keyring come back only here, in memory.
     let args = crate::clients::wire::arg_secrets::expand_args(&server.id, &server.args, secrets)?;
+    // Values the client app filled in for the entry's placeholders take their positions.
+    let (program, args) = if crate::launch::values::placeholder_positions(&identity.program, &args)
+        .is_empty()
+        && !ctx.env.has_placeholder_values()
+    {
+        (identity.program.clone(), args)
+    } else {
+        crate::launch::values::fill(
+            &server.id,
+            &identity.program,
+            &args,
+            |name| ctx.env.lookup()(name).map(|v| v.to_string_lossy().into_owned()),
+            &ctx.env.placeholder_value_names(),
+        )?
+    };
     let mut spec = LaunchSpec::new(
-        OsString::from(&identity.program),
+        OsString::from(&program),
         args.iter().map(OsString::from).collect(),
     );
     let mut from_keyring = BTreeMap::new();

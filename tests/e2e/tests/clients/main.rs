@@ -15,6 +15,7 @@ use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
 
 mod extensions;
+mod placeholders;
 mod projects;
 
 /// Each app's file (relative to the home, Linux layout with `XDG_CONFIG_HOME=~/.config`)
@@ -388,49 +389,4 @@ fn every_entry_shows_the_verdict_it_has_or_would_have() {
     );
     assert_eq!(verdict("fine")["verdict"], "allow", "{files:#?}");
     assert_eq!(verdict("@evil/remote")["verdict"], "block", "{files:#?}");
-}
-
-#[test]
-fn entries_with_values_only_the_app_fills_in_are_left_working_not_broken() {
-    let sandbox = Sandbox::new();
-    let vscode = home(&sandbox).join(".config/Code/User/mcp.json");
-    std::fs::create_dir_all(vscode.parent().unwrap()).unwrap();
-    let text = r#"{"servers": {
-  "rpg": {"type": "stdio", "command": "${workspaceFolder}/bin/rpg"},
-  "obsidian": {"type": "stdio", "command": "docker", "args": ["run", "-i", "-e", "OBSIDIAN_API_KEY=${input:obsidian-api-key}", "mcp/obsidian"]},
-  "envfile": {"type": "stdio", "command": "node", "args": ["server.js"], "envFile": "${workspaceFolder}/.env"},
-  "plain": {"type": "stdio", "command": "/bin/true"}
-}}
-"#;
-    std::fs::write(&vscode, text).unwrap();
-    let (code, out, err) = clients(&sandbox, &["clients", "wire"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    for name in ["rpg", "obsidian", "envfile"] {
-        assert!(
-            out.contains(&format!("Left VS Code `{name}` as it is")),
-            "{name}: {out}"
-        );
-    }
-    let now = std::fs::read_to_string(&vscode).unwrap();
-    assert!(
-        now.contains(r#""command": "${workspaceFolder}/bin/rpg""#),
-        "{now}"
-    );
-    assert!(now.contains("${input:obsidian-api-key}"), "{now}");
-    let listed = list(&sandbox);
-    let entries = listed[0]["entries"].as_array().unwrap();
-    let plain = entries.iter().find(|e| e["name"] == "plain").unwrap();
-    assert_eq!(plain["routed"], true, "the others are routed: {plain}");
-    let rpg = entries.iter().find(|e| e["name"] == "rpg").unwrap();
-    assert_eq!(rpg["routed"], false);
-    assert!(
-        rpg["status"]
-            .as_str()
-            .unwrap()
-            .contains("only the app fills in"),
-        "{rpg}"
-    );
-    let (code, out, err) = clients(&sandbox, &["clients", "unwire"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert_eq!(std::fs::read_to_string(&vscode).unwrap(), text);
 }

@@ -46,7 +46,9 @@ pub(super) fn hide(id: &str, args: &[String], restore_args: Option<&str>) -> Hid
         ..Hidden::default()
     };
     for (index, arg) in args.iter().enumerate() {
-        if redacted.get(index) == Some(arg) {
+        // A placeholder's text is no secret (the app keeps the value) and must stay where
+        // the app can expand it.
+        if redacted.get(index) == Some(arg) || crate::launch::values::has_placeholder(arg) {
             continue;
         }
         let literal = serde_json::Value::String(arg.clone()).to_string();
