@@ -70,3 +70,41 @@ async fn an_entry_another_tool_adds_is_recorded_and_offered_for_routing() {
     assert_eq!(detail["client"], "cursor");
     drop(watch);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_added_to_a_known_projects_config_is_offered_too() {
+    let home = tempfile::tempdir().unwrap();
+    let project = home.path().join("shop");
+    std::fs::create_dir_all(&project).unwrap();
+    let ctx = Arc::new(
+        Context::open(
+            Environment::confined_to(Platform::Linux, home.path()),
+            ManagedSettings::default(),
+            SystemClock,
+        )
+        .await
+        .unwrap(),
+    );
+    gatehouse_core::clients::add_project_folder(&ctx, &project)
+        .await
+        .unwrap();
+    let notifier = Arc::new(RecordingNotifier::default());
+    let watch = watch_clients(ctx.clone(), notifier.clone()).await.unwrap();
+
+    // A project file that did not exist when watching began.
+    std::fs::write(project.join(".mcp.json"), AFTER).unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while notifier.sent().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut offered: Vec<String> = notifier
+        .sent()
+        .iter()
+        .map(|n| n.server_id.clone())
+        .collect();
+    offered.sort();
+    assert_eq!(offered, ["everything", "time"], "{:?}", notifier.sent());
+    assert!(notifier.sent()[0].title.contains("Claude Code"));
+    drop(watch);
+}
