@@ -66,7 +66,7 @@ pub fn run() -> ExitCode {
     let log_dir = env
         .data_dir()
         .unwrap_or_else(|_| std::env::temp_dir().join("gatehouse"));
-    gatehouse_desktop::logs::init(&log_dir, gatehouse_desktop::logs::LogOf::App);
+    gatehouse_desktop::logs::init(&log_dir, gatehouse_desktop::logs::LogOf::App, None);
     let ctx = match tauri::async_runtime::block_on(gatehouse_core::Context::from_environment(env)) {
         Ok(ctx) => ctx,
         Err(error) => {

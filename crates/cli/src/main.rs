@@ -11,6 +11,7 @@ mod exit;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    gatehouse_desktop::phases::mark_start();
     let cli = cli::Cli::parse();
     commands::dispatch(cli).into()
 }

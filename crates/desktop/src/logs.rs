@@ -34,9 +34,10 @@ pub enum LogOf {
     Cli,
 }
 
-/// Installs the process's logger, writing under `data_dir/logs`. Call once, at start; a
-/// second call (or a logger set by someone else) is left as it was.
-pub fn init(data_dir: &Path, of: LogOf) {
+/// Installs the process's logger, writing under `data_dir/logs`, and with `timings` the
+/// launch's phase marks ([`crate::phases`]) into that file. Call once, at start; a second
+/// call (or a logger set by someone else) is left as it was.
+pub fn init(data_dir: &Path, of: LogOf, timings: Option<PathBuf>) {
     let name = match of {
         LogOf::App => "app.log",
         LogOf::Cli => "launcher.log",
@@ -46,7 +47,10 @@ pub fn init(data_dir: &Path, of: LogOf) {
         .with_ansi(false)
         .with_target(false)
         .with_writer(file.with_max_level(Level::INFO));
-    let registry = tracing_subscriber::registry().with(to_file);
+    // Only a benchmark asks for phase marks; without it the layer is absent.
+    let registry = tracing_subscriber::registry()
+        .with(to_file)
+        .with(timings.map(crate::phases::layer));
     let _ = match of {
         LogOf::App => registry.try_init(),
         LogOf::Cli => registry

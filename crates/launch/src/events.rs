@@ -20,6 +20,12 @@ pub trait SessionEvents {
         let _ = tools;
     }
 
+    /// Unchanged tools whose pins, of an older form or kept under an older key, were
+    /// carried over to the current form (once per tool).
+    fn tools_repinned(&self, tools: &[String]) {
+        let _ = tools;
+    }
+
     /// A problem that does not end the session by itself.
     fn warning(&self, warning: &SessionWarning) {
         let _ = warning;

@@ -5,10 +5,22 @@ use sha2::{Digest, Sha256};
 use crate::spawn::LaunchSpec;
 
 /// `<server>@<version>#<digest>`: the same server and version started another way (other
-/// arguments, working directory or set of variables) may list other tools — `mcp-server-time`
-/// puts its time-zone argument into a tool's schema — so each launch config has its own
-/// pins. Variable values are left out: they may be secrets, and the key is stored.
+/// program, arguments or working directory) may list other tools — `mcp-server-time` puts
+/// its time-zone argument into a tool's schema — so each launch config has its own pins.
+/// The environment is left out: its values may be secrets (and the key is stored), and
+/// which variables happen to be present differs between a terminal and an app starting
+/// the same server, which must not make it pin anew.
 pub fn launch_key(server: &str, version: Option<&str>, spec: &LaunchSpec) -> String {
+    key(server, version, spec, false)
+}
+
+/// The key earlier versions kept pins under: the same, with the names of the variables
+/// present. Pins found under it are carried over to [`launch_key`] once.
+pub fn legacy_launch_key(server: &str, version: Option<&str>, spec: &LaunchSpec) -> String {
+    key(server, version, spec, true)
+}
+
+fn key(server: &str, version: Option<&str>, spec: &LaunchSpec, env_names: bool) -> String {
     let mut hasher = Sha256::new();
     // Length-prefixed fields, so that moving bytes between fields changes the digest.
     let mut field = |bytes: &[u8]| {
@@ -25,8 +37,10 @@ pub fn launch_key(server: &str, version: Option<&str>, spec: &LaunchSpec) -> Str
             .as_ref()
             .map_or(&b""[..], |dir| dir.as_os_str().as_encoded_bytes()),
     );
-    for name in spec.env.keys() {
-        field(name.as_encoded_bytes());
+    if env_names {
+        for name in spec.env.keys() {
+            field(name.as_encoded_bytes());
+        }
     }
     let digest = hex::encode(&hasher.finalize()[..16]);
     format!("{server}@{}#{digest}", version.unwrap_or("unknown"))
@@ -70,6 +84,20 @@ mod tests {
         assert_eq!(
             base, other_value,
             "a secret's value must not be part of a stored key"
+        );
+        let other_names = launch_key("time", Some("1.0"), &spec(&["mcp-server-time"], &[]));
+        assert_eq!(
+            base, other_names,
+            "the variables present differ between a terminal and an app"
+        );
+        assert_ne!(
+            legacy_launch_key(
+                "time",
+                Some("1.0"),
+                &spec(&["mcp-server-time"], &[("K", "a")])
+            ),
+            base,
+            "the older key held the names"
         );
         let joined = launch_key("time", Some("1.0"), &spec(&["mcp-server-timeK"], &[]));
         assert_ne!(base, joined);

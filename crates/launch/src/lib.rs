@@ -35,8 +35,10 @@
 //! # }
 //! ```
 
+mod canonical;
 mod client_side;
 mod env;
+mod era;
 mod error;
 mod events;
 mod framing;
@@ -53,16 +55,17 @@ mod session;
 mod shutdown;
 mod sink;
 mod spawn;
+mod stderr_log;
 mod stdio;
 
 pub use env::{OsFamily, base_names, filtered_env, filtered_env_for, is_gatehouse_own};
 pub use error::{Error, Result};
 pub use events::{SessionEvents, SessionWarning};
-pub use key::launch_key;
+pub use key::{launch_key, legacy_launch_key};
 pub use pins::{MemoryPins, PinMode, PinStore};
 pub use proxy::{
-    EndReason, Endpoint, ProxyOptions, ProxyOutcome, SESSION_ENDED_CODE, StopReason,
-    TOOLS_CHANGED_CODE, proxy,
+    EndReason, Endpoint, POLICY_REFUSED_CODE, ProxyOptions, ProxyOutcome, SESSION_ENDED_CODE,
+    StopReason, TOOLS_CHANGED_CODE, proxy,
 };
 pub use session::{SessionEnd, run_session, run_session_with};
 pub use shutdown::Termination;

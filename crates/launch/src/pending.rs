@@ -18,6 +18,8 @@ const MAX_PENDING: usize = 65_536;
 /// The requests whose responses the proxy acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequestKind {
+    /// The handshake era's `initialize`, or the stateless era's `server/discover`: their
+    /// results carry the server's `instructions`.
     Initialize,
     ToolsList,
     Other,
@@ -26,7 +28,7 @@ pub(crate) enum RequestKind {
 impl RequestKind {
     pub(crate) fn of(method: &str) -> Self {
         match method {
-            "initialize" => Self::Initialize,
+            "initialize" | "server/discover" => Self::Initialize,
             "tools/list" => Self::ToolsList,
             _ => Self::Other,
         }

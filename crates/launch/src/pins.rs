@@ -2,14 +2,16 @@
 //! approved (pinned) for this launch the first time it was seen, so a server that changes a
 //! tool after approval (a "rug pull") is noticed.
 //!
-//! The hash is SHA-256 over the tool's JSON object exactly as the server sent it (its raw
-//! bytes, via `serde_json::value::RawValue`), not over a canonical re-serialization:
-//! - a canonical form would read duplicate members one way (the last wins) while some
-//!   client may read them another, so a server could change what a client sees without
-//!   changing the hash; raw bytes leave no such room;
-//! - any change of any field, even of whitespace or member order, changes the hash. A
-//!   given server build prints its tools the same way every time, so this costs a
-//!   re-approval only when the server's output really changed.
+//! A pin is SHA-256 over the tool's canonical text ([`crate::canonical`]): members sorted,
+//! whitespace dropped, the tool's own `_meta` left out. The same tool listed to a
+//! handshake-era client and to a 2026-07-28 client pins the same, so upgrading a client is
+//! not a tool change; any change of what the tool says or accepts is one. A definition with
+//! a duplicate member has no canonical text and is pinned over its raw bytes.
+//!
+//! Pins are written with a form prefix (`c1:` canonical, `r1:` raw). Pins written before
+//! the prefix existed were taken over the raw bytes: such a pin is re-pinned in the new
+//! form once, when the raw bytes still match (the tool did not change), and reported to
+//! the caller; when they do not match, the tool counts as changed, as it would have.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
@@ -19,6 +21,7 @@ use std::sync::{Mutex, PoisonError};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::canonical::canonical_tool;
 use crate::message::RawObject;
 
 /// What the proxy does when a pinned tool's definition changed.
@@ -48,6 +51,14 @@ pub trait PinStore {
 
     /// Pins tools seen for the first time: `(name, hex sha256)` pairs.
     fn pin_new(
+        &self,
+        launch_key: &str,
+        tools: &[(String, String)],
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Replaces the pins of `tools` (`(name, hash)` pairs): used only to carry pins of an
+    /// older form over to the current one, for tools whose definitions did not change.
+    fn repin(
         &self,
         launch_key: &str,
         tools: &[(String, String)],
@@ -87,6 +98,28 @@ impl PinStore for MemoryPins {
         }
         Ok(())
     }
+
+    async fn repin(&self, launch_key: &str, tools: &[(String, String)]) -> Result<(), Infallible> {
+        let mut pins = self.pins.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = pins.entry(launch_key.to_owned()).or_default();
+        for (name, hash) in tools {
+            entry.insert(name.clone(), hash.clone());
+        }
+        Ok(())
+    }
+}
+
+/// One listed tool's pin, and its hash in the form of pins written before forms had a
+/// prefix (to recognise an older pin of the same definition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ToolHash {
+    pub(crate) pin: String,
+    pub(crate) raw: String,
+}
+
+/// Whether `pin` was written in a form this version writes.
+fn is_current_form(pin: &str) -> bool {
+    pin.starts_with("c1:") || pin.starts_with("r1:")
 }
 
 /// The tools of one `tools/list` result (one page), by name → hex SHA-256.
@@ -94,7 +127,7 @@ impl PinStore for MemoryPins {
 pub(crate) enum ToolsPage {
     /// The response carries a `result.tools` array.
     Tools {
-        hashes: BTreeMap<String, String>,
+        hashes: BTreeMap<String, ToolHash>,
         unnamed: usize,
     },
     /// An error response (or no `result`): nothing to pin, nothing the client could use.
@@ -130,20 +163,34 @@ pub(crate) fn read_tools_page(line: &[u8]) -> ToolsPage {
     }
     let hashes = by_name
         .into_iter()
-        .map(|(name, definitions)| {
-            // A name listed twice is one pin over all its definitions, in order: a change of
-            // either copy is a change of the tool.
-            let mut hasher = Sha256::new();
-            for (i, definition) in definitions.iter().enumerate() {
-                if i > 0 {
-                    hasher.update(b"\n");
-                }
-                hasher.update(definition.get().as_bytes());
-            }
-            (name, hex::encode(hasher.finalize()))
-        })
+        .map(|(name, definitions)| (name, tool_hash(&definitions)))
         .collect();
     ToolsPage::Tools { hashes, unnamed }
+}
+
+/// A name listed twice is one pin over all its definitions, in order: a change of either
+/// copy is a change of the tool.
+fn tool_hash(definitions: &[&RawValue]) -> ToolHash {
+    let digest = |parts: &mut dyn Iterator<Item = String>| {
+        let mut hasher = Sha256::new();
+        for (i, part) in parts.enumerate() {
+            if i > 0 {
+                hasher.update(b"\n");
+            }
+            hasher.update(part.as_bytes());
+        }
+        hex::encode(hasher.finalize())
+    };
+    let raw = digest(&mut definitions.iter().map(|d| d.get().to_owned()));
+    let canonical: Option<Vec<String>> = definitions
+        .iter()
+        .map(|d| canonical_tool(d.get()))
+        .collect();
+    let pin = match canonical {
+        Some(texts) => format!("c1:{}", digest(&mut texts.into_iter())),
+        None => format!("r1:{raw}"),
+    };
+    ToolHash { pin, raw }
 }
 
 /// What comparing one page with the pins found.
@@ -155,6 +202,8 @@ pub(crate) struct PinCheck {
     pub(crate) differing: Vec<String>,
     /// Tools pinned by this page.
     pub(crate) pinned: Vec<String>,
+    /// Tools whose pins of an older form were carried over to the current form.
+    pub(crate) repinned: Vec<String>,
 }
 
 /// The pins of one session: loaded once, then kept in step with what this session pinned.
@@ -165,29 +214,37 @@ pub(crate) struct PinBook {
 }
 
 impl PinBook {
+    /// Compares one page with the pins of `launch_key`. The first time, when that key has
+    /// no pins yet, the pins of `legacy_key` (the key an older version used for the same
+    /// launch) are carried over, so that an upgrade keeps what was approved.
     pub(crate) async fn check<P: PinStore>(
         &mut self,
         store: &P,
         launch_key: &str,
-        hashes: &BTreeMap<String, String>,
+        legacy_key: Option<&str>,
+        hashes: &BTreeMap<String, ToolHash>,
     ) -> Result<PinCheck, P::Error> {
         let approved = match self.approved.take() {
             Some(approved) => approved,
-            None => store.pins(launch_key).await?,
+            None => Self::load(store, launch_key, legacy_key).await?,
         };
         let approved = self.approved.insert(approved);
         let mut check = PinCheck::default();
         let mut new = Vec::new();
+        let mut carried = Vec::new();
         for (name, hash) in hashes {
             match approved.get(name) {
-                None => new.push((name.clone(), hash.clone())),
-                Some(pinned) if pinned != hash => {
+                None => new.push((name.clone(), hash.pin.clone())),
+                Some(pinned) if *pinned == hash.pin => {}
+                Some(pinned) if !is_current_form(pinned) && *pinned == hash.raw => {
+                    carried.push((name.clone(), hash.pin.clone()));
+                }
+                Some(_) => {
                     check.differing.push(name.clone());
-                    if self.reported.insert((name.clone(), hash.clone())) {
+                    if self.reported.insert((name.clone(), hash.pin.clone())) {
                         check.changed.push(name.clone());
                     }
                 }
-                Some(_) => {}
             }
         }
         if !new.is_empty() {
@@ -197,7 +254,34 @@ impl PinBook {
                 approved.insert(name, hash);
             }
         }
+        if !carried.is_empty() {
+            store.repin(launch_key, &carried).await?;
+            for (name, hash) in carried {
+                check.repinned.push(name.clone());
+                approved.insert(name, hash);
+            }
+        }
         Ok(check)
+    }
+
+    async fn load<P: PinStore>(
+        store: &P,
+        launch_key: &str,
+        legacy_key: Option<&str>,
+    ) -> Result<BTreeMap<String, String>, P::Error> {
+        let pins = store.pins(launch_key).await?;
+        let Some(legacy_key) = legacy_key.filter(|key| *key != launch_key && pins.is_empty())
+        else {
+            return Ok(pins);
+        };
+        let legacy = store.pins(legacy_key).await?;
+        if !legacy.is_empty() {
+            // Copied as they are, older form included: each is carried over to the current
+            // form when its tool is next listed unchanged, or reported changed.
+            let copy: Vec<(String, String)> = legacy.clone().into_iter().collect();
+            store.pin_new(launch_key, &copy).await?;
+        }
+        Ok(legacy)
     }
 }
 
@@ -205,7 +289,7 @@ impl PinBook {
 mod tests {
     use super::*;
 
-    fn page(tools: &str) -> BTreeMap<String, String> {
+    fn page(tools: &str) -> BTreeMap<String, ToolHash> {
         let line = format!(r#"{{"jsonrpc":"2.0","id":2,"result":{{"tools":[{tools}]}}}}"#);
         match read_tools_page(line.as_bytes()) {
             ToolsPage::Tools { hashes, .. } => hashes,
@@ -213,19 +297,38 @@ mod tests {
         }
     }
 
+    fn pins_of(page: &BTreeMap<String, ToolHash>) -> BTreeMap<String, String> {
+        page.iter()
+            .map(|(name, hash)| (name.clone(), hash.pin.clone()))
+            .collect()
+    }
+
     #[test]
-    fn every_field_and_byte_of_a_tool_counts() {
+    fn every_field_of_a_tool_counts_but_not_its_spelling() {
         let base = page(r#"{"name":"a","description":"adds","inputSchema":{"type":"object"}}"#);
         for changed in [
             r#"{"name":"a","description":"adds!","inputSchema":{"type":"object"}}"#,
             r#"{"name":"a","description":"adds","inputSchema":{"type":"object","x":1}}"#,
             r#"{"name":"a","description":"adds","inputSchema":{"type":"object"},"annotations":{}}"#,
-            r#"{"name":"a", "description":"adds","inputSchema":{"type":"object"}}"#,
         ] {
-            assert_ne!(page(changed)["a"], base["a"], "{changed}");
+            assert_ne!(page(changed)["a"].pin, base["a"].pin, "{changed}");
         }
-        let same = page(r#"{"name":"a","description":"adds","inputSchema":{"type":"object"}}"#);
-        assert_eq!(same, base, "the same bytes give the same hash");
+        for same in [
+            r#"{"name":"a","description":"adds","inputSchema":{"type":"object"}}"#,
+            r#"{"name":"a", "inputSchema":{"type":"object"}, "description":"adds"}"#,
+            r#"{"name":"a","description":"adds","inputSchema":{"type":"object"},"_meta":{"k":1}}"#,
+        ] {
+            assert_eq!(page(same)["a"].pin, base["a"].pin, "{same}");
+        }
+        assert!(base["a"].pin.starts_with("c1:"));
+    }
+
+    #[test]
+    fn a_definition_with_a_duplicate_member_is_pinned_over_its_bytes() {
+        let one = page(r#"{"name":"a","description":"1","description":"2"}"#);
+        let two = page(r#"{"name":"a","description":"1", "description":"2"}"#);
+        assert!(one["a"].pin.starts_with("r1:"));
+        assert_ne!(one["a"].pin, two["a"].pin, "any byte counts then");
     }
 
     #[test]
@@ -234,14 +337,14 @@ mod tests {
         let two = page(r#"{"name":"a","description":"1"},{"name":"b","description":"2"}"#);
         assert_eq!(one["a"], two["a"]);
         assert_ne!(one["b"], two["b"]);
-        assert_eq!(one["a"].len(), 64);
+        assert_eq!(one["a"].pin.len(), 3 + 64);
     }
 
     #[test]
     fn a_duplicate_name_covers_both_definitions() {
         let one = page(r#"{"name":"a","description":"1"},{"name":"a","description":"2"}"#);
         let two = page(r#"{"name":"a","description":"1"},{"name":"a","description":"evil"}"#);
-        assert_ne!(one["a"], two["a"]);
+        assert_ne!(one["a"].pin, two["a"].pin);
     }
 
     #[test]
@@ -270,12 +373,12 @@ mod tests {
         let store = MemoryPins::default();
         let mut book = PinBook::default();
         let v1 = page(r#"{"name":"a","description":"1"},{"name":"b","description":"1"}"#);
-        let first = book.check(&store, "k", &v1).await.unwrap();
+        let first = book.check(&store, "k", None, &v1).await.unwrap();
         assert_eq!(first.pinned, ["a", "b"]);
         assert!(first.changed.is_empty());
-        assert_eq!(store.snapshot("k"), v1);
+        assert_eq!(store.snapshot("k"), pins_of(&v1));
 
-        let again = book.check(&store, "k", &v1).await.unwrap();
+        let again = book.check(&store, "k", None, &v1).await.unwrap();
         assert_eq!(
             again,
             PinCheck::default(),
@@ -283,7 +386,7 @@ mod tests {
         );
 
         let v2 = page(r#"{"name":"b","description":"2"},{"name":"c","description":"1"}"#);
-        let changed = book.check(&store, "k", &v2).await.unwrap();
+        let changed = book.check(&store, "k", None, &v2).await.unwrap();
         assert_eq!(
             changed.changed,
             ["b"],
@@ -293,24 +396,67 @@ mod tests {
         assert_eq!(changed.pinned, ["c"]);
         assert_eq!(
             store.snapshot("k")["b"],
-            v1["b"],
+            v1["b"].pin,
             "a change does not re-pin"
         );
 
-        let later = book.check(&store, "k", &v2).await.unwrap();
+        let later = book.check(&store, "k", None, &v2).await.unwrap();
         assert!(later.changed.is_empty(), "reported once per session");
         assert_eq!(later.differing, ["b"], "but still known to differ");
 
-        let other_session = PinBook::default().check(&store, "k", &v2).await;
+        let other_session = PinBook::default().check(&store, "k", None, &v2).await;
         assert_eq!(
             other_session.unwrap().changed,
             ["b"],
             "pins outlive the session"
         );
-        let other_key = PinBook::default().check(&store, "k2", &v2).await;
+        let other_key = PinBook::default().check(&store, "k2", None, &v2).await;
         assert!(
             other_key.unwrap().changed.is_empty(),
             "pins are per launch key"
         );
+    }
+
+    #[tokio::test]
+    async fn older_pins_are_carried_over_once_when_the_tool_is_unchanged() {
+        let store = MemoryPins::default();
+        let listed = page(
+            r#"{"name":"same","description":"1"},{"name":"evil","description":"now different"}"#,
+        );
+        // What an older version pinned, under its key (which held env variable names).
+        let old_same = listed["same"].raw.clone();
+        let old_evil = page(r#"{"name":"evil","description":"at approval"}"#)["evil"]
+            .raw
+            .clone();
+        store
+            .pin_new(
+                "old-key",
+                &[
+                    ("same".to_owned(), old_same),
+                    ("evil".to_owned(), old_evil.clone()),
+                    ("unlisted".to_owned(), "ab".repeat(32)),
+                ],
+            )
+            .await
+            .unwrap();
+
+        let check = PinBook::default()
+            .check(&store, "new-key", Some("old-key"), &listed)
+            .await
+            .unwrap();
+        assert_eq!(check.repinned, ["same"]);
+        assert_eq!(check.changed, ["evil"], "a changed tool is still caught");
+        assert!(check.pinned.is_empty(), "nothing counts as first seen");
+        let pins = store.snapshot("new-key");
+        assert_eq!(pins["same"], listed["same"].pin);
+        assert_eq!(pins["evil"], old_evil, "a changed tool keeps its old pin");
+        assert!(pins.contains_key("unlisted"), "unlisted pins come along");
+
+        let next = PinBook::default()
+            .check(&store, "new-key", Some("old-key"), &listed)
+            .await
+            .unwrap();
+        assert!(next.repinned.is_empty(), "carried over once");
+        assert_eq!(next.changed, ["evil"]);
     }
 }

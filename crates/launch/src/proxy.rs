@@ -9,14 +9,15 @@
 //! session itself it tells the client why, and answers every open request with an error.
 
 use std::future::Future;
-use std::sync::Mutex as StdMutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex as StdMutex, OnceLock};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Mutex;
 
 use crate::client_side::{ClientEnd, ClientSide};
+use crate::era::{Era, EraCell};
 use crate::error::Result;
 use crate::events::SessionEvents;
 use crate::framing::LineReader;
@@ -30,6 +31,11 @@ use crate::sink::ClientSink;
 pub const TOOLS_CHANGED_CODE: i64 = -32001;
 /// JSON-RPC error code answering requests left open when Gatehouse ends a session.
 pub const SESSION_ENDED_CODE: i64 = -32003;
+/// JSON-RPC error code of a request Gatehouse refuses because of policy: a launch the
+/// policy refused, or a session a new policy stopped. In the range JSON-RPC leaves to
+/// implementations, and never -32601, which a 2026-07-28 client in auto mode reads as "an
+/// older server" and answers by starting over with `initialize`.
+pub const POLICY_REFUSED_CODE: i64 = -32001;
 
 /// One side of a session: what it sends (`reader`) and what it is sent (`writer`).
 #[derive(Debug)]
@@ -46,6 +52,9 @@ pub struct ProxyOptions {
     /// The key tool pins are kept under: server + version + launch config (see
     /// [`crate::launch_key`]).
     pub launch_key: String,
+    /// The key an earlier version kept this launch's pins under ([`crate::legacy_launch_key`]):
+    /// its pins are carried over the first time `launch_key` has none.
+    pub legacy_launch_key: Option<String>,
     /// Policy warnings to inject (a `warn` verdict run with `--trust`); empty: inject nothing.
     pub warnings: Vec<String>,
     /// What a changed tool definition does.
@@ -55,17 +64,23 @@ pub struct ProxyOptions {
     /// How long the server may take to exit once its input is closed, and again after
     /// SIGTERM before SIGKILL; also bounds the proxy's final writes to the client.
     pub grace: Duration,
+    /// How long requests that arrive after a policy stop are still answered with its
+    /// reason (or until the client closes its side), so that a client's retry hears why.
+    pub refuse_for: Duration,
 }
 
 impl ProxyOptions {
-    /// Options for `launch_key`: no warnings, [`PinMode::Warn`], 16 MiB lines, 2 s grace.
+    /// Options for `launch_key`: no warnings, [`PinMode::Warn`], 16 MiB lines, 2 s grace,
+    /// requests after a policy stop answered for 5 s.
     pub fn new(launch_key: impl Into<String>) -> Self {
         Self {
             launch_key: launch_key.into(),
+            legacy_launch_key: None,
             warnings: Vec::new(),
             pin_mode: PinMode::Warn,
             max_line: 16 * 1024 * 1024,
             grace: Duration::from_secs(2),
+            refuse_for: Duration::from_secs(5),
         }
     }
 }
@@ -107,6 +122,9 @@ pub struct ProxyOutcome {
     pub to_client: u64,
     /// Whether the server closed its output (it is probably exiting by itself).
     pub server_output_closed: bool,
+    /// Whether the policy warnings (if any) reached the client: in the `instructions` of
+    /// an `initialize` or `server/discover` result, or in a log message its era allows.
+    pub warnings_shown: bool,
 }
 
 /// Proxies one session until it ends; see the module docs for when that is.
@@ -131,6 +149,9 @@ where
     let pending = Pending::default();
     let changed = StdMutex::new(Vec::new());
     let to_server = AtomicU64::new(0);
+    let refusal = OnceLock::new();
+    let era = EraCell::default();
+    let shown = AtomicBool::new(false);
     let ending = {
         let client_side = ClientSide {
             reader: LineReader::new(client.reader, options.max_line),
@@ -139,6 +160,9 @@ where
             pending: &pending,
             warnings: &options.warnings,
             bytes: &to_server,
+            refusal: &refusal,
+            era: &era,
+            shown: &shown,
         }
         .run();
         let server_side = ServerSide {
@@ -149,10 +173,14 @@ where
             pins,
             events,
             changed: &changed,
+            shown: &shown,
             book: PinBook::default(),
         }
         .run();
-        tokio::pin!(client_side, server_side, stop);
+        // Boxed so that a policy stop can drop it (and any hold it has on the client sink)
+        // while the client side goes on answering.
+        let mut server_side = Box::pin(server_side);
+        tokio::pin!(client_side, stop);
         tokio::select! {
             end = &mut client_side => match end? {
                 ClientEnd::ClientGone => Ending::Quiet(EndReason::ClientClosed, false),
@@ -172,13 +200,23 @@ where
                 }
             },
             end = &mut server_side => ending_of(end?, EndReason::ServerClosed),
-            stop = &mut stop => Ending::Stopped(stop),
+            stop = &mut stop => {
+                drop(server_side);
+                let _ = refusal.set(stop.message.clone());
+                let mut lines = stop_notice(era.get(), &stop.message);
+                push_open_requests(&mut lines, &pending, &stop.message, POLICY_REFUSED_CODE);
+                write_bounded(&sink, &lines, options.grace).await;
+                // Whatever the client asks next hears the reason too, for a while: the
+                // client side answers it now instead of forwarding it.
+                let _ = tokio::time::timeout(options.refuse_for, &mut client_side).await;
+                Ending::Quiet(EndReason::Stopped(stop), false)
+            }
         }
     };
     // Both directions are dropped here: the server's input is closed and the client sink is
     // free, whatever they were doing.
     let server_output_closed = matches!(ending, Ending::Quiet(_, true));
-    let end = finish(&sink, &pending, ending, options.grace).await;
+    let end = finish(&sink, &pending, ending, era.get(), options.grace).await;
     let tools_changed = changed
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -188,6 +226,7 @@ where
         to_server: to_server.load(Ordering::Relaxed),
         to_client: sink.into_inner().bytes,
         server_output_closed,
+        warnings_shown: shown.load(Ordering::Relaxed),
     })
 }
 
@@ -224,14 +263,15 @@ async fn finish<W: AsyncWrite + Unpin>(
     sink: &Mutex<ClientSink<W>>,
     pending: &Pending,
     ending: Ending,
+    era: Era,
     grace: Duration,
 ) -> EndReason {
     let mut lines = Vec::new();
     let end = match ending {
         Ending::Quiet(end, _) => end,
         Ending::Stopped(reason) => {
-            lines.push(log_notification("error", &reason.message));
-            push_open_requests(&mut lines, pending, &reason.message);
+            lines.extend(stop_notice(era, &reason.message));
+            push_open_requests(&mut lines, pending, &reason.message, POLICY_REFUSED_CODE);
             EndReason::Stopped(reason)
         }
         Ending::ToolsChanged { raw_id, tools } => {
@@ -242,8 +282,8 @@ async fn finish<W: AsyncWrite + Unpin>(
                 tools.join(", ")
             );
             lines.push(error_response(&raw_id, TOOLS_CHANGED_CODE, &text));
-            lines.push(log_notification("error", &text));
-            push_open_requests(&mut lines, pending, &text);
+            lines.extend(stop_notice(era, &text));
+            push_open_requests(&mut lines, pending, &text, SESSION_ENDED_CODE);
             EndReason::ToolsChanged(tools)
         }
         Ending::PinCheckFailed { raw_id } => {
@@ -251,7 +291,7 @@ async fn finish<W: AsyncWrite + Unpin>(
                         ones, so it ended the session. Try again; if it keeps happening, ask \
                         your admin.";
             lines.push(error_response(&raw_id, TOOLS_CHANGED_CODE, text));
-            push_open_requests(&mut lines, pending, text);
+            push_open_requests(&mut lines, pending, text, SESSION_ENDED_CODE);
             EndReason::PinCheckFailed
         }
         Ending::TooLongToCheck { limit } => {
@@ -260,8 +300,8 @@ async fn finish<W: AsyncWrite + Unpin>(
                  {limit} bytes in one message), so Gatehouse ended the session rather than \
                  pass on tools nobody approved. Ask your admin."
             );
-            lines.push(log_notification("error", &text));
-            push_open_requests(&mut lines, pending, &text);
+            lines.extend(stop_notice(era, &text));
+            push_open_requests(&mut lines, pending, &text, SESSION_ENDED_CODE);
             EndReason::PinCheckFailed
         }
     };
@@ -278,8 +318,35 @@ async fn finish<W: AsyncWrite + Unpin>(
     end
 }
 
-fn push_open_requests(lines: &mut Vec<Vec<u8>>, pending: &Pending, text: &str) {
-    for request in pending.drain() {
-        lines.push(error_response(&request.raw_id, SESSION_ENDED_CODE, text));
+/// The log message that tells the client why the session ends, where its era allows one
+/// unasked: not in the stateless era, where the open requests' errors carry the reason.
+fn stop_notice(era: Era, text: &str) -> Vec<Vec<u8>> {
+    match era {
+        Era::Stateless => Vec::new(),
+        Era::Handshake | Era::Unknown => vec![log_notification("error", text)],
     }
+}
+
+fn push_open_requests(lines: &mut Vec<Vec<u8>>, pending: &Pending, text: &str, code: i64) {
+    for request in pending.drain() {
+        lines.push(error_response(&request.raw_id, code, text));
+    }
+}
+
+/// Writes `lines` to the client, bounded by `grace`: a client that stopped reading cannot
+/// hold the session.
+async fn write_bounded<W: AsyncWrite + Unpin>(
+    sink: &Mutex<ClientSink<W>>,
+    lines: &[Vec<u8>],
+    grace: Duration,
+) {
+    let write = async {
+        let mut sink = sink.lock().await;
+        sink.end_partial_line().await?;
+        for line in lines {
+            sink.write_line(line).await?;
+        }
+        sink.flush().await
+    };
+    let _ = tokio::time::timeout(grace, write).await;
 }

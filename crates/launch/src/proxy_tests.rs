@@ -14,6 +14,8 @@ use crate::events::{SessionEvents, SessionWarning};
 use crate::pins::{MemoryPins, PinMode};
 use crate::proxy::{EndReason, Endpoint, ProxyOptions, ProxyOutcome, StopReason, proxy};
 
+mod eras;
+
 #[derive(Debug, Default)]
 struct Recorder(Mutex<Vec<String>>);
 
@@ -151,6 +153,7 @@ fn options(mode: PinMode) -> ProxyOptions {
     let mut options = ProxyOptions::new("srv@1#k");
     options.pin_mode = mode;
     options.grace = Duration::from_millis(500);
+    options.refuse_for = Duration::from_millis(500);
     options
 }
 
@@ -605,8 +608,21 @@ async fn the_stop_future_tells_the_client_and_answers_open_requests() {
         "open requests, in order"
     );
     assert_eq!(second["error"]["message"], reason.message);
-    assert_eq!(rig.client_gets().await, "", "nothing after the last words");
-    assert_eq!(rig.server_gets().await, "", "the server's input is closed");
+    assert_eq!(second["error"]["code"], crate::POLICY_REFUSED_CODE);
+    rig.client_sends("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{}}\n")
+        .await;
+    let later = rig.client_gets_json().await;
+    assert_eq!(
+        (&later["id"], &later["error"]["message"]),
+        (&json!(4), &json!(reason.message)),
+        "a request after the stop hears why too"
+    );
+    assert_eq!(rig.client_gets().await, "", "then nothing more");
+    assert_eq!(
+        rig.server_gets().await,
+        "",
+        "the server got nothing after the stop"
+    );
     let outcome = tokio::time::timeout(Duration::from_secs(5), rig.task)
         .await
         .unwrap()

@@ -3,6 +3,7 @@
 //! warnings to inject) and `tools/list` (for pinning) are decoded further, and only a message
 //! the proxy changes is serialized again.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex as StdMutex, PoisonError};
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -50,6 +51,7 @@ pub(crate) struct ServerSide<'a, SR, CW, P, E> {
     pub(crate) pins: &'a P,
     pub(crate) events: &'a E,
     pub(crate) changed: &'a StdMutex<Vec<String>>,
+    pub(crate) shown: &'a AtomicBool,
     pub(crate) book: PinBook,
 }
 
@@ -112,6 +114,7 @@ where
                                 pins: self.pins,
                                 events: self.events,
                                 changed: self.changed,
+                                shown: self.shown,
                             },
                         )
                         .await
@@ -182,6 +185,7 @@ struct Context<'a, P, E> {
     pins: &'a P,
     events: &'a E,
     changed: &'a StdMutex<Vec<String>>,
+    shown: &'a AtomicBool,
 }
 
 impl<P: PinStore, E: SessionEvents> Context<'_, P, E> {
@@ -206,7 +210,10 @@ impl<P: PinStore, E: SessionEvents> Context<'_, P, E> {
             RequestKind::Other => Action::Forward,
             RequestKind::Initialize if self.options.warnings.is_empty() => Action::Forward,
             RequestKind::Initialize => match inject_instructions(raw, &self.options.warnings) {
-                Some(text) => Action::Replace(text),
+                Some(text) => {
+                    self.shown.store(true, Ordering::Relaxed);
+                    Action::Replace(text)
+                }
                 None => {
                     self.events.warning(&SessionWarning::InjectionSkipped);
                     Action::Forward
@@ -237,7 +244,12 @@ impl<P: PinStore, E: SessionEvents> Context<'_, P, E> {
         let names: Vec<String> = hashes.keys().cloned().collect();
         self.events.tools_listed(&names);
         let check = match book
-            .check(self.pins, &self.options.launch_key, &hashes)
+            .check(
+                self.pins,
+                &self.options.launch_key,
+                self.options.legacy_launch_key.as_deref(),
+                &hashes,
+            )
             .await
         {
             Ok(check) => check,
@@ -253,6 +265,9 @@ impl<P: PinStore, E: SessionEvents> Context<'_, P, E> {
         };
         if !check.pinned.is_empty() {
             self.events.tools_pinned(&check.pinned);
+        }
+        if !check.repinned.is_empty() {
+            self.events.tools_repinned(&check.repinned);
         }
         if !check.changed.is_empty() {
             self.events.tools_changed(&check.changed);

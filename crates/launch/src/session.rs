@@ -5,6 +5,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
 use crate::events::SessionEvents;
@@ -34,6 +35,8 @@ pub struct SessionEnd {
     pub to_server: u64,
     /// See `to_server`.
     pub to_client: u64,
+    /// Whether the policy warnings reached the client (see [`ProxyOutcome::warnings_shown`]).
+    pub warnings_shown: bool,
 }
 
 /// Runs `spec` as a server for the client on this process's stdin and stdout; see
@@ -89,23 +92,45 @@ where
         reader: spawned.stdout,
         writer: spawned.stdin,
     };
-    let outcome = tokio::select! {
-        outcome = proxy(client, server, &options, pins, events, stop) => outcome,
-        signal = signals.next() => Ok(ProxyOutcome {
-            end: EndReason::Signal(signal),
-            tools_changed: Vec::new(),
-            to_server: 0,
-            to_client: 0,
-            server_output_closed: false,
-        }),
+    // A policy stop ends the server at once, while the proxy still answers the client's
+    // requests with the reason for a while.
+    let (stopped, stopped_rx) = oneshot::channel();
+    let stop = async move {
+        let reason = stop.await;
+        let _ = stopped.send(());
+        reason
     };
+    let session = async {
+        tokio::select! {
+            outcome = proxy(client, server, &options, pins, events, stop) => outcome,
+            signal = signals.next() => Ok(ProxyOutcome {
+                end: EndReason::Signal(signal),
+                tools_changed: Vec::new(),
+                to_server: 0,
+                to_client: 0,
+                server_output_closed: false,
+                warnings_shown: false,
+            }),
+        }
+    };
+    let end_on_stop = async {
+        // Fails when the stop future is dropped unfired, at the end of the session.
+        match stopped_rx.await {
+            Ok(()) => Some(child.shutdown(Duration::ZERO, options.grace).await),
+            Err(_) => None,
+        }
+    };
+    let (outcome, ended_on_stop) = tokio::join!(session, end_on_stop);
     // A server that closed its output is on its way out: let it finish. Otherwise it was
     // already given its time (or the session is being cut): terminate now.
     let wait_first = match &outcome {
         Ok(outcome) if outcome.server_output_closed => options.grace,
         _ => Duration::ZERO,
     };
-    let ended = child.shutdown(wait_first, options.grace).await;
+    let ended = match ended_on_stop {
+        Some(ended) => ended,
+        None => child.shutdown(wait_first, options.grace).await,
+    };
     if let Some(done) = spawned.stderr_done {
         let _ = tokio::time::timeout(STDERR_DRAIN, done).await;
     }
@@ -119,6 +144,7 @@ where
         tools_changed: outcome.tools_changed,
         to_server: outcome.to_server,
         to_client: outcome.to_client,
+        warnings_shown: outcome.warnings_shown,
     })
 }
 

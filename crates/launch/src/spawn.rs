@@ -6,15 +6,16 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
+use crate::stderr_log::BoundedLog;
 
 /// What to start. `Debug` shows variable names only, never values or arguments (either may
 /// hold secrets).
@@ -28,7 +29,8 @@ pub struct LaunchSpec {
     pub env: BTreeMap<OsString, OsString>,
     /// Its working directory; the launcher's own when `None`.
     pub cwd: Option<PathBuf>,
-    /// Where its stderr is appended as well (created with mode 0600).
+    /// Where its stderr is appended as well (created with mode 0600, rotated at 1 MiB,
+    /// two older files kept).
     pub stderr_log: Option<PathBuf>,
 }
 
@@ -73,7 +75,7 @@ pub(crate) struct Spawned {
 
 pub(crate) fn spawn(spec: &LaunchSpec) -> Result<Spawned> {
     let log = match &spec.stderr_log {
-        Some(path) => Some(open_log(path).map_err(|source| Error::StderrLog {
+        Some(path) => Some(BoundedLog::open(path).map_err(|source| Error::StderrLog {
             path: path.clone(),
             source,
         })?),
@@ -132,17 +134,9 @@ fn spawn_error(spec: &LaunchSpec, source: io::Error) -> Error {
     }
 }
 
-fn open_log(path: &Path) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
-}
-
 /// Copies stderr on a thread of its own: blocking writes to a full stderr pipe or a slow
 /// disk must never stall the proxy, whatever runtime flavour the caller uses.
-fn copy_stderr(stderr: ChildStderr, mut log: Option<File>) -> Option<oneshot::Receiver<()>> {
+fn copy_stderr(stderr: ChildStderr, mut log: Option<BoundedLog>) -> Option<oneshot::Receiver<()>> {
     let mut source = into_file(stderr).ok()?;
     let (done, receiver) = oneshot::channel();
     let spawned = std::thread::Builder::new()
@@ -158,10 +152,7 @@ fn copy_stderr(stderr: ChildStderr, mut log: Option<File>) -> Option<oneshot::Re
                 };
                 let bytes = &buf[..n];
                 // A failing log must not cost the user the server's messages, nor the reverse.
-                if log
-                    .as_mut()
-                    .is_some_and(|file| file.write_all(bytes).is_err())
-                {
+                if log.as_mut().is_some_and(|file| file.write(bytes).is_err()) {
                     log = None;
                 }
                 let _ = io::stderr().write_all(bytes);

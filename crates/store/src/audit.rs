@@ -36,11 +36,17 @@ pub enum AuditKind {
     ExtensionDisabled,
     /// An extension Gatehouse had switched off, switched on again once policy allows it.
     ExtensionEnabled,
+    /// Tool pins of an older form carried over, unchanged, to the current one (detail: the
+    /// tools).
+    ToolsRepinned,
+    /// A `--trust` session's policy warnings found no place the client's protocol era
+    /// allows (no `initialize` or `server/discover`, no request asking for log messages).
+    WarningNotShown,
 }
 
 impl AuditKind {
     /// Every kind, in the order of HUB_API.md B2.
-    pub const ALL: [AuditKind; 20] = [
+    pub const ALL: [AuditKind; 22] = [
         AuditKind::LaunchAllowed,
         AuditKind::LaunchWarnedConfirmed,
         AuditKind::LaunchTrusted,
@@ -61,6 +67,8 @@ impl AuditKind {
         AuditKind::UnroutedServerFound,
         AuditKind::ExtensionDisabled,
         AuditKind::ExtensionEnabled,
+        AuditKind::ToolsRepinned,
+        AuditKind::WarningNotShown,
     ];
 
     /// The wire name, as serde writes it (and as the database stores it).
@@ -86,6 +94,8 @@ impl AuditKind {
             AuditKind::UnroutedServerFound => "unrouted_server_found",
             AuditKind::ExtensionDisabled => "extension_disabled",
             AuditKind::ExtensionEnabled => "extension_enabled",
+            AuditKind::ToolsRepinned => "tools_repinned",
+            AuditKind::WarningNotShown => "warning_not_shown",
         }
     }
 

@@ -50,15 +50,23 @@ where
             (env, ignored) = gatehouse_core::context::launch_environment(env).await;
         }
         if let Ok(dir) = env.data_dir() {
-            gatehouse_desktop::logs::init(&dir, gatehouse_desktop::logs::LogOf::Cli);
+            // Phase marks for `bench/launch.sh`, when it asks for them.
+            let timings = env
+                .var(gatehouse_desktop::phases::VARIABLE)
+                .map(std::path::PathBuf::from);
+            gatehouse_desktop::logs::init(&dir, gatehouse_desktop::logs::LogOf::Cli, timings);
         }
         if ignored {
             tracing::warn!(
                 "GATEHOUSE_DATA_DIR and GATEHOUSE_MCP_CONFIG are ignored: this computer follows your organization's hub"
             );
         }
+        tracing::trace!(target: "gatehouse::phase", phase = "environment_read");
         match Context::from_environment(env).await {
-            Ok(ctx) => body(ctx).await,
+            Ok(ctx) => {
+                tracing::trace!(target: "gatehouse::phase", phase = "store_opened");
+                body(ctx).await
+            }
             Err(error) => super::fail(&error),
         }
     });

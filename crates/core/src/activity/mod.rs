@@ -163,6 +163,8 @@ pub fn kind_label(kind: AuditKind) -> &'static str {
         AuditKind::UnroutedServerFound => "Servers outside Gatehouse",
         AuditKind::ExtensionDisabled => "Extension turned off",
         AuditKind::ExtensionEnabled => "Extension turned back on",
+        AuditKind::ToolsRepinned => "Tool approvals carried over",
+        AuditKind::WarningNotShown => "Warning not shown in the app",
     }
 }
 
@@ -220,5 +222,11 @@ pub fn summary(event: &AuditEvent) -> String {
         AuditKind::ExtensionEnabled => {
             format!("Gatehouse turned the extension {server} back on: policy allows it again.")
         }
+        AuditKind::ToolsRepinned => format!(
+            "The approved tools of {server} were carried over to this version of Gatehouse; they had not changed."
+        ),
+        AuditKind::WarningNotShown => format!(
+            "{server} ran with your organization's warnings, but the app that started it had no place to show them."
+        ),
     }
 }

@@ -82,10 +82,15 @@ pub async fn decide<C: Clock>(
     let (sources, identity) = match &server {
         // The launch path: only this server's part of the snapshot is read, and its files
         // are checked against their record before anything runs.
-        Some(server) => (
-            ctx.policy_sources(Scope::OneServer).await?,
-            ctx.identity_of(server, TreeCheck::Launch).await?,
-        ),
+        Some(server) => {
+            // Phase marks for `bench/launch.sh`: nothing listens otherwise.
+            tracing::trace!(target: "gatehouse::phase", phase = "server_read");
+            let sources = ctx.policy_sources(Scope::OneServer).await?;
+            tracing::trace!(target: "gatehouse::phase", phase = "snapshot_verified");
+            let identity = ctx.identity_of(server, TreeCheck::Launch).await?;
+            tracing::trace!(target: "gatehouse::phase", phase = "tree_checked");
+            (sources, identity)
+        }
         None if allow_names => {
             let sources = ctx.policy_sources(Scope::ManyServers).await?;
             let identity = catalog_identity(&sources, id_or_name);
@@ -96,6 +101,7 @@ pub async fn decide<C: Clock>(
     let mut request = request.clone();
     request.now = Some(ctx.policy_now());
     let evaluation = Evaluation::new(&sources, &identity, &request)?;
+    tracing::trace!(target: "gatehouse::phase", phase = "decided");
     let standing = identity.standing(&evaluation.facts);
     let confirmation_key = ConfirmationKey {
         server_id: server

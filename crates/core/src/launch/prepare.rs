@@ -184,6 +184,7 @@ pub async fn prepare<C: Clock, P: Prompter>(
         kind
     };
     audit_decision(ctx, &server, &evaluation, request, kind, None).await?;
+    tracing::trace!(target: "gatehouse::phase", phase = "audited");
     let warnings = if decision.verdict == Verdict::Warn && request.trust {
         decision
             .violations

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use gatehouse_launch::{
     LaunchSpec, PinMode, PinStore, ProxyOptions, SessionEnd, SessionEvents, StopReason,
-    filtered_env, launch_key, run_session,
+    filtered_env, launch_key, legacy_launch_key, run_session,
 };
 use gatehouse_policy::{Mode, Request, Verdict};
 use gatehouse_store::{AuditKind, Server, ServerSource, Store};
@@ -89,11 +89,13 @@ pub async fn run<C: Clock, S: SecretStore>(
             .as_deref()
             .and_then(|digest| crate::install::bundle_dir(&ctx.data_dir, digest));
     }
-    let mut options = ProxyOptions::new(launch_key(
+    let (label, version) = (
         evaluation.facts.label(),
         evaluation.facts.version.as_deref(),
-        &spec,
-    ));
+    );
+    let mut options = ProxyOptions::new(launch_key(label, version, &spec));
+    options.legacy_launch_key = Some(legacy_launch_key(label, version, &spec));
+    let had_warnings = !warnings.is_empty();
     options.warnings = warnings;
     // A server under strict rules is cut when its tools change behind the approval; a
     // looser mode records the change and goes on.
@@ -107,8 +109,9 @@ pub async fn run<C: Clock, S: SecretStore>(
     let pins = StorePins(&ctx.store, &ctx.clock);
     let recorder = async {
         while let Some(report) = changed.recv().await {
-            let tools = match report {
-                ToolReport::Changed(tools) => tools,
+            let (kind, tools) = match report {
+                ToolReport::Changed(tools) => (AuditKind::ToolsChanged, tools),
+                ToolReport::Repinned(tools) => (AuditKind::ToolsRepinned, tools),
                 ToolReport::Listed(tools) => {
                     let at = ctx.clock.now();
                     if let Err(error) =
@@ -119,14 +122,15 @@ pub async fn run<C: Clock, S: SecretStore>(
                     continue;
                 }
             };
-            let mut event = server_event(ctx, &server, AuditKind::ToolsChanged);
+            let mut event = server_event(ctx, &server, kind);
             event.detail = Some(serde_json::json!({ "id": server.id, "tools": tools }));
             if let Err(error) = ctx.store.record(&event).await {
-                tracing::warn!("could not record a tools_changed event: {error}");
+                tracing::warn!("could not record a {kind} event: {error}");
             }
         }
     };
     let stop = watch_policy(ctx, &server, &identity, &request);
+    tracing::trace!(target: "gatehouse::phase", phase = "spawning");
     let session = async {
         let result = run_session(spec, options, &pins, &events, stop).await;
         drop(events); // closes the channel, so the recorder finishes
@@ -142,6 +146,13 @@ pub async fn run<C: Clock, S: SecretStore>(
             return Err(Error::Launch(error));
         }
     };
+    if had_warnings && !ended.warnings_shown {
+        // The person chose to trust a server the policy warns about; the model should have
+        // been told, and the client's protocol gave no place: the admin hears of it.
+        let mut event = server_event(ctx, &server, AuditKind::WarningNotShown);
+        event.detail = Some(serde_json::json!({ "id": server.id }));
+        ctx.store.record(&event).await?;
+    }
     record_end(ctx, &server, &ended).await?;
     Ok(ended.exit_code)
 }
@@ -260,12 +271,25 @@ impl<C: Clock> PinStore for StorePins<'_, C> {
             .await
             .map(|_| ())
     }
+
+    async fn repin(
+        &self,
+        launch_key: &str,
+        tools: &[(String, String)],
+    ) -> std::result::Result<(), Self::Error> {
+        self.0
+            .replace_pins(launch_key, tools, self.1.now())
+            .await
+            .map(|_| ())
+    }
 }
 
 /// What the proxy reported about a server's tools.
 enum ToolReport {
     /// Pinned tools whose definitions changed (`tools_changed`).
     Changed(Vec<String>),
+    /// Unchanged tools whose older pins were carried over (`tools_repinned`).
+    Repinned(Vec<String>),
     /// The names in a `tools/list` result (what the app shows as the tools of last run).
     Listed(Vec<String>),
 }
@@ -279,6 +303,10 @@ impl SessionEvents for ToolEvents {
     fn tools_changed(&self, tools: &[String]) {
         // The recorder only stops after the session; a send cannot fail before then.
         let _ = self.changes.send(ToolReport::Changed(tools.to_vec()));
+    }
+
+    fn tools_repinned(&self, tools: &[String]) {
+        let _ = self.changes.send(ToolReport::Repinned(tools.to_vec()));
     }
 
     fn tools_listed(&self, tools: &[String]) {

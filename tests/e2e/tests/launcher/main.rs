@@ -13,6 +13,7 @@
 mod bad_input;
 mod check_now;
 mod concurrency;
+mod eras;
 mod identity;
 mod pins_and_warnings;
 mod real_servers;

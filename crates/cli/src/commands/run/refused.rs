@@ -15,7 +15,7 @@ use gatehouse_desktop::notifier::DesktopNotifier;
 
 /// The JSON-RPC error code of a launch Gatehouse refused: in the range JSON-RPC leaves to
 /// implementations (-32000 to -32099), away from the codes MCP itself uses.
-const REFUSED_CODE: i64 = -32001;
+const REFUSED_CODE: i64 = gatehouse_core::launch::POLICY_REFUSED_CODE;
 
 /// How long requests are answered with the refusal before the launcher exits.
 const ANSWER_FOR: Duration = Duration::from_secs(5);

@@ -39,6 +39,8 @@ export const ACTIVITY_KINDS: Record<AuditKind, string> = {
   unrouted_server_found: "Servers outside Gatehouse",
   extension_disabled: "Extension turned off",
   extension_enabled: "Extension turned back on",
+  tools_repinned: "Tool approvals carried over",
+  warning_not_shown: "Warning not shown in the app",
 };
 
 /** The steps of an install, in the order it goes through them. */
