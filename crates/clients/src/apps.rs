@@ -61,6 +61,27 @@ impl ClientApp {
         ClientApp::ALL.into_iter().find(|app| app.name() == name)
     }
 
+    /// The app whose program file is called `program` (a process's executable, without
+    /// its folder), for a launch whose entry does not name its app (`run` without
+    /// `--client`): its parent processes are the hint. Shells, `node`, `npx` and other
+    /// runners in between name no app. Cline runs inside VS Code and is seen as it.
+    pub fn from_program_name(program: &str) -> Option<ClientApp> {
+        let stem = program.strip_suffix(".exe").unwrap_or(program);
+        match stem {
+            // Claude Desktop's executable is `Claude` (macOS, Windows) or `claude-desktop`
+            // (community Linux builds); Claude Code's native binary is `claude`.
+            "Claude" | "claude-desktop" => Some(ClientApp::ClaudeDesktop),
+            "claude" => Some(ClientApp::ClaudeCode),
+            "cursor" | "Cursor" => Some(ClientApp::Cursor),
+            "code" | "code-insiders" | "codium" | "Code" | "Code - Insiders" => {
+                Some(ClientApp::VsCode)
+            }
+            "windsurf" | "Windsurf" => Some(ClientApp::Windsurf),
+            "zed" | "zed-editor" | "zeditor" | "Zed" => Some(ClientApp::Zed),
+            _ => None,
+        }
+    }
+
     /// The key of the object that maps entry names to servers, at the top of the file (and,
     /// for Claude Code, in each `projects.<path>` object too).
     pub fn servers_key(self) -> &'static str {
@@ -87,6 +108,28 @@ impl std::fmt::Display for ClientApp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apps_are_known_by_their_program_and_runners_are_not() {
+        for (program, app) in [
+            ("Claude", ClientApp::ClaudeDesktop),
+            ("Claude.exe", ClientApp::ClaudeDesktop),
+            ("claude", ClientApp::ClaudeCode),
+            ("cursor", ClientApp::Cursor),
+            ("code", ClientApp::VsCode),
+            ("windsurf", ClientApp::Windsurf),
+            ("zed-editor", ClientApp::Zed),
+        ] {
+            assert_eq!(
+                ClientApp::from_program_name(program),
+                Some(app),
+                "{program}"
+            );
+        }
+        for runner in ["sh", "bash", "node", "npx", "uvx", "python3", "gatehouse"] {
+            assert_eq!(ClientApp::from_program_name(runner), None, "{runner}");
+        }
+    }
 
     #[test]
     fn every_app_is_found_by_its_command_line_name() {

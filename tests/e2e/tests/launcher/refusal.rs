@@ -59,12 +59,46 @@ fn a_refused_launch_tells_the_app_why_and_the_person_which_app() {
     let told = notifications_about(&id, 1, Duration::from_secs(5));
     assert_eq!(told.len(), 1, "{told:?}");
     assert!(
-        told[0].contains("Cursor could not start"),
+        told[0].contains("Cursor tried to start"),
         "the notice names the app: {told:?}"
     );
     assert!(
         !told[0].contains("Error:"),
         "a title, not a heading: {told:?}"
+    );
+}
+
+#[test]
+fn without_client_the_app_that_started_the_launcher_is_named() {
+    if !desktop_available(&["dunstctl"]) {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let id = format!("parent-{}", std::process::id());
+    let (code, _, err) = sandbox.run(&["servers", "add", &id, "--", "/bin/cat"]);
+    assert_eq!(code, 0, "{err}");
+    sandbox.write_config("policy:\n  deny_list: ['parent-*']\n");
+    // An app called `windsurf` (a shell under that name) starts an entry that does not
+    // say which app it belongs to.
+    let app = sandbox.path().join("windsurf");
+    std::fs::copy("/bin/sh", &app).unwrap();
+    let gatehouse = gatehouse_e2e::binary("gatehouse");
+    let status = std::process::Command::new(&app)
+        .arg("-c")
+        // Not the shell's last word, so it stays the launcher's parent instead of exec'ing.
+        .arg(format!("'{}' run '{id}'; exit $?", gatehouse.display()))
+        .envs(sandbox.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(4));
+    let told = notifications_about(&id, 1, Duration::from_secs(5));
+    assert!(
+        told.iter()
+            .any(|notice| notice.contains("Windsurf tried to start")),
+        "{told:?}"
     );
 }
 

@@ -49,6 +49,13 @@ pub fn run(args: RunArgs) -> Exit {
                 declined,
             } => {
                 eprintln!("{}", message.trim_end());
+                // An entry that does not name its app: the processes that started this one
+                // may. Only looked up for a refusal, off the path of every launch.
+                let client = client.or_else(|| {
+                    gatehouse_desktop::host::ancestor_programs(8)
+                        .iter()
+                        .find_map(|program| ClientApp::from_program_name(program))
+                });
                 // The person who chose "Don't run" needs no notice; the app still hears why.
                 refused::tell(&args.server, client, &message, !declined);
                 Exit::Code(exit_code)

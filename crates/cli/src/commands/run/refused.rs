@@ -33,7 +33,7 @@ pub(super) fn tell(id: &str, client: Option<ClientApp>, message: &str, notify: b
             .unwrap_or(message)
             .trim();
         let title = match client {
-            Some(app) => format!("{} could not start {id}", app.label()),
+            Some(app) => format!("{} tried to start {id}", app.label()),
             None => format!("{id} was not started"),
         };
         DesktopNotifier::default().notify(&Notification {
