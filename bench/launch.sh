@@ -50,12 +50,14 @@ PY
 # A bundle with 10,000 list entries over the org, area and server layers, and a catalog
 # certifying the four installed servers' bundles.
 python3 - "$work/payload.json" "$work/digests.json" <<'PY'
-import json, sys
+import datetime, json, sys
 digests = json.load(open(sys.argv[2]))
+# Issued now: a fixed date would age past max_offline_age and turn every launch into a warn.
+issued = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 allow = [f"@bench/allowed-{i}" for i in range(4_000)] + ["@bench/*"]
 deny = [f"@evil/server-{i}" for i in range(3_000)] + [f"@old/tool-{i}@1.0.{i}" for i in range(2_000)] + [f"@shady-{i}/*" for i in range(999)]
 bundle = {
-    "schema": 1, "org": "bench", "serial": 1, "issued_at": "2026-11-21T00:00:00Z",
+    "schema": 1, "org": "bench", "serial": 1, "issued_at": issued,
     "max_offline_age": "7d", "stale_mode": "warn",
     "mandatory": {"min_cert_level": 0},
     "org_policy": {"min_score": 10, "allow_list": allow, "deny_list": deny[:5_000]},
@@ -99,6 +101,12 @@ out=bench/RESULTS-launch.md
   echo "10,000 allow/deny entries in force. The tree check row compares two verified installs"
   echo "of the same server: one holding only its binary, one with 500 more files (5 MB)."
   echo "Servers: bench/servers.c. Driver: bench/measure.py (Python; its own overhead is in both columns)."
+  echo
+  echo "Durability: the store runs in WAL mode with synchronous=NORMAL. The audit row of each launch is"
+  echo "committed (in the WAL) before the server is spawned, so a crash of Gatehouse or of the client app"
+  echo "never loses a decision that ran; no fsync is paid per launch, so a power cut can lose the last"
+  echo "moments of rows (SQLite syncs the WAL at checkpoints). FULL would add an fsync to every launch."
+  echo "Phase marks: GATEHOUSE_LAUNCH_TIMINGS (crates/desktop/src/phases.rs), one tracing event per phase."
   echo
   python3 bench/measure.py "$gatehouse" "$work/servers"
 } | tee "$out"

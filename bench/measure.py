@@ -61,6 +61,40 @@ def throughput(argv, env):
     return total / seconds / 1e6, total
 
 
+def whole_process(argv, env, runs):
+    """Median milliseconds of a command run to completion."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter_ns()
+        subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+        samples.append((time.perf_counter_ns() - start) / 1e6)
+    return statistics.median(samples)
+
+
+def phases(gatehouse, server, env, runs, work):
+    """Median milliseconds of each phase of `gatehouse run`, from the marks the launcher
+    writes with GATEHOUSE_LAUNCH_TIMINGS (milliseconds since main at the end of a phase),
+    and the first byte measured from outside in the same runs."""
+    marks_file = os.path.join(work, "phases.jsonl")
+    if os.path.exists(marks_file):
+        os.remove(marks_file)
+    env = dict(env, GATEHOUSE_LAUNCH_TIMINGS=marks_file)
+    first = first_byte([gatehouse, "run", server], env, runs)[0]
+    per_phase = {}
+    order = []
+    with open(marks_file) as lines:
+        for line in lines:
+            previous = 0.0
+            for name, at in json.loads(line):
+                if name not in per_phase:
+                    per_phase[name] = []
+                    order.append(name)
+                per_phase[name].append(at - previous)
+                previous = at
+    return [(name, statistics.median(per_phase[name])) for name in order], first
+
+
 def main():
     gatehouse, servers = sys.argv[1], sys.argv[2]
     env = dict(os.environ)
@@ -83,8 +117,39 @@ def main():
     print("|---|---|---|---|")
     for name, a, b, d in rows:
         print(f"| {name} | {a:.2f} | {b:.2f} | {d:+.2f} |")
+    breakdown(gatehouse, servers, env)
     if direct[1] != gated[1]:
         print(f"\nWARNING: byte counts differ: {direct[1]} direct, {gated[1]} through gatehouse")
+
+
+def breakdown(gatehouse, servers, env):
+    """Where the launcher's added time goes, phase by phase."""
+    work = os.path.dirname(servers)
+    hello = whole_process([servers], env, 200)  # prints its usage and exits
+    version = whole_process([gatehouse, "--version"], env, 200)
+    marks, first = phases(gatehouse, "@bench/hello", env, 200, work)
+    print()
+    print("## Where the time goes (median of 200 launches of @bench/hello, ms)")
+    print()
+    print("| phase | ms |")
+    print("|---|---|")
+    print(f"| process start: `gatehouse --version` as a whole process, minus a C program that exits ({version:.2f} - {hello:.2f}) | {version - hello:.2f} |")
+    labels = {
+        "environment_read": "start to the environment read (argument parsing, runtime, the hub's data dir decided, logger)",
+        "store_opened": "store open (SQLite, WAL, schema version checked, settings)",
+        "server_read": "the server's row",
+        "snapshot_verified": "snapshot: signature checked, this server's slice loaded",
+        "tree_checked": "tree check of the installed files",
+        "decided": "policy evaluation",
+        "audited": "audit row committed (before the spawn)",
+        "spawning": "keyring secrets, environment filtered, policy watch set up",
+    }
+    total = 0.0
+    for name, ms in marks:
+        total += ms
+        print(f"| {labels.get(name, name)} | {ms:.2f} |")
+    print(f"| in-process total, main to spawn | {total:.2f} |")
+    print(f"| first byte through `gatehouse run` in the same runs | {first:.2f} |")
 
 
 if __name__ == "__main__":
