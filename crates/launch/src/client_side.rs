@@ -163,16 +163,16 @@ impl Seen {
 /// Notes the requests in `line`, and with `era`, reads their `_meta` too (only while the
 /// era or the warnings' place is still open: it costs a look into every request).
 fn track(line: &[u8], pending: &Pending, era: Option<&EraCell>) -> Seen {
-    let message = |text: &str| {
-        RawObject::parse_str(text)
+    let message = |bytes: &[u8]| {
+        RawObject::parse(bytes)
             .map(|message| track_message(&message, pending, era))
             .unwrap_or_default()
     };
     match first_significant(line) {
-        Some(b'{') => std::str::from_utf8(line).map(message).unwrap_or_default(),
+        Some(b'{') => message(line),
         Some(b'[') => raw_array(line).map_or_else(Seen::default, |batch| {
             batch.iter().fold(Seen::default(), |seen, element| {
-                seen.and(message(element.get()))
+                seen.and(message(element.get().as_bytes()))
             })
         }),
         _ => Seen::default(),
@@ -185,9 +185,7 @@ fn track_message(message: &RawObject<'_>, pending: &Pending, era: Option<&EraCel
     if let (true, Some(method), Some(id)) = (envelope.is_request(), &envelope.method, envelope.id) {
         pending.insert(id, RequestKind::of(method));
         if let Some(era) = era {
-            let meta = read_request(message, method, era);
-            seen.accepts_warnings = meta
-                .log_level
+            seen.accepts_warnings = read_request(message, method, era)
                 .is_some_and(|level| Some(level) <= severity("warning"));
         }
     }

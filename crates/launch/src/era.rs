@@ -66,42 +66,33 @@ pub(crate) fn severity(level: &str) -> Option<usize> {
     LEVELS.iter().position(|known| *known == level)
 }
 
-/// What a request says about the era and about the log messages it accepts.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RequestMeta {
-    /// The least severe level the request asked to be told of (stateless era only).
-    pub(crate) log_level: Option<usize>,
-}
-
-/// Reads `request` (a request's object, with `method`) and records its era in `era`.
-pub(crate) fn read_request(request: &RawObject<'_>, method: &str, era: &EraCell) -> RequestMeta {
+/// Reads `request` (a request's object, with `method`), records its era in `era`, and
+/// gives the least severe log level it asked to be told of (stateless era only), as a
+/// [`severity`] rank.
+pub(crate) fn read_request(request: &RawObject<'_>, method: &str, era: &EraCell) -> Option<usize> {
     if method == "initialize" {
         era.set(Era::Handshake);
-        return RequestMeta::default();
+        return None;
     }
     let meta = request
         .get("params")
         .and_then(|params| RawObject::parse_str(params.get()))
         .and_then(|params| params.get("_meta"))
         .and_then(|meta| RawObject::parse_str(meta.get()));
-    let Some(meta) = meta else {
-        return RequestMeta::default();
-    };
+    let meta = meta?;
     if meta.get(PROTOCOL_VERSION).is_some() {
         era.set(Era::Stateless);
     }
-    let log_level = meta
-        .get(LOG_LEVEL)
+    meta.get(LOG_LEVEL)
         .and_then(|level| serde_json::from_str::<&str>(level.get()).ok())
-        .and_then(severity);
-    RequestMeta { log_level }
+        .and_then(severity)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn read(line: &str, era: &EraCell) -> RequestMeta {
+    fn read(line: &str, era: &EraCell) -> Option<usize> {
         let object = RawObject::parse_str(line).unwrap();
         let method: String = serde_json::from_str(object.get("method").unwrap().get()).unwrap();
         read_request(&object, &method, era)
@@ -136,12 +127,12 @@ mod tests {
             r#"{"id":1,"method":"tools/call","params":{"name":"x","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/logLevel":"info"}}}"#,
             &era,
         );
-        assert_eq!(meta.log_level, severity("info"));
+        assert_eq!(meta, severity("info"));
         assert!(severity("info") < severity("warning"));
         let none = read(
             r#"{"id":2,"method":"tools/call","params":{"_meta":{"io.modelcontextprotocol/logLevel":"loud"}}}"#,
             &era,
         );
-        assert_eq!(none.log_level, None, "an unknown level asks for nothing");
+        assert_eq!(none, None, "an unknown level asks for nothing");
     }
 }

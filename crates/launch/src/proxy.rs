@@ -205,7 +205,7 @@ where
                 let _ = refusal.set(stop.message.clone());
                 let mut lines = stop_notice(era.get(), &stop.message);
                 push_open_requests(&mut lines, &pending, &stop.message, POLICY_REFUSED_CODE);
-                write_bounded(&sink, &lines, options.grace).await;
+                write_bounded(&sink, &lines, options.grace, Then::Flush).await;
                 // Whatever the client asks next hears the reason too, for a while: the
                 // client side answers it now instead of forwarding it.
                 let _ = tokio::time::timeout(options.refuse_for, &mut client_side).await;
@@ -305,16 +305,8 @@ async fn finish<W: AsyncWrite + Unpin>(
             EndReason::PinCheckFailed
         }
     };
-    let write = async {
-        let mut sink = sink.lock().await;
-        sink.end_partial_line().await?;
-        for line in &lines {
-            sink.write_line(line).await?;
-        }
-        sink.close().await
-    };
     // The client may be gone or stuck: its last words are best effort.
-    let _ = tokio::time::timeout(grace, write).await;
+    write_bounded(sink, &lines, grace, Then::Close).await;
     end
 }
 
@@ -333,12 +325,21 @@ fn push_open_requests(lines: &mut Vec<Vec<u8>>, pending: &Pending, text: &str, c
     }
 }
 
+/// What becomes of the client's side once [`write_bounded`] wrote its lines.
+enum Then {
+    /// Flushed: the client side goes on answering.
+    Flush,
+    /// Closed: the session's last words.
+    Close,
+}
+
 /// Writes `lines` to the client, bounded by `grace`: a client that stopped reading cannot
 /// hold the session.
 async fn write_bounded<W: AsyncWrite + Unpin>(
     sink: &Mutex<ClientSink<W>>,
     lines: &[Vec<u8>],
     grace: Duration,
+    then: Then,
 ) {
     let write = async {
         let mut sink = sink.lock().await;
@@ -346,7 +347,10 @@ async fn write_bounded<W: AsyncWrite + Unpin>(
         for line in lines {
             sink.write_line(line).await?;
         }
-        sink.flush().await
+        match then {
+            Then::Flush => sink.flush().await,
+            Then::Close => sink.close().await,
+        }
     };
     let _ = tokio::time::timeout(grace, write).await;
 }
