@@ -25,32 +25,41 @@ const AFTER: &str = r#"{
 }
 "#;
 
+/// A context whose home, data and app files all live under `home`.
+async fn confined_context(home: &std::path::Path) -> Arc<Context> {
+    Arc::new(
+        Context::open(
+            Environment::confined_to(Platform::Linux, home),
+            ManagedSettings::default(),
+            SystemClock,
+        )
+        .await
+        .unwrap(),
+    )
+}
+
+/// Polls until the watcher has sent `count` offers (no timing is asserted; the deadline
+/// only stops a broken watcher from hanging the test).
+async fn wait_for_offers(notifier: &RecordingNotifier, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while notifier.sent().len() < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_entry_another_tool_adds_is_recorded_and_offered_for_routing() {
     let home = tempfile::tempdir().unwrap();
     let cursor = home.path().join(".cursor");
     std::fs::create_dir_all(&cursor).unwrap();
     std::fs::write(cursor.join("mcp.json"), BEFORE).unwrap();
-    let ctx = Arc::new(
-        Context::open(
-            Environment::confined_to(Platform::Linux, home.path()),
-            ManagedSettings::default(),
-            SystemClock,
-        )
-        .await
-        .unwrap(),
-    );
+    let ctx = confined_context(home.path()).await;
     let notifier = Arc::new(RecordingNotifier::default());
     let watch = watch_clients(ctx.clone(), notifier.clone()).await.unwrap();
 
     std::fs::write(cursor.join("mcp.json"), AFTER).unwrap();
 
-    // Polls until the watcher has reacted (no timing is asserted; the deadline only stops
-    // a broken watcher from hanging the test).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while notifier.sent().is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_offers(&notifier, 1).await;
     let sent = notifier.sent();
     assert_eq!(
         sent.len(),
@@ -76,15 +85,7 @@ async fn a_server_added_to_a_known_projects_config_is_offered_too() {
     let home = tempfile::tempdir().unwrap();
     let project = home.path().join("shop");
     std::fs::create_dir_all(&project).unwrap();
-    let ctx = Arc::new(
-        Context::open(
-            Environment::confined_to(Platform::Linux, home.path()),
-            ManagedSettings::default(),
-            SystemClock,
-        )
-        .await
-        .unwrap(),
-    );
+    let ctx = confined_context(home.path()).await;
     gatehouse_core::clients::add_project_folder(&ctx, &project)
         .await
         .unwrap();
@@ -94,10 +95,7 @@ async fn a_server_added_to_a_known_projects_config_is_offered_too() {
     // A project file that did not exist when watching began.
     std::fs::write(project.join(".mcp.json"), AFTER).unwrap();
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while notifier.sent().len() < 2 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_offers(&notifier, 2).await;
     let mut offered: Vec<String> = notifier
         .sent()
         .iter()

@@ -36,6 +36,18 @@ const LISTED_TO_HANDSHAKE: &str = r#"{"jsonrpc":"2.0","id":2,"result":{"tools":[
 const LISTED_TO_STATELESS: &str = r#"{"jsonrpc":"2.0","id":2,"result":{"cacheScope":"private","resultType":"complete","tools":[{"description":"Add two integers.","inputSchema":{"type":"object","properties":{"a":{"title":"A","type":"integer"}},"required":["a"],"title":"addArguments"},"name":"add"}],"ttlMs":0,"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"demo","version":"0.0.1"}}}}
 "#;
 
+/// An empty successful result, as a stateless server writes it.
+fn complete(id: u32) -> String {
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"resultType":"complete"}}}}"#) + "\n"
+}
+
+/// The Python SDK's subscription to tool list changes.
+fn listen() -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":"listen-1","method":"subscriptions/listen","params":{{"_meta":{{{META}}},"notifications":{{"toolsListChanged":true}}}}}}"#
+    ) + "\n"
+}
+
 fn tools_list_stateless(id: u32) -> String {
     format!(
         r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/list","params":{{"_meta":{{{META}}}}}}}"#
@@ -67,8 +79,7 @@ async fn a_stateless_client_gets_a_log_message_only_before_a_request_that_asked_
     let mut rig = Rig::start(trusting(&["origin is community"]), Arc::default());
     rig.client_sends(&call(2, None)).await;
     assert_eq!(rig.server_gets().await, call(2, None));
-    rig.server_sends("{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"resultType\":\"complete\"}}\n")
-        .await;
+    rig.server_sends(&complete(2)).await;
     let answer = rig.client_gets_json().await;
     assert_eq!(
         answer["id"], 2,
@@ -78,8 +89,7 @@ async fn a_stateless_client_gets_a_log_message_only_before_a_request_that_asked_
     // Asking only for errors does not let a warning through either.
     rig.client_sends(&call(3, Some("error"))).await;
     rig.server_gets().await;
-    rig.server_sends("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"resultType\":\"complete\"}}\n")
-        .await;
+    rig.server_sends(&complete(3)).await;
     assert_eq!(rig.client_gets_json().await["id"], 3);
 
     rig.client_sends(&call(4, Some("info"))).await;
@@ -93,8 +103,7 @@ async fn a_stateless_client_gets_a_log_message_only_before_a_request_that_asked_
             .contains("origin is community")
     );
     assert_eq!(rig.server_gets().await, call(4, Some("info")));
-    rig.server_sends("{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"resultType\":\"complete\"}}\n")
-        .await;
+    rig.server_sends(&complete(4)).await;
     assert_eq!(
         rig.client_gets_json().await["id"],
         4,
@@ -111,8 +120,7 @@ async fn a_notifications_initialized_is_no_place_for_a_warning_in_the_stateless_
     rig.server_gets().await;
     rig.client_sends(super::INITIALIZED).await;
     rig.server_gets().await;
-    rig.server_sends("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"resultType\":\"complete\"}}\n")
-        .await;
+    rig.server_sends(&complete(1)).await;
     assert_eq!(rig.client_gets_json().await["id"], 1, "nothing before it");
     let (outcome, _) = rig.end().await;
     assert!(
@@ -188,9 +196,7 @@ async fn list_changes_on_a_subscription_are_followed_by_a_checked_re_list() {
     rig.server_gets().await;
     rig.server_sends(LISTED_TO_STATELESS).await;
     rig.client_gets().await;
-    let listen = format!(
-        r#"{{"jsonrpc":"2.0","id":"listen-1","method":"subscriptions/listen","params":{{"_meta":{{{META}}},"notifications":{{"toolsListChanged":true}}}}}}"#
-    ) + "\n";
+    let listen = listen();
     rig.client_sends(&listen).await;
     rig.server_gets().await;
     for notification in [
@@ -220,9 +226,7 @@ async fn a_policy_stop_in_the_stateless_era_answers_with_errors_and_sends_no_log
     rig.server_gets().await;
     rig.server_sends(DISCOVERED).await;
     rig.client_gets().await;
-    let listen = format!(
-        r#"{{"jsonrpc":"2.0","id":"listen-1","method":"subscriptions/listen","params":{{"_meta":{{{META}}},"notifications":{{"toolsListChanged":true}}}}}}"#
-    ) + "\n";
+    let listen = listen();
     rig.client_sends(&listen).await;
     rig.server_gets().await;
     let reason = StopReason {

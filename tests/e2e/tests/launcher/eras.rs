@@ -118,6 +118,9 @@ fn kinds(sandbox: &Sandbox) -> Vec<String> {
         .collect()
 }
 
+/// A local policy under which the SDK server (level 0) gets a `warn` verdict.
+const WARN_POLICY: &str = "policy:\n  min_cert_level: 1\n  cert_mode: warn\n";
+
 const ALL: [Client; 3] = [Client::PythonAuto, Client::PythonLegacy, Client::Node];
 
 #[test]
@@ -125,7 +128,7 @@ fn the_warnings_of_a_trusted_server_reach_clients_of_both_eras() {
     let Some(kit) = kit() else { return };
     let sandbox = Sandbox::new();
     add_server(&sandbox, &kit, "warned");
-    sandbox.write_config("policy:\n  min_cert_level: 1\n  cert_mode: warn\n");
+    sandbox.write_config(WARN_POLICY);
     for client in ALL {
         let report = drive(&sandbox, &kit, client, "session", &["warned", "--trust"]);
         assert_eq!(report["text"], "5", "{client:?}: {report}");
@@ -158,7 +161,7 @@ fn a_warning_that_no_place_of_the_era_could_carry_is_audited() {
     let Some(kit) = kit() else { return };
     let sandbox = Sandbox::new();
     add_server(&sandbox, &kit, "unheard");
-    sandbox.write_config("policy:\n  min_cert_level: 1\n  cert_mode: warn\n");
+    sandbox.write_config(WARN_POLICY);
     // This client neither discovers nor asks for log messages: the stateless era leaves
     // the warning no place.
     let report = drive(
