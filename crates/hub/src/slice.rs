@@ -12,9 +12,10 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use gatehouse_policy::{
-    Layer, Layers, Rules, ServerFacts, StaleMode, normalize_name, parse_duration, pattern_may_match,
+    Layer, Layers, NameFilter, Rules, ServerFacts, StaleMode, normalize_name, parse_duration,
 };
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -145,22 +146,14 @@ pub fn server_slice(
 fn narrowed(layer: Layer, place: &str, raw: &RawValue, names: &[&str]) -> Result<Rules> {
     let object: BTreeMap<Cow<'_, str>, &RawValue> =
         serde_json::from_str(raw.get()).map_err(|e| Error::Payload(format!("`{place}`: {e}")))?;
+    let filter = NameFilter::new(names.iter().copied());
     let mut narrowed = serde_json::Map::new();
     for (key, value) in object {
         let parsed = if key == "allow_list" || key == "deny_list" {
-            let entries: Vec<Cow<'_, str>> = serde_json::from_str(value.get())
+            let (mut kept, first) = kept_entries(value.get(), &filter)
                 .map_err(|e| Error::Payload(format!("`{place}.{key}`: {e}")))?;
-            let mut kept: Vec<Value> = entries
-                .iter()
-                .filter(|entry| names.iter().any(|name| pattern_may_match(entry, name)))
-                .map(|entry| Value::String(entry.to_string()))
-                .collect();
             if kept.is_empty() && key == "allow_list" {
-                kept.extend(
-                    entries
-                        .first()
-                        .map(|entry| Value::String(entry.to_string())),
-                );
+                kept.extend(first.map(Value::String));
             }
             Value::Array(kept)
         } else {
@@ -173,6 +166,63 @@ fn narrowed(layer: Layer, place: &str, raw: &RawValue, names: &[&str]) -> Result
         place: place.to_owned(),
         error,
     })
+}
+
+/// The entries of the list `json` that `filter` keeps, and its first entry. The list is read
+/// one entry at a time, borrowed from the payload where it has no escapes: only the kept
+/// entries are copied, not all 10,000.
+fn kept_entries(
+    json: &str,
+    filter: &NameFilter,
+) -> serde_json::Result<(Vec<Value>, Option<String>)> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let kept = Kept { filter }.deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(kept)
+}
+
+/// One list entry, borrowed when it can be (a plain `Cow` field would always be copied).
+#[derive(Deserialize)]
+struct Entry<'a>(#[serde(borrow)] Cow<'a, str>);
+
+struct Kept<'f> {
+    filter: &'f NameFilter,
+}
+
+impl<'de> DeserializeSeed<'de> for Kept<'_> {
+    type Value = (Vec<Value>, Option<String>);
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Kept<'_> {
+    type Value = (Vec<Value>, Option<String>);
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a list of server name patterns")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut kept = Vec::new();
+        let mut first = None;
+        while let Some(Entry(entry)) = seq.next_element()? {
+            if first.is_none() {
+                first = Some(entry.to_string());
+            }
+            if self.filter.may_match(&entry) {
+                kept.push(Value::String(entry.into_owned()));
+            }
+        }
+        Ok((kept, first))
+    }
 }
 
 /// The facts of `subject` ([`crate::catalog::resolve`]), parsing only the catalog entries

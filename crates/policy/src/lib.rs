@@ -43,7 +43,7 @@ pub use merge::{Diagnostic, EffectivePolicy, Sourced};
 pub use message::{duration_words, layer_words, level_name};
 pub use mode::{Mode, StaleMode};
 pub use origin::{Origin, OriginSet};
-pub use pattern::{Pattern, fold_name, normalize_name, pattern_may_match};
+pub use pattern::{NameFilter, Pattern, fold_name, normalize_name, pattern_may_match};
 pub use report::block_report;
 pub use request::Request;
 pub use rules::{MAX_CERT_LEVEL, MAX_SCORE, Rules};

@@ -50,20 +50,56 @@ fn folded_bytes(text: &[u8]) -> impl Iterator<Item = u8> + '_ {
 /// It errs towards `true`: an entry it keeps may still not match, one it drops never does.
 /// Spellings are folded as deny lists fold them, so it serves allow and deny lists alike.
 pub fn pattern_may_match(pattern: &str, name: &str) -> bool {
-    if !pattern.is_ascii() || !name.is_ascii() {
-        return true; // non-ASCII case folding is left to the real matcher
+    NameFilter::new([name]).may_match(pattern)
+}
+
+/// [`pattern_may_match`] for a few names at once, with each name folded once: the launch path
+/// runs it over every entry of a 10,000-entry list, so the names are not folded again per entry.
+#[derive(Debug, Clone)]
+pub struct NameFilter {
+    /// Each ASCII name without its leading `@`, folded.
+    folded: Vec<Vec<u8>>,
+    /// A non-ASCII name: every entry is kept and left to the real matcher.
+    keep_all: bool,
+}
+
+impl NameFilter {
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> NameFilter {
+        let mut filter = NameFilter {
+            folded: Vec::new(),
+            keep_all: false,
+        };
+        for name in names {
+            if !name.is_ascii() {
+                filter.keep_all = true;
+            }
+            let name = name.strip_prefix('@').unwrap_or(name);
+            filter.folded.push(folded_bytes(name.as_bytes()).collect());
+        }
+        filter
     }
-    let pattern = pattern.strip_prefix('@').unwrap_or(pattern);
-    let name = name.strip_prefix('@').unwrap_or(name);
-    if let Some(prefix) = pattern.strip_suffix('*') {
-        let mut name = folded_bytes(name.as_bytes());
-        return folded_bytes(prefix.as_bytes()).all(|byte| name.next() == Some(byte));
+
+    /// Whether the list entry `pattern` might match one of the names.
+    pub fn may_match(&self, pattern: &str) -> bool {
+        if self.keep_all || !pattern.is_ascii() {
+            return true; // non-ASCII case folding is left to the real matcher
+        }
+        let pattern = pattern.strip_prefix('@').unwrap_or(pattern);
+        if let Some(prefix) = pattern.strip_suffix('*') {
+            return self.folded.iter().any(|name| {
+                let mut name = name.iter().copied();
+                folded_bytes(prefix.as_bytes()).all(|byte| name.next() == Some(byte))
+            });
+        }
+        let bytes = pattern.as_bytes();
+        let pattern_name = match bytes.iter().position(|byte| *byte == b'@') {
+            Some(at) => &bytes[..at],
+            None => bytes,
+        };
+        self.folded
+            .iter()
+            .any(|name| folded_bytes(pattern_name).eq(name.iter().copied()))
     }
-    let pattern_name = match pattern.find('@') {
-        Some(at) => &pattern[..at],
-        None => pattern,
-    };
-    folded_bytes(pattern_name.as_bytes()).eq(folded_bytes(name.as_bytes()))
 }
 
 /// A validated pattern of an allow or deny list.

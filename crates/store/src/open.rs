@@ -7,7 +7,7 @@ use sqlx::migrate::MigrateError;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, Executor, Sqlite, SqliteConnection, Transaction};
+use sqlx::{AssertSqlSafe, ConnectOptions, Executor, Sqlite, SqliteConnection, Transaction};
 
 use crate::error::{Error, Result, is_corrupt};
 
@@ -44,7 +44,11 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // Every statement would otherwise go through sqlx's query logger, which parses
+            // its SQL for a summary whenever any subscriber might want it: time on every
+            // launch for a log nobody reads. Slow statements are still logged.
+            .log_statements(log::LevelFilter::Off);
         let pool = connect(options)
             .await
             .map_err(|error| open_error(path, error))?;

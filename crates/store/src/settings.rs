@@ -80,6 +80,22 @@ impl Store {
         read_setting(self.pool(), key).await
     }
 
+    /// The settings among `keys` that are set, in one query: a launch reads the hub's five
+    /// settings at once rather than paying a statement per key.
+    pub async fn settings_among(
+        &self,
+        keys: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let keys = serde_json::to_string(keys)?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT key, value FROM settings WHERE key IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(keys)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Every setting whose key starts with `prefix`, as (key, value), in key order: one query
     /// for a family of keys such as one per server.
     pub async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {

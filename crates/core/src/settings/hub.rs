@@ -31,7 +31,16 @@ impl HubSettings {
     /// Reads the settings from the store. A pinned key that no longer parses is an error:
     /// silently dropping it could leave a device trusting nothing, or something else.
     pub async fn load(store: &Store, managed: &ManagedSettings) -> Result<HubSettings> {
-        let keys = match store.setting(key::HUB_KEYS).await? {
+        let mut stored = store
+            .settings_among(&[
+                key::HUB_KEYS,
+                key::HUB_URL,
+                key::REGISTRY_URL,
+                key::ORGANIZATION,
+                key::AREA,
+            ])
+            .await?;
+        let keys = match stored.remove(key::HUB_KEYS) {
             None => TrustedKeys::default(),
             Some(text) => {
                 let list: Vec<String> =
@@ -54,16 +63,10 @@ impl HubSettings {
         // Managed settings win, key by key; managed keys replace the user's pins entirely.
         let pick = |managed: &Option<String>, stored: Option<String>| managed.clone().or(stored);
         Ok(HubSettings {
-            hub_url: pick(&managed.hub_url, store.setting(key::HUB_URL).await?),
-            registry_url: pick(
-                &managed.registry_url,
-                store.setting(key::REGISTRY_URL).await?,
-            ),
-            organization: pick(
-                &managed.organization,
-                store.setting(key::ORGANIZATION).await?,
-            ),
-            area: pick(&managed.area, store.setting(key::AREA).await?),
+            hub_url: pick(&managed.hub_url, stored.remove(key::HUB_URL)),
+            registry_url: pick(&managed.registry_url, stored.remove(key::REGISTRY_URL)),
+            organization: pick(&managed.organization, stored.remove(key::ORGANIZATION)),
+            area: pick(&managed.area, stored.remove(key::AREA)),
             keys: if managed.hub_keys.is_empty() {
                 keys
             } else {

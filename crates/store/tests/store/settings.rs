@@ -89,3 +89,22 @@ async fn a_prefix_finds_exactly_its_family_of_keys() {
         "the prefix is matched literally"
     );
 }
+
+#[tokio::test]
+async fn settings_among_reads_exactly_the_keys_asked_for_in_one_go() {
+    let (_dir, store) = new_store().await;
+    for (key, value) in [("hub_url", "https://hub"), ("area", "prod"), ("other", "x")] {
+        store.set_setting(key, value).await.unwrap();
+    }
+    let found = store
+        .settings_among(&["hub_url", "area", "organization", "\"quoted\""])
+        .await
+        .unwrap();
+    assert_eq!(
+        found.len(),
+        2,
+        "unset keys are absent, others are not read: {found:?}"
+    );
+    assert_eq!(found["hub_url"], "https://hub");
+    assert_eq!(found["area"], "prod");
+}
