@@ -29,6 +29,7 @@ const REFRESH_EVERY: Duration = Duration::from_secs(20);
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        refresh_launcher_copy(&app).await;
         let mut failures: u32 = 0;
         let mut next_sync = tokio::time::Instant::now();
         loop {
@@ -55,6 +56,23 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             }
         }
     });
+}
+
+/// A build run from a checkout: the copy of the launcher that wired entries call is brought
+/// up to this build's (a rebuilt checkout would otherwise leave the entries on the old one).
+/// Comparing the two files reads them whole, so it runs off the async threads.
+async fn refresh_launcher_copy<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    let refreshed = tauri::async_runtime::spawn_blocking(move || {
+        gatehouse_core::clients::refresh_copy(&app.state::<AppState>().ctx)
+    })
+    .await;
+    match refreshed {
+        Ok(Ok(true)) => tracing::info!("the launcher copy that client apps call was refreshed"),
+        Ok(Ok(false)) => {}
+        Ok(Err(error)) => tracing::warn!("could not refresh the launcher copy: {error}"),
+        Err(error) => tracing::warn!("could not refresh the launcher copy: {error}"),
+    }
 }
 
 /// One sync, if a hub is configured (`Ok(None)` when none is). Notifies the person of

@@ -14,7 +14,10 @@ pub mod settings;
 
 use crate::ipc::IpcError;
 
-/// The `gatehouse` launcher that client app entries call, as text for their files.
+/// The `gatehouse` launcher that client app entries call, as text for their files: the
+/// installed one, or this data folder's copy of a checkout's build (refreshed now).
 pub(crate) fn launcher(state: &crate::state::AppState) -> Result<String, IpcError> {
-    Ok(state.ctx.env.launcher()?.display().to_string())
+    Ok(gatehouse_core::clients::stable_launcher(&state.ctx)?
+        .display()
+        .to_string())
 }

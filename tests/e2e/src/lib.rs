@@ -129,6 +129,12 @@ impl Sandbox {
         self.dir.path().join("data")
     }
 
+    /// The copy of the launcher that entries wired by a build from a checkout call (the
+    /// test binaries are such a build): it outlives the checkout.
+    pub fn launcher_copy(&self) -> PathBuf {
+        self.data_dir().join("bin/gatehouse")
+    }
+
     pub fn mcp_config(&self) -> PathBuf {
         self.dir.path().join("home/.mcp/config.yaml")
     }

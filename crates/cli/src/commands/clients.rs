@@ -27,7 +27,7 @@ pub fn run(command: ClientsCommand) -> Exit {
                     Ok(apps) => apps,
                     Err(exit) => return exit,
                 };
-                let gatehouse = match ctx.env.launcher() {
+                let gatehouse = match clients::stable_launcher(&ctx) {
                     Ok(path) => path.display().to_string(),
                     Err(error) => return fail(&error),
                 };

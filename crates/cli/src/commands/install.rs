@@ -54,7 +54,7 @@ pub fn run(args: InstallArgs) -> Exit {
         let gatehouse = if apps.is_empty() {
             String::new()
         } else {
-            match ctx.env.launcher() {
+            match gatehouse_core::clients::stable_launcher(&ctx) {
                 Ok(path) => path.display().to_string(),
                 Err(error) => {
                     eprintln!("gatehouse: cannot tell where this program is installed: {error}");

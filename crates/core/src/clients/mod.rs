@@ -7,6 +7,7 @@ pub(crate) mod entries;
 pub(crate) mod extensions;
 pub(crate) mod projects;
 pub(crate) mod routed;
+pub(crate) mod stable;
 pub(crate) mod unrouted;
 pub(crate) mod verdict;
 pub(crate) mod watch;
@@ -19,6 +20,7 @@ pub use projects::{
     project_watch_paths, remove_project_folder, saved_project_folders,
 };
 pub use routed::{Launcher, NotRouted};
+pub use stable::{refresh_copy, stable_launcher};
 pub use unrouted::list_and_report;
 pub use verdict::EntryVerdict;
 pub use watch::UnroutedEntries;

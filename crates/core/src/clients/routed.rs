@@ -6,8 +6,9 @@
 //! evidence"); the only ones allowed are the `GATEHOUSE_VALUE_<n>` placeholders wiring
 //! writes.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use gatehouse_clients::read::Local;
 use gatehouse_clients::{Entry, Transport};
@@ -44,6 +45,8 @@ pub struct Launcher<'a> {
     env: &'a Environment,
     path: Option<PathBuf>,
     fingerprint: OnceLock<Option<(u64, String)>>,
+    /// The copies' fingerprints, made once each: many entries call the same copy.
+    copies: Mutex<HashMap<PathBuf, Option<(u64, String)>>>,
 }
 
 impl<'a> Launcher<'a> {
@@ -54,6 +57,7 @@ impl<'a> Launcher<'a> {
             env,
             path: env.launcher().ok(),
             fingerprint: OnceLock::new(),
+            copies: Mutex::new(HashMap::new()),
         }
     }
 
@@ -121,7 +125,18 @@ impl<'a> Launcher<'a> {
         else {
             return false;
         };
-        found_meta.len() == *size && fingerprint(&found).is_some_and(|(_, other)| &other == hash)
+        if found_meta.len() != *size {
+            return false;
+        }
+        let mut copies = self
+            .copies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        copies
+            .entry(found.clone())
+            .or_insert_with(|| fingerprint(&found))
+            .as_ref()
+            .is_some_and(|(_, other)| other == hash)
     }
 }
 

@@ -125,7 +125,7 @@ async fn wire_routes_all_seven_apps_through_gatehouse_run_and_unwire_restores_th
     let (code, out, err) = clients(&sandbox, &["clients", "wire"]);
     assert_eq!(code, 0, "{out}\n{err}");
 
-    let gatehouse = binary("gatehouse").canonicalize().unwrap();
+    let gatehouse = sandbox.launcher_copy();
     let gatehouse = gatehouse.to_str().unwrap();
     for (path, _) in &originals {
         let text = std::fs::read_to_string(path).unwrap();
@@ -389,4 +389,73 @@ fn every_entry_shows_the_verdict_it_has_or_would_have() {
     );
     assert_eq!(verdict("fine")["verdict"], "allow", "{files:#?}");
     assert_eq!(verdict("@evil/remote")["verdict"], "block", "{files:#?}");
+}
+
+/// A build from a checkout wires entries that call its own copy of the launcher in the data
+/// folder, so deleting the checkout (or rebuilding it) leaves every client app working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_wired_by_a_checkout_build_keep_working_once_the_checkout_is_deleted() {
+    let Some(everything) = real_server("node_modules/.bin/mcp-server-everything") else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let checkout = sandbox.path().join("checkout/target/debug");
+    std::fs::create_dir_all(&checkout).unwrap();
+    let built = checkout.join("gatehouse");
+    std::fs::copy(binary("gatehouse"), &built).unwrap();
+    let cursor = home(&sandbox).join(".cursor/mcp.json");
+    std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+    let original = format!(
+        "{{\"mcpServers\": {{\"everything\": {{\"command\": \"{}\", \"args\": [\"stdio\"]}}}}}}",
+        everything.display()
+    );
+    std::fs::write(&cursor, &original).unwrap();
+
+    let output = std::process::Command::new(&built)
+        .args(["clients", "wire", "--client", "cursor"])
+        .envs(sandbox.env())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let wired: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
+    let entry = wired["mcpServers"]["everything"].clone();
+    assert_eq!(
+        entry["command"],
+        sandbox.launcher_copy().to_str().unwrap(),
+        "the entry calls the data folder's copy, not the checkout: {entry}"
+    );
+
+    std::fs::remove_dir_all(sandbox.path().join("checkout")).unwrap();
+    let mut command = tokio::process::Command::new(entry["command"].as_str().unwrap());
+    command
+        .args(
+            entry["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap()),
+        )
+        .envs(sandbox.env());
+    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(tools.iter().any(|tool| tool.name == "echo"), "{tools:?}");
+    client.cancel().await.unwrap();
+    let launched = sandbox
+        .audit()
+        .iter()
+        .any(|e| e["kind"] == "launch_allowed" && e["detail"]["id"] == "everything");
+    assert!(launched, "the launch still went through the policy check");
+
+    // Another build (the test binary, at another path) still sees the entry as routed: the
+    // copy holds its bytes. Its unwiring gives the file back.
+    let listed = list(&sandbox);
+    let routed = listed
+        .iter()
+        .flat_map(|file| file["entries"].as_array().cloned().unwrap_or_default())
+        .any(|entry| entry["routed"] == true);
+    assert!(routed, "{listed:#?}");
+    let (code, out, err) = clients(&sandbox, &["clients", "unwire", "--client", "cursor"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_eq!(std::fs::read_to_string(&cursor).unwrap(), original);
 }

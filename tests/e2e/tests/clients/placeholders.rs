@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gatehouse_e2e::{Sandbox, binary};
+use gatehouse_e2e::Sandbox;
 
 use super::{clients, home};
 
@@ -137,7 +137,7 @@ fn every_kind_of_placeholder_still_starts_its_server_after_wiring() {
     let strict: serde_json::Value = serde_json::from_str(&wired).unwrap();
     let entry = &strict["servers"]["kinds"];
     assert_eq!(entry["args"][0], "run", "{wired}");
-    assert_eq!(entry["command"], binary("gatehouse").to_str().unwrap());
+    assert_eq!(entry["command"], sandbox.launcher_copy().to_str().unwrap());
     assert_eq!(
         entry["env"]["GATEHOUSE_VALUE_0"],
         "${workspaceFolder}/bin/echo-server"

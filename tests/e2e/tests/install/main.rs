@@ -319,7 +319,7 @@ fn install_with_clients_adds_routed_entries_and_remove_takes_them_out() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    let gatehouse = gatehouse_e2e::binary("gatehouse").canonicalize().unwrap();
+    let gatehouse = sandbox.launcher_copy();
     let cursor = home.join(".cursor/mcp.json");
     let created: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
