@@ -9,7 +9,7 @@ CARGO ?= cargo
 TOOLS := $(CURDIR)/target/tools
 export PATH := $(TOOLS)/bin:$(PATH)
 
-.PHONY: run test ui node system-build system-test tools fetch test-servers bindings fmt lint clean
+.PHONY: run test package ui node system-build system-test tools fetch test-servers bindings fmt lint clean
 
 ## Start the tray app (builds the UI and the app first).
 run: system-build ui
@@ -23,6 +23,14 @@ test: system-test fetch tools ui test-servers
 	# One build of binaries and tests together: building them apart compiles tauri twice.
 	$(CARGO) build --locked --workspace --bins --tests
 	GATEHOUSE_REQUIRE_REAL_SERVERS=1 scripts/with-desktop.sh $(CARGO) test --locked --workspace --no-fail-fast
+	# The package, as its own step: bundled from the test build's binaries, installed with
+	# dpkg, used, and removed again.
+	CARGO=$(CARGO) scripts/package.sh debug
+	scripts/with-desktop.sh scripts/package-check.sh debug
+
+## The installable packages (.deb and .rpm, release build) in target/release/bundle/.
+package: system-build fetch ui
+	CARGO=$(CARGO) scripts/package.sh release
 
 system-build:
 	scripts/system-packages.sh build
