@@ -49,6 +49,22 @@ impl Store {
             // its SQL for a summary whenever any subscriber might want it: time on every
             // launch for a log nobody reads. Slow statements are still logged.
             .log_statements(log::LevelFilter::Off);
+        // Many processes opening a new file at once (launchers on a fresh machine) can meet
+        // SQLITE_BUSY without the busy timeout applying: switching a new file to WAL needs
+        // an exclusive lock, and SQLite answers at once rather than risk a deadlock between
+        // two readers that both want to write. Opening again shortly after succeeds.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match Store::open_once(path, options.clone()).await {
+                Err(Error::Busy) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    async fn open_once(path: &Path, options: SqliteConnectOptions) -> Result<Store> {
         let pool = connect(options)
             .await
             .map_err(|error| open_error(path, error))?;
