@@ -17,6 +17,9 @@ run: system-build ui
 	./target/debug/gatehouse-app
 
 ## Every check CI runs: formatting, clippy, unit, integration and end-to-end tests.
+# The test build trusts the test update key (tests/update-keys/), so the package check can
+# let the installed app update itself; no other build does.
+test: export GATEHOUSE_UPDATE_PUBKEY := $(shell cat tests/update-keys/test.key.pub)
 test: system-test fetch tools ui test-servers
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
@@ -28,7 +31,9 @@ test: system-test fetch tools ui test-servers
 	CARGO=$(CARGO) scripts/package.sh debug
 	scripts/with-desktop.sh scripts/package-check.sh debug
 
-## The installable packages (.deb and .rpm, release build) in target/release/bundle/.
+## The installable packages (.deb and .rpm, release build) in target/release/bundle/. Set
+## GATEHOUSE_UPDATE_PUBKEY to the release update key's .pub text to build it in; without it,
+## the packaged app cannot update itself.
 package: system-build fetch ui
 	CARGO=$(CARGO) scripts/package.sh release
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Checks the built .deb the way a person's machine meets it, one thing at a time: its
 # contents and dependencies, `dpkg -i`, the installed launcher (`--version`, a `check`, entries
-# wired to /usr/bin/gatehouse), the installed app's window on the display, then `dpkg --purge`,
-# leaving the machine as it was. Run under scripts/with-desktop.sh (the window needs a display).
+# wired to /usr/bin/gatehouse), the installed app's window on the display, an update from the
+# reference hub (a forged one refused, a signed one installed), then `dpkg --purge`, leaving
+# the machine as it was. Run under scripts/with-desktop.sh (the window needs a display).
 # Usage: scripts/package-check.sh debug|release
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-debug}
+# The checks below run Gatehouse in a throwaway home; the bundler needs the real one (rustup).
+real_home=$HOME
 step() { echo "package check: $*"; }
 fail() { echo "package check FAILED: $*" >&2; exit 1; }
 
@@ -48,8 +51,10 @@ if dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx inst
 fi
 work=$(mktemp -d)
 app_pid=""
+hub_pid=""
 cleanup() {
   [ -z "$app_pid" ] || kill "$app_pid" 2>/dev/null || true
+  [ -z "$hub_pid" ] || kill "$hub_pid" 2>/dev/null || true
   "${sudo[@]}" dpkg --purge "$package" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -92,6 +97,59 @@ done
 kill "$app_pid"; wait "$app_pid" 2>/dev/null || true
 app_pid=""
 step "the installed app opens its window"
+
+# Updates (HUB_API.md B5): the installed app asks the reference hub's feed, refuses a newer
+# package whose signature is forged, and installs one signed with the key it was built with.
+tauri="$PWD/ui/node_modules/.bin/tauri"
+next="${version%.*}.$(( ${version##*.} + 1 ))"
+launcher="$PWD/target/$profile/gatehouse"
+files=$(printf '{"version":"%s","bundle":{"linux":{"deb":{"files":{"/usr/bin/gatehouse":"%s"}}}}}' "$next" "$launcher")
+bundle_flags=(); [ "$profile" = debug ] && bundle_flags=(--debug)
+(cd src-tauri && HOME="$real_home" "$tauri" bundle "${bundle_flags[@]}" --bundles deb --config tauri.bundle.json --config "$files" >"$work/bundle-next.log" 2>&1) \
+  || { cat "$work/bundle-next.log" >&2; fail "bundling version $next"; }
+feed="$work/hub/updates/linux/$(uname -m)/deb/$next"
+mkdir -p "$feed"
+next_deb=$(ls target/"$profile"/bundle/deb/*_"$next"_*.deb)
+mv "$next_deb" "$feed/"
+next_deb="$feed/$(basename "$next_deb")"
+printf 'org: acme\ntokens: [package-check]\n' > "$work/hub/org.yaml"
+# A forged signature: the test key's signature of other bytes.
+cp "$deb" "$work/other.deb"
+"$tauri" signer sign -f tests/update-keys/test.key -p "" "$work/other.deb" >/dev/null 2>&1 || fail "signing"
+cp "$work/other.deb.sig" "$next_deb.sig"
+"target/$profile/gatehouse-refhub" --dir "$work/hub" --listen 127.0.0.1:0 >"$work/hub.out" 2>"$work/hub.log" &
+hub_pid=$!
+for _ in $(seq 1 100); do grep -q '^listening on ' "$work/hub.out" 2>/dev/null && break; sleep 0.1; done
+hub_url=$(sed -n 's/^listening on //p' "$work/hub.out")
+[ -n "$hub_url" ] || { cat "$work/hub.log" >&2; fail "the reference hub did not start"; }
+printf 'updates: auto\nupdate_url: %s\n' "$hub_url" > "$work/managed.yaml"
+export GATEHOUSE_MANAGED_SETTINGS="$work/managed.yaml"
+
+# Waits up to 60 s for an audit event of kind $1 from the installed app it starts.
+app_until_audited() {
+  /usr/bin/gatehouse-app >"$work/app-update.log" 2>&1 &
+  app_pid=$!
+  local seen=""
+  for _ in $(seq 1 120); do
+    audited=$(/usr/bin/gatehouse audit export 2>/dev/null | grep "\"kind\":\"$1\"" || true)
+    if [ -n "$audited" ]; then seen=yes; break; fi
+    sleep 0.5
+  done
+  kill "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true
+  app_pid=""
+  [ -n "$seen" ] || { cat "$work/app-update.log" >&2; fail "no $1 event within 60 s"; }
+}
+app_until_audited update_refused
+grep -q "signature verification failed" <<<"$audited" || fail "refused for another reason: $audited"
+[ "$(dpkg-query -W -f='${Version}' "$package")" = "$version" ] || fail "a forged update changed the installed version"
+step "a forged update ($next) is refused and nothing changes"
+
+"$tauri" signer sign -f tests/update-keys/test.key -p "" "$next_deb" >/dev/null 2>&1 || fail "signing $next"
+app_until_audited update_installed
+[ "$(dpkg-query -W -f='${Version}' "$package")" = "$next" ] || fail "the signed update did not install $next"
+kill "$hub_pid" 2>/dev/null || true
+unset GATEHOUSE_MANAGED_SETTINGS
+step "the installed app found, verified and installed $next from the reference hub"
 
 "${sudo[@]}" dpkg --purge "$package" >/dev/null || fail "dpkg --purge"
 [ ! -e /usr/bin/gatehouse ] && [ ! -e /usr/bin/gatehouse-app ] || fail "files left after removal"

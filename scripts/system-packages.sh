@@ -6,9 +6,10 @@ set -euo pipefail
 build=(build-essential pkg-config file curl libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
   librsvg2-dev libssl-dev libxdo-dev nodejs npm)
 # Desktop pieces for the end-to-end tests: a virtual display, WebDriver for WebKitGTK, a session
-# bus, a Secret Service (gnome-keyring) and a notification daemon (dunst).
+# bus, a Secret Service (gnome-keyring) and a notification daemon (dunst); sudo, through which
+# the updater installs a package (the package check lets the installed app update itself).
 test=(python3 python3-venv xvfb xauth x11-utils webkit2gtk-driver dbus dbus-x11 at-spi2-core gnome-keyring
-  libsecret-tools keyutils dunst)
+  libsecret-tools keyutils dunst sudo)
 
 case "${1:-}" in
   build) wanted=("${build[@]}") ;;

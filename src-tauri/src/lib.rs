@@ -11,6 +11,7 @@ pub mod ipc;
 pub mod notifier;
 pub mod state;
 pub mod tray;
+pub mod updates;
 
 use std::process::ExitCode;
 
@@ -75,12 +76,14 @@ pub fn run() -> ExitCode {
         }
     };
     let result = with_commands(tauri::Builder::default())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(state::AppState::new(ctx))
         .setup(|app| {
             tray::install(app.handle())?;
             confirm_window::start(app.handle());
             background::start(app.handle());
             background::watch_client_configs(app.handle());
+            updates::start(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -20,6 +20,8 @@ pub struct AppState {
     pub sync_requested: Notify,
     /// One sync at a time, whoever asks.
     pub syncing: tokio::sync::Mutex<()>,
+    /// A newer version the update feed offered and the person may install (`updates: notify`).
+    pub offered_update: Mutex<Option<crate::updates::Offered>>,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
             next_confirm: AtomicU64::new(1),
             sync_requested: Notify::new(),
             syncing: tokio::sync::Mutex::new(()),
+            offered_update: Mutex::new(None),
         }
     }
 

@@ -106,6 +106,8 @@ pub enum TrayAction {
     Quit,
     /// Open the main window on this server.
     Server(String),
+    /// Install the new version the update feed offers (`updates: notify`).
+    InstallUpdate,
 }
 
 impl TrayAction {
@@ -118,6 +120,7 @@ impl TrayAction {
             TrayAction::SyncNow => "sync-now".to_owned(),
             TrayAction::Quit => "quit".to_owned(),
             TrayAction::Server(id) => format!("{}{id}", Self::SERVER_PREFIX),
+            TrayAction::InstallUpdate => "install-update".to_owned(),
         }
     }
 
@@ -126,13 +129,16 @@ impl TrayAction {
             TrayAction::Open => "Open Gatehouse",
             TrayAction::SyncNow => "Sync now",
             TrayAction::Quit => "Quit",
-            TrayAction::Server(_) => "",
+            TrayAction::Server(_) | TrayAction::InstallUpdate => "",
         }
     }
 
     fn from_id(id: &str) -> Option<Self> {
         if let Some(server) = id.strip_prefix(Self::SERVER_PREFIX) {
             return Some(TrayAction::Server(server.to_owned()));
+        }
+        if id == TrayAction::InstallUpdate.id() {
+            return Some(TrayAction::InstallUpdate);
         }
         Self::FIXED.into_iter().find(|action| action.id() == id)
     }
@@ -158,6 +164,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                     crate::show_main_window(app);
                     let _ = tauri::Emitter::emit(app, crate::notifier::OPEN_SERVER_EVENT, id);
                 }
+                Some(TrayAction::InstallUpdate) => crate::updates::install_offered(app),
                 None => {}
             },
         )
@@ -211,6 +218,16 @@ fn menu<R: Runtime>(
     if !servers.is_empty() {
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
+    if let Some(version) = crate::updates::offered_version(app) {
+        menu.append(&MenuItem::with_id(
+            app,
+            TrayAction::InstallUpdate.id(),
+            format!("Install Gatehouse {version}"),
+            true,
+            None::<&str>,
+        )?)?;
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
     let hub_configured = *status != TrayStatus::NotConnected;
     for action in TrayAction::FIXED {
         if action == TrayAction::Quit {
@@ -237,6 +254,7 @@ mod tests {
     fn every_action_round_trips_through_its_id() {
         let mut actions = TrayAction::FIXED.to_vec();
         actions.push(TrayAction::Server("@acme/notes".to_owned()));
+        actions.push(TrayAction::InstallUpdate);
         for action in actions {
             assert_eq!(
                 TrayAction::from_id(&action.id()),

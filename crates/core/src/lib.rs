@@ -33,5 +33,5 @@ mod test_support;
 pub use context::Context;
 pub use error::{Error, Result};
 pub use gatehouse_clients::ClientApp;
-pub use gatehouse_hub::{ClientError, HubClient, Sensitive};
+pub use gatehouse_hub::{ClientError, HubClient, Sensitive, install_crypto_provider};
 pub use gatehouse_policy::Verdict;

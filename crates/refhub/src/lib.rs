@@ -38,6 +38,8 @@
 //!                            description: "…"
 //!                            install: {registry: true} (a mapping, passed through)
 //!   .refhub/               the hub's own files by default: signing-key, state.db
+//!   updates/<target>/<arch>/<bundle>/<version>/   the update feed (HUB_API.md B5): one
+//!                          artifact, its `<artifact>.sig` and an optional `notes.md`
 //! ```
 //!
 //! Every file but `org.yaml` is optional; an empty file counts as absent. The directory is

@@ -42,11 +42,17 @@ pub enum AuditKind {
     /// A `--trust` session's policy warnings found no place the client's protocol era
     /// allows (no `initialize` or `server/discover`, no request asking for log messages).
     WarningNotShown,
+    /// A new version of Gatehouse from the update feed, its signature checked, installed
+    /// (detail: from and to version).
+    UpdateInstalled,
+    /// A new version from the update feed refused: its signature did not verify, or it
+    /// could not be installed (detail: version and why). Nothing was changed.
+    UpdateRefused,
 }
 
 impl AuditKind {
     /// Every kind, in the order of HUB_API.md B2.
-    pub const ALL: [AuditKind; 22] = [
+    pub const ALL: [AuditKind; 24] = [
         AuditKind::LaunchAllowed,
         AuditKind::LaunchWarnedConfirmed,
         AuditKind::LaunchTrusted,
@@ -69,6 +75,8 @@ impl AuditKind {
         AuditKind::ExtensionEnabled,
         AuditKind::ToolsRepinned,
         AuditKind::WarningNotShown,
+        AuditKind::UpdateInstalled,
+        AuditKind::UpdateRefused,
     ];
 
     /// The wire name, as serde writes it (and as the database stores it).
@@ -96,6 +104,8 @@ impl AuditKind {
             AuditKind::ExtensionEnabled => "extension_enabled",
             AuditKind::ToolsRepinned => "tools_repinned",
             AuditKind::WarningNotShown => "warning_not_shown",
+            AuditKind::UpdateInstalled => "update_installed",
+            AuditKind::UpdateRefused => "update_refused",
         }
     }
 

@@ -165,6 +165,8 @@ pub fn kind_label(kind: AuditKind) -> &'static str {
         AuditKind::ExtensionEnabled => "Extension turned back on",
         AuditKind::ToolsRepinned => "Tool approvals carried over",
         AuditKind::WarningNotShown => "Warning not shown in the app",
+        AuditKind::UpdateInstalled => "Gatehouse updated",
+        AuditKind::UpdateRefused => "Update refused",
     }
 }
 
@@ -228,5 +230,13 @@ pub fn summary(event: &AuditEvent) -> String {
         AuditKind::WarningNotShown => format!(
             "{server} ran with your organization's warnings, but the app that started it had no place to show them."
         ),
+        AuditKind::UpdateInstalled => {
+            let to = event.version.as_deref().unwrap_or("a new version");
+            format!("Gatehouse {to} was installed.")
+        }
+        AuditKind::UpdateRefused => {
+            let to = event.version.as_deref().unwrap_or("A new version");
+            format!("Gatehouse {to} was offered but not installed; nothing changed.")
+        }
     }
 }

@@ -23,6 +23,23 @@ pub struct ManagedSettings {
     pub hub_keys: Vec<PinnedKey>,
     pub mandatory: Option<Rules>,
     pub forbid_unmanaged: bool,
+    /// What the app does about a new version from the update feed.
+    pub updates: UpdateMode,
+    /// Where the update feed (HUB_API.md B5) is; the hub's URL when not set.
+    pub update_url: Option<String>,
+}
+
+/// What the app does when the update feed offers a newer version (managed `updates:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdateMode {
+    /// Download, verify and install it (the system asks for the administrator's password).
+    Auto,
+    /// Tell the person, who installs it from the window. Unmanaged machines do this.
+    #[default]
+    Notify,
+    /// Never look: IT delivers new versions some other way.
+    Off,
 }
 
 #[derive(Deserialize)]
@@ -37,6 +54,9 @@ struct Wire {
     mandatory: Option<serde_json::Value>,
     #[serde(default)]
     forbid_unmanaged: bool,
+    #[serde(default)]
+    updates: UpdateMode,
+    update_url: Option<String>,
 }
 
 impl ManagedSettings {
@@ -90,7 +110,10 @@ impl ManagedSettings {
                     .map_err(|e| invalid(path, ManagedProblem::Mandatory(Box::new(e))))?,
             ),
         };
-        for url in [&wire.hub_url, &wire.registry_url].into_iter().flatten() {
+        for url in [&wire.hub_url, &wire.registry_url, &wire.update_url]
+            .into_iter()
+            .flatten()
+        {
             crate::settings::values::validate_url(url)
                 .map_err(|e| invalid(path, ManagedProblem::Url(Box::new(e))))?;
         }
@@ -103,6 +126,8 @@ impl ManagedSettings {
             hub_keys,
             mandatory,
             forbid_unmanaged: wire.forbid_unmanaged,
+            updates: wire.updates,
+            update_url: wire.update_url,
         })
     }
 }
@@ -127,9 +152,15 @@ mod tests {
         let settings = parse(
             "hub_url: https://hub.example\norganization: acme\narea: prod\n\
              hub_keys: {hub-1: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=}\n\
-             mandatory: {min_cert_level: 1}\nforbid_unmanaged: true\n",
+             mandatory: {min_cert_level: 1}\nforbid_unmanaged: true\n\
+             updates: auto\nupdate_url: https://updates.example\n",
         )
         .unwrap();
+        assert_eq!(settings.updates, UpdateMode::Auto);
+        assert_eq!(
+            settings.update_url.as_deref(),
+            Some("https://updates.example")
+        );
         assert_eq!(settings.organization.as_deref(), Some("acme"));
         assert_eq!(settings.hub_keys[0].key_id.as_deref(), Some("hub-1"));
         assert_eq!(
@@ -151,5 +182,12 @@ mod tests {
             "plain http only on loopback"
         );
         assert!(parse("hub_keys: {a: nope}\n").is_err());
+        assert!(parse("updates: sometimes\n").is_err());
+        assert!(parse("update_url: http://updates.example\n").is_err());
+        assert_eq!(
+            parse("organization: acme\n").unwrap().updates,
+            UpdateMode::Notify,
+            "unmanaged, a new version is offered, not installed"
+        );
     }
 }

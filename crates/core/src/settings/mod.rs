@@ -1,8 +1,8 @@
 //! What this device follows and how it reaches it: the hub settings a person sets
 //! (`gatehouse config`, [`config`]), the managed settings IT fixes ([`managed`]), the two
 //! merged ([`hub`]), the hub token ([`token`]), the hub and registry clients made from them
-//! ([`connect`]), signing in and out ([`sign_in`]) and the first sign-in's key offer
-//! ([`first_key`]).
+//! ([`connect`]), signing in and out ([`sign_in`]), the first sign-in's key offer
+//! ([`first_key`]) and the update feed for new versions of Gatehouse itself ([`updates`]).
 
 pub(crate) mod config;
 pub(crate) mod connect;
@@ -11,6 +11,7 @@ pub(crate) mod hub;
 pub(crate) mod managed;
 pub(crate) mod sign_in;
 pub(crate) mod token;
+pub mod updates;
 pub(crate) mod values;
 
 pub use crate::error::ManagedProblem;
@@ -21,7 +22,7 @@ pub use connect::{
 };
 pub use first_key::{OfferedKey, offered_keys};
 pub use hub::HubSettings;
-pub use managed::ManagedSettings;
+pub use managed::{ManagedSettings, UpdateMode};
 pub use sign_in::{sign_in, sign_out, signed_in};
 pub use token::{account, resolve, resolve_or_none};
 pub use values::{ConfigKey, validate_url};

@@ -13,6 +13,7 @@ mod keys;
 mod public;
 mod registry;
 mod servers;
+mod updates;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -51,7 +52,12 @@ pub fn router(hub: Hub) -> Router {
             get(registry::artifact),
         )
         .route("/public/pypi/simple/{project}/", get(public::pypi_listing))
-        .route("/public/{*path}", get(public::file));
+        .route("/public/{*path}", get(public::file))
+        .route(
+            "/api/v1/updates/{target}/{arch}/{bundle}/{current_version}",
+            get(updates::feed),
+        )
+        .route("/api/v1/update-files/{*path}", get(updates::file));
     if hub.config().faults {
         routes = routes
             .route(

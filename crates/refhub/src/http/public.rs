@@ -97,7 +97,7 @@ pub(crate) async fn pypi_listing(
 }
 
 /// `path` as plain names below the public folder, or `None`.
-fn plain(path: &str) -> Option<PathBuf> {
+pub(crate) fn plain(path: &str) -> Option<PathBuf> {
     let relative = PathBuf::from(path);
     let ok = !path.is_empty()
         && relative

@@ -18,3 +18,4 @@ mod dir;
 mod examples;
 mod faults;
 mod servers;
+mod updates;

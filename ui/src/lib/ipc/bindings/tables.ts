@@ -41,6 +41,8 @@ export const ACTIVITY_KINDS: Record<AuditKind, string> = {
   extension_enabled: "Extension turned back on",
   tools_repinned: "Tool approvals carried over",
   warning_not_shown: "Warning not shown in the app",
+  update_installed: "Gatehouse updated",
+  update_refused: "Update refused",
 };
 
 /** The steps of an install, in the order it goes through them. */
