@@ -33,7 +33,7 @@ pub use chain::{AuditHead, canonical};
 pub use confirmations::ConfirmationKey;
 pub use error::{Error, Result};
 pub use foreign::{ForeignRead, read_foreign};
-pub use open::Store;
+pub use open::{Connections, Store};
 pub use servers::{Install, Server, ServerSource};
 pub use snapshots::{NewSnapshot, Snapshot};
 pub use trees::{TreeFile, TreeKind, VerifiedTree};

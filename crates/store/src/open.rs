@@ -17,9 +17,21 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// How long a statement waits for another process's lock before failing with `Busy`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Connections per handle. SQLite has one writer at a time anyway; a few connections let
-/// the tray app read while it writes.
+/// Connections per handle of a long-lived program. SQLite has one writer at a time anyway;
+/// a few connections let the tray app read while it writes.
 const MAX_CONNECTIONS: u32 = 4;
+
+/// How many connections a handle keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connections {
+    /// A few, for a long-lived program that reads while it writes (the tray app).
+    Pool,
+    /// One, for a short command (a launch, a check). sqlx hands a used connection back to
+    /// its pool from a spawned task, so on a single-threaded runtime the next query finds
+    /// none idle and opens another: each one a thread, an open and a schema parse. A launch
+    /// opened three. With one, the next query waits for it instead.
+    One,
+}
 
 /// A handle on the database. Cheap to clone; clones share one connection pool.
 #[derive(Debug, Clone)]
@@ -36,6 +48,11 @@ impl Store {
     /// one connection and one `PRAGMA user_version`; the migrator runs only when that version
     /// differs. A file that is not a database gives [`Error::Corrupt`] and is left untouched.
     pub async fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, Connections::Pool).await
+    }
+
+    /// [`Store::open`] with `connections` connections at most.
+    pub async fn open_with(path: &Path, connections: Connections) -> Result<Store> {
         create_parent_dir(path)?;
         create_private_file(path)?;
         let options = SqliteConnectOptions::new()
@@ -55,7 +72,7 @@ impl Store {
         // two readers that both want to write. Opening again shortly after succeeds.
         let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
         loop {
-            match Store::open_once(path, options.clone()).await {
+            match Store::open_once(path, options.clone(), connections).await {
                 Err(Error::Busy) if std::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
@@ -64,8 +81,12 @@ impl Store {
         }
     }
 
-    async fn open_once(path: &Path, options: SqliteConnectOptions) -> Result<Store> {
-        let pool = connect(options)
+    async fn open_once(
+        path: &Path,
+        options: SqliteConnectOptions,
+        connections: Connections,
+    ) -> Result<Store> {
+        let pool = connect(options, connections)
             .await
             .map_err(|error| open_error(path, error))?;
         let store = Store {
@@ -74,6 +95,11 @@ impl Store {
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// How many connections this handle holds open now (diagnostics and tests).
+    pub fn open_connections(&self) -> u32 {
+        self.pool.size()
     }
 
     /// The file this store was opened from.
@@ -166,9 +192,15 @@ where
         .await
 }
 
-async fn connect(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
+async fn connect(
+    options: SqliteConnectOptions,
+    connections: Connections,
+) -> Result<SqlitePool, sqlx::Error> {
     SqlitePoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
+        .max_connections(match connections {
+            Connections::Pool => MAX_CONNECTIONS,
+            Connections::One => 1,
+        })
         // A local file has no connection to lose: the ping sqlx sends before handing out a
         // pooled connection is one more round trip to the connection's thread per query, on
         // the hot path of every launch.

@@ -62,7 +62,7 @@ where
             );
         }
         tracing::trace!(target: "gatehouse::phase", phase = "environment_read");
-        match Context::from_environment(env).await {
+        match Context::for_command(env).await {
             Ok(ctx) => {
                 tracing::trace!(target: "gatehouse::phase", phase = "store_opened");
                 body(ctx).await

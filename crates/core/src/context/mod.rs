@@ -12,7 +12,7 @@ pub use socket::socket_path;
 
 use std::path::PathBuf;
 
-use gatehouse_store::{AuditEvent, AuditKind, Store};
+use gatehouse_store::{AuditEvent, AuditKind, Connections, Store};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -42,10 +42,17 @@ pub struct Context<C: Clock = SystemClock> {
 
 impl Context<SystemClock> {
     /// Opens the store of the environment `env` (`GATEHOUSE_DATA_DIR`, …) with the managed
-    /// settings found there.
+    /// settings found there, for a long-lived program (a pool of connections).
     pub async fn from_environment(env: Environment) -> Result<Context<SystemClock>> {
         let managed = ManagedSettings::load(&env.managed_settings())?;
         Context::open(env, managed, SystemClock).await
+    }
+
+    /// [`Context::from_environment`] for one command (a launch, a check): one connection,
+    /// which is all a command uses and costs a launch the least.
+    pub async fn for_command(env: Environment) -> Result<Context<SystemClock>> {
+        let managed = ManagedSettings::load(&env.managed_settings())?;
+        Context::open_with(env, managed, SystemClock, Connections::One).await
     }
 }
 
@@ -70,7 +77,7 @@ pub async fn launch_environment(env: Environment) -> (Environment, bool) {
         Ok(dir)
             if dir.join("gatehouse.db").is_file() && env.data_dir().ok() != Some(dir.clone()) =>
         {
-            match Store::open(&dir.join("gatehouse.db")).await {
+            match Store::open_with(&dir.join("gatehouse.db"), Connections::One).await {
                 Ok(store) => store
                     .setting("hub_url")
                     .await
@@ -92,9 +99,19 @@ pub async fn launch_environment(env: Environment) -> (Environment, bool) {
 impl<C: Clock> Context<C> {
     /// Opens (creating if needed) the store in `env`'s data directory.
     pub async fn open(env: Environment, managed: ManagedSettings, clock: C) -> Result<Context<C>> {
+        Context::open_with(env, managed, clock, Connections::Pool).await
+    }
+
+    /// [`Context::open`] with `connections` store connections at most.
+    pub async fn open_with(
+        env: Environment,
+        managed: ManagedSettings,
+        clock: C,
+        connections: Connections,
+    ) -> Result<Context<C>> {
         let data_dir = env.data_dir()?;
         let mcp_config = env.mcp_config()?;
-        let store = Store::open(&data_dir.join("gatehouse.db")).await?;
+        let store = Store::open_with(&data_dir.join("gatehouse.db"), connections).await?;
         let device = store.device_id().await?.to_string();
         Ok(Context {
             store,

@@ -287,3 +287,36 @@ async fn a_lock_held_past_the_busy_timeout_is_a_busy_error() {
         .await
         .unwrap();
 }
+
+/// A command's store keeps to one connection however many queries it makes in a row; a
+/// pool on the same single-threaded runtime opens more (each a thread, an open and a schema
+/// parse), because sqlx hands a used connection back from a task that has not run yet.
+#[tokio::test(flavor = "current_thread")]
+async fn a_commands_store_keeps_to_one_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    for (connections, most) in [
+        (gatehouse_store::Connections::One, 1),
+        (gatehouse_store::Connections::Pool, 4),
+    ] {
+        let store = Store::open_with(&path, connections).await.unwrap();
+        for n in 0..10 {
+            store.set_setting("n", &n.to_string()).await.unwrap();
+            store.setting("n").await.unwrap();
+            store
+                .record(&event(AuditKind::LaunchAllowed, T0))
+                .await
+                .unwrap();
+        }
+        let open = store.open_connections();
+        assert!(open >= 1 && open <= most, "{connections:?}: {open}");
+        match connections {
+            gatehouse_store::Connections::One => assert_eq!(open, 1),
+            gatehouse_store::Connections::Pool => assert!(
+                open > 1,
+                "a pool opens more for queries in a row (why commands use One): {open}"
+            ),
+        }
+        store.close().await;
+    }
+}
