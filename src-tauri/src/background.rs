@@ -28,8 +28,10 @@ const REFRESH_EVERY: Duration = Duration::from_secs(20);
 /// Runs the schedule until the app quits.
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
+    // On its own: comparing a large build with its copy must not hold up the first sync.
+    let copy_app = app.clone();
+    tauri::async_runtime::spawn(async move { refresh_launcher_copy(&copy_app).await });
     tauri::async_runtime::spawn(async move {
-        refresh_launcher_copy(&app).await;
         let mut failures: u32 = 0;
         let mut next_sync = tokio::time::Instant::now();
         loop {

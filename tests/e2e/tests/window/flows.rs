@@ -104,6 +104,8 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
         reasons.contains("Rule set by your organization"),
         "each reason names the layer that set the rule: {reasons}"
     );
+    // The header's status arrives with the first sync, which may finish after the list.
+    wait_for_text(client, "#connection-status", "Connected").await;
     let connection = text_of(client, "#connection-status").await;
     assert!(connection.starts_with("Connected"), "{connection}");
     session.screenshot("servers-view").await;
