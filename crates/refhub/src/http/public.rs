@@ -34,17 +34,24 @@ pub(crate) async fn file(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     hub.count_request(uri.path());
-    let root = hub.config().dir.join(PUBLIC_DIR);
     let relative = plain(&path).ok_or_else(not_found)?;
-    let bytes = blocking(move || std::fs::read(root.join(relative)).ok())
+    file_response(hub.config().dir.join(PUBLIC_DIR).join(relative))
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or_else(not_found)
+}
+
+/// The bytes of the file at `path` as an `application/octet-stream` response, or `None` when
+/// it cannot be read. Read off the async threads.
+pub(crate) async fn file_response(path: PathBuf) -> Result<Option<Response>, ApiError> {
+    let Some(bytes) = blocking(move || std::fs::read(path).ok()).await? else {
+        return Ok(None);
+    };
     let mut response = bytes.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    Ok(response)
+    Ok(Some(response))
 }
 
 pub(crate) async fn pypi_listing(

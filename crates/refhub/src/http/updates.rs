@@ -15,13 +15,13 @@ use std::path::{Path as FsPath, PathBuf};
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::http::blocking;
 use crate::http::error::ApiError;
-use crate::http::public::plain;
+use crate::http::public::{file_response, plain};
 use crate::hub::Hub;
 
 /// The folder under the org directory.
@@ -84,19 +84,12 @@ pub(crate) async fn file(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     hub.count_request(uri.path());
-    let root = hub.config().dir.join(UPDATES_DIR);
     let relative = plain(&path)
         .filter(|relative| relative.extension().is_none_or(|ext| ext != "sig"))
         .ok_or_else(no_such_folder)?;
-    let bytes = blocking(move || std::fs::read(root.join(relative)).ok())
+    file_response(hub.config().dir.join(UPDATES_DIR).join(relative))
         .await?
-        .ok_or_else(no_such_folder)?;
-    let mut response = bytes.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    Ok(response)
+        .ok_or_else(no_such_folder)
 }
 
 /// The highest version folder under `dir` that holds an artifact with its signature.

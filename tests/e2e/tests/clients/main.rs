@@ -89,6 +89,33 @@ fn list(sandbox: &Sandbox) -> Vec<serde_json::Value> {
     serde_json::from_str(&out).unwrap()
 }
 
+/// Runs a wired entry exactly as its app would (its command and arguments, over stdio) with
+/// an MCP client, and checks the server behind it answers with its `echo` tool.
+async fn run_as_the_app(sandbox: &Sandbox, entry: &serde_json::Value) {
+    let mut command = tokio::process::Command::new(entry["command"].as_str().unwrap());
+    command
+        .args(
+            entry["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap()),
+        )
+        .envs(sandbox.env());
+    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(tools.iter().any(|tool| tool.name == "echo"), "{tools:?}");
+    client.cancel().await.unwrap();
+}
+
+/// Whether the audit log holds an allowed launch of server `id`.
+fn launch_allowed(sandbox: &Sandbox, id: &str) -> bool {
+    sandbox
+        .audit()
+        .iter()
+        .any(|e| e["kind"] == "launch_allowed" && e["detail"]["id"] == id)
+}
+
 /// Strips `//` and `/* */` comments and trailing commas, so a JSONC file can be checked
 /// with a strict JSON parser (string contents here hold no comment markers).
 fn strict(text: &str) -> String {
@@ -176,26 +203,11 @@ async fn wire_routes_all_seven_apps_through_gatehouse_run_and_unwire_restores_th
     // The wired Cursor entry, run exactly as Cursor would: through gatehouse, to the server.
     let cursor: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&originals[2].0).unwrap()).unwrap();
-    let entry = &cursor["mcpServers"]["everything"];
-    let mut command = tokio::process::Command::new(entry["command"].as_str().unwrap());
-    command
-        .args(
-            entry["args"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap()),
-        )
-        .envs(sandbox.env());
-    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
-    let tools = client.list_all_tools().await.unwrap();
-    assert!(tools.iter().any(|tool| tool.name == "echo"), "{tools:?}");
-    client.cancel().await.unwrap();
-    let launched = sandbox
-        .audit()
-        .iter()
-        .any(|e| e["kind"] == "launch_allowed" && e["detail"]["id"] == "everything");
-    assert!(launched, "the launch went through the policy check");
+    run_as_the_app(&sandbox, &cursor["mcpServers"]["everything"]).await;
+    assert!(
+        launch_allowed(&sandbox, "everything"),
+        "the launch went through the policy check"
+    );
 
     let (code, out, err) = clients(&sandbox, &["clients", "unwire"]);
     assert_eq!(code, 0, "{out}\n{err}");
@@ -427,25 +439,11 @@ async fn entries_wired_by_a_checkout_build_keep_working_once_the_checkout_is_del
     );
 
     std::fs::remove_dir_all(sandbox.path().join("checkout")).unwrap();
-    let mut command = tokio::process::Command::new(entry["command"].as_str().unwrap());
-    command
-        .args(
-            entry["args"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap()),
-        )
-        .envs(sandbox.env());
-    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
-    let tools = client.list_all_tools().await.unwrap();
-    assert!(tools.iter().any(|tool| tool.name == "echo"), "{tools:?}");
-    client.cancel().await.unwrap();
-    let launched = sandbox
-        .audit()
-        .iter()
-        .any(|e| e["kind"] == "launch_allowed" && e["detail"]["id"] == "everything");
-    assert!(launched, "the launch still went through the policy check");
+    run_as_the_app(&sandbox, &entry).await;
+    assert!(
+        launch_allowed(&sandbox, "everything"),
+        "the launch still went through the policy check"
+    );
 
     // Another build (the test binary, at another path) still sees the entry as routed: the
     // copy holds its bytes. Its unwiring gives the file back.
