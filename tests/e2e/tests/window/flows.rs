@@ -11,7 +11,9 @@ use fantoccini::{Client, Locator};
 use gatehouse_e2e::{Sandbox, desktop_available, notifications_about};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::support::{HubApp, NOTIFICATIONS, click, row, set_org_policy, text_of, wait_for_text};
+use crate::support::{
+    HubApp, NOTIFICATIONS, click, row, set_org_policy, sync_now, text_of, wait_for_text,
+};
 
 /// Clicks an answer in a confirmation window, which closes the window: WebDriver may then
 /// report the window gone instead of the click's success.
@@ -165,8 +167,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     let notifications = NOTIFICATIONS.lock().await;
     set_org_policy(app.org_dir.path(), prefix, "strict");
     click(client, "#nav-servers").await;
-    click(client, "#sync-now").await;
-    wait_for_text(client, "#sync-result", "serial 2").await;
+    sync_now(client, "serial 2").await;
     wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Blocked").await;
     let told = notifications_about(&format!("{prefix}/meh"), 1, Duration::from_secs(5));
     assert_eq!(

@@ -15,7 +15,7 @@ use gatehouse_e2e::{
     notifications_about,
 };
 
-use crate::support::{HubApp, NOTIFICATIONS, click, row, set_org_policy, wait_for_text};
+use crate::support::{HubApp, NOTIFICATIONS, click, row, set_org_policy, sync_now, wait_for_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clicking_a_drop_notification_shows_the_server_selected() {
@@ -36,8 +36,7 @@ async fn clicking_a_drop_notification_shows_the_server_selected() {
     let notifications = NOTIFICATIONS.lock().await;
     close_notifications();
     set_org_policy(app.org_dir.path(), &app.prefix, "strict");
-    click(client, "#sync-now").await;
-    wait_for_text(client, "#sync-result", "serial 2").await;
+    sync_now(client, "serial 2").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while displayed_notifications() == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;

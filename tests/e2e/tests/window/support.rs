@@ -102,6 +102,42 @@ pub async fn wait_for_text(client: &Client, css: &str, expected: &str) {
     panic!("`{css}` shows `{seen}`, expected `{expected}`");
 }
 
+/// Clicks Sync now and waits, for up to 90 s, until its result shows `expected`; a sync
+/// error fails the test with the words the person saw. A click the page never acted on
+/// (the button neither said "Syncing…" nor left a result: the cold CI once lost one while
+/// the header re-rendered) is made again once the button has been idle for 10 s.
+pub async fn sync_now(client: &Client, expected: &str) {
+    let started = std::time::Instant::now();
+    let mut clicked = std::time::Instant::now();
+    click(client, "#sync-now").await;
+    let mut seen = String::new();
+    while started.elapsed() < Duration::from_secs(90) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if let Ok(error) = client.find(Locator::Css("#sync-error")).await {
+            panic!(
+                "Sync now failed: {}",
+                error.text().await.unwrap_or_default()
+            );
+        }
+        if let Ok(result) = client.find(Locator::Css("#sync-result")).await {
+            seen = result.text().await.unwrap_or_default();
+            if seen.contains(expected) {
+                return;
+            }
+        }
+        let Ok(button) = client.find(Locator::Css("#sync-now")).await else {
+            continue;
+        };
+        let idle = button.is_enabled().await.unwrap_or(false)
+            && !button.text().await.unwrap_or_default().contains("Syncing");
+        if idle && clicked.elapsed() > Duration::from_secs(10) {
+            button.click().await.unwrap();
+            clicked = std::time::Instant::now();
+        }
+    }
+    panic!("after Sync now, `#sync-result` shows `{seen}`, expected `{expected}`");
+}
+
 pub async fn click(client: &Client, css: &str) {
     client
         .wait()
