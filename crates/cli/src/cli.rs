@@ -40,6 +40,8 @@ pub enum Command {
     Status(JsonArgs),
     /// Install a server from the organization's registry and register it.
     Install(InstallArgs),
+    /// Join an organization from the enrollment link or file your admin sent.
+    Enroll(EnrollArgs),
     /// Store the hub token in the OS keyring.
     Login(LoginArgs),
     /// Remove the hub token from the OS keyring.
@@ -68,6 +70,24 @@ pub struct InstallArgs {
     /// The bundle's manifest, with `--bundle`.
     #[arg(long, value_name = "FILE", requires = "bundle")]
     pub manifest: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// The `gatehouse://enroll?…` link, or the path of the enrollment file.
+    pub link: String,
+    /// Join without asking (once the fingerprint shown has been compared).
+    #[arg(long)]
+    pub yes: bool,
+    /// Sign in with this token; `-` reads it from stdin.
+    #[arg(long, conflicts_with = "username")]
+    pub token: Option<String>,
+    /// Sign in with the registry's user name and password instead of a token.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// With --username: the password; `-` reads it from stdin (asked when not given).
+    #[arg(long, requires = "username")]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ mod envelope;
 mod error;
 mod freshness;
 mod keys;
+mod login;
 mod public;
 mod registry;
 mod sensitive;
@@ -30,6 +31,7 @@ pub use freshness::{
     FRESHNESS_HEADER, Statement, StatementError, statement_header, verify_statement,
 };
 pub use keys::{PinnedKey, TrustedKeys, fingerprint};
+pub use login::AccessToken;
 pub use public::{DownloadedArtifact, MAX_ARTIFACT, PublicClient, PublicError, pep503};
 pub use registry::{ArtifactDigest, Downloaded, MAX_BUNDLE, MAX_MANIFEST, Resolved};
 pub use sensitive::Sensitive;

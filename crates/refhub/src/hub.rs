@@ -46,7 +46,13 @@ struct Inner {
     faults: Faults,
     /// Registry requests per path, so a test can prove a request never came.
     requests: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Tokens handed out at sign-in, with when each stops working. Kept in memory only: a
+    /// restarted hub asks everyone to sign in again, as a real one may.
+    issued: Mutex<Vec<(String, std::time::Instant)>>,
 }
+
+/// How long a token handed out at sign-in works.
+pub const ISSUED_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
 #[derive(Debug)]
 struct Current {
@@ -87,6 +93,7 @@ impl Hub {
                 }),
                 faults: Faults::default(),
                 requests: Mutex::default(),
+                issued: Mutex::default(),
             }),
         })
     }
@@ -169,6 +176,28 @@ impl Hub {
             tokens,
             published,
         })
+    }
+
+    /// A new random token for a person who signed in, good for [`ISSUED_TOKEN_LIFETIME`].
+    pub fn issue_token(&self) -> Result<String> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| Error::Random(e.to_string()))?;
+        let token = hex::encode(bytes);
+        let now = std::time::Instant::now();
+        let mut issued = lock(&self.inner.issued);
+        issued.retain(|(_, until)| *until > now);
+        issued.push((token.clone(), now + ISSUED_TOKEN_LIFETIME));
+        Ok(token)
+    }
+
+    /// The tokens handed out at sign-in that still work.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let now = std::time::Instant::now();
+        lock(&self.inner.issued)
+            .iter()
+            .filter(|(_, until)| *until > now)
+            .map(|(token, _)| token.clone())
+            .collect()
     }
 
     /// Stores a batch of audit events; (accepted, duplicates). Blocking.

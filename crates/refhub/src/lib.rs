@@ -23,6 +23,9 @@
 //!                          max_offline_age: 7d     (optional; 7d, 12h, 1w, 1d12h …)
 //!                          stale_mode: warn        (optional; keep | warn | block, default keep)
 //!                          tokens: [a-token]       (optional; bearer tokens accepted)
+//!                          users:                  (optional; who may sign in with a password,
+//!                            - username: ana        getting a token from POST /v1/auth/login)
+//!                              password: "…"
 //!   policy/mandatory.yaml  the mandatory layer: one policy object (POLICY.md section 2)
 //!   policy/org.yaml        the org layer: one policy object
 //!   areas/<area>.yaml      policy: <policy object>
@@ -149,6 +152,7 @@ mod catalog;
 mod clock;
 mod config;
 mod devices;
+mod enroll_link;
 mod error;
 mod faults;
 mod http;
@@ -161,6 +165,7 @@ mod state;
 
 pub use catalog::CatalogEntry;
 pub use config::{Config, DEFAULT_KEY_ID};
+pub use enroll_link::enrollment_link;
 pub use error::{Error, Result};
 pub use faults::{DEFAULT_HANG_SECONDS, Fault, FaultRequest, Faults, QueuedFault, Target};
 pub use http::{BODY_LIMIT, router, serve};

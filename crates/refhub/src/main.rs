@@ -1,7 +1,8 @@
 //! `gatehouse-refhub`: serves one org directory over HTTP (see the library docs).
 //!
 //! The first line on stdout is always `listening on http://<address>`, so scripts and tests
-//! that pass `--listen 127.0.0.1:0` can read the port; the org, the key to pin and the
+//! that pass `--listen 127.0.0.1:0` can read the port; the org, the key to pin, its
+//! fingerprint, the enrollment link to hand people (`enroll: gatehouse://enroll?…`) and the
 //! serial follow. Logs go to stderr.
 
 use std::net::SocketAddr;
@@ -39,6 +40,13 @@ struct Args {
     /// Serve the test-control routes /__faults and /__audit (loopback only).
     #[arg(long)]
     faults: bool,
+    /// The address people's computers reach this hub at (e.g. behind a TLS proxy), for the
+    /// enrollment link printed at start. Default: the listening address.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// The area the printed enrollment link puts people in.
+    #[arg(long, value_name = "AREA")]
+    enroll_area: Option<String>,
 }
 
 #[tokio::main]
@@ -89,6 +97,19 @@ async fn run(args: Args) -> Result<(), Error> {
     println!("org: {}", view.content.org);
     println!("hub-key: {}:{}", signer.key_id(), signer.public_key());
     println!("fingerprint: {}", signer.fingerprint());
+    let public_url = args
+        .public_url
+        .unwrap_or_else(|| format!("http://{address}"));
+    println!(
+        "enroll: {}",
+        gatehouse_refhub::enrollment_link(
+            &public_url,
+            &view.content.org,
+            args.enroll_area.as_deref(),
+            signer.key_id(),
+            &signer.fingerprint(),
+        )
+    );
     println!("serial: {}", view.published.serial);
     if hub.config().faults {
         println!("faults: http://{address}/__faults");

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! <dir>/
-//!   org.yaml               org (required), max_offline_age, stale_mode, tokens
+//!   org.yaml               org (required), max_offline_age, stale_mode, tokens, users
 //!   policy/mandatory.yaml  the mandatory layer: one policy object (optional)
 //!   policy/org.yaml        the org layer: one policy object (optional)
 //!   areas/<area>.yaml      one area each: {policy: <policy object>, servers: [names]}
@@ -49,6 +49,8 @@ pub struct OrgContent {
     pub org: String,
     /// Tokens listed in `org.yaml` (the command line may add more).
     pub tokens: Vec<String>,
+    /// The people who may sign in with a password (HUB_API.md A `POST /v1/auth/login`).
+    pub users: Vec<User>,
     /// The catalog, validated, for the search endpoint.
     pub catalog: Vec<CatalogEntry>,
     /// The bundle's fields except `schema`, `serial` and `issued_at`: the part whose change
@@ -73,6 +75,18 @@ struct OrgFile {
     stale_mode: Option<String>,
     #[serde(default)]
     tokens: Vec<String>,
+    #[serde(default)]
+    users: Vec<User>,
+}
+
+/// A person of `org.yaml`'s `users`, who signs in with a user name and password and gets a
+/// token that lasts [`crate::hub::ISSUED_TOKEN_LIFETIME`]. A reference hub for tests and
+/// trials: the password is kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub username: String,
+    pub password: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -125,6 +139,14 @@ pub fn read(dir: &Path) -> Result<OrgContent> {
             ));
         }
     }
+    for user in &org_file.users {
+        if user.username.trim().is_empty() || user.password.is_empty() {
+            return Err(Error::invalid(
+                &org_path,
+                "a user needs a non-empty `username` and `password`",
+            ));
+        }
+    }
 
     let policy_dir = dir.join(POLICY_DIR);
     if policy_dir.is_dir() {
@@ -167,6 +189,7 @@ pub fn read(dir: &Path) -> Result<OrgContent> {
     Ok(OrgContent {
         org: org_file.org,
         tokens: org_file.tokens,
+        users: org_file.users,
         catalog,
         body,
     })

@@ -47,29 +47,54 @@ impl Store {
         F: FnOnce(serde_json::Value) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<Option<time::OffsetDateTime>, E>>,
     {
+        self.change_settings_acknowledged(&[(key, value, event)], |mut wire| {
+            acknowledge(wire.pop().unwrap_or_default())
+        })
+        .await
+    }
+
+    /// Several settings changed together, each with its event, all or none: the events
+    /// take consecutive places in the chain and `acknowledge` gets their wire forms in that
+    /// order, in one call (an enrollment changes the hub, organization, area and key at
+    /// once, and a half-applied one would follow a hub with another hub's key).
+    pub async fn change_settings_acknowledged<F, Fut, E>(
+        &self,
+        changes: &[(&str, Option<&str>, &crate::AuditEvent)],
+        acknowledge: F,
+    ) -> Result<std::result::Result<(), E>>
+    where
+        F: FnOnce(Vec<serde_json::Value>) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<Option<time::OffsetDateTime>, E>>,
+    {
         let mut tx = self.begin_write().await?;
-        match value {
-            Some(value) => write_setting(&mut *tx, key, value).await?,
-            None => {
-                sqlx::query("DELETE FROM settings WHERE key = ?")
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
+        let mut wire = Vec::with_capacity(changes.len());
+        for (key, value, event) in changes {
+            match value {
+                Some(value) => write_setting(&mut *tx, key, value).await?,
+                None => {
+                    sqlx::query("DELETE FROM settings WHERE key = ?")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
+            let link = crate::audit_log::insert_event(&mut tx, event).await?;
+            wire.push(serde_json::from_str(&link.canonical)?);
         }
-        let link = crate::audit_log::insert_event(&mut tx, event).await?;
-        let wire = serde_json::from_str(&link.canonical)?;
         let delivered_at = match acknowledge(wire).await {
             Ok(at) => at,
-            // Dropping the transaction rolls the change and the event back.
+            // Dropping the transaction rolls the changes and the events back.
             Err(error) => return Ok(Err(error)),
         };
         if let Some(at) = delivered_at {
-            sqlx::query("UPDATE audit_outbox SET delivered_at = ? WHERE event_id = ?")
-                .bind(crate::time_text::to_text(at)?)
-                .bind(event.id.to_string())
-                .execute(&mut *tx)
-                .await?;
+            let at = crate::time_text::to_text(at)?;
+            for (_, _, event) in changes {
+                sqlx::query("UPDATE audit_outbox SET delivered_at = ? WHERE event_id = ?")
+                    .bind(&at)
+                    .bind(event.id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(Ok(()))

@@ -15,6 +15,8 @@ pub struct RunningHub {
     pub url: String,
     /// `key_id:base64`, as `config set hub-key` takes it.
     pub key: String,
+    /// The enrollment link it prints for people to join with.
+    pub enroll: String,
 }
 
 impl RunningHub {
@@ -48,22 +50,29 @@ impl RunningHub {
             .take()
             .unwrap_or_else(|| panic!("piped stdout"));
         let mut lines = std::io::BufReader::new(stdout).lines();
-        let (mut url, mut key) = (None, None);
-        for line in lines.by_ref().take(6) {
+        let (mut url, mut key, mut enroll) = (None, None, None);
+        for line in lines.by_ref().take(8) {
             let line = line.unwrap_or_default();
             if let Some(rest) = line.strip_prefix("listening on ") {
                 url = Some(rest.to_owned());
             } else if let Some(rest) = line.strip_prefix("hub-key: ") {
                 key = Some(rest.to_owned());
+            } else if let Some(rest) = line.strip_prefix("enroll: ") {
+                enroll = Some(rest.to_owned());
             }
-            if url.is_some() && key.is_some() {
+            if url.is_some() && key.is_some() && enroll.is_some() {
                 break;
             }
         }
         // Keep reading stdout so the hub never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        match (url, key) {
-            (Some(url), Some(key)) => RunningHub { child, url, key },
+        match (url, key, enroll) {
+            (Some(url), Some(key), Some(enroll)) => RunningHub {
+                child,
+                url,
+                key,
+                enroll,
+            },
             _ => panic!("gatehouse-refhub did not print its url and key"),
         }
     }

@@ -38,6 +38,8 @@ const HINTS: Record<ErrorCode | "ipc", string | null> = {
   bad_package: "This package cannot be installed as published; nothing was installed. Tell your admin.",
   unsupported_platform: "This package has nothing that runs on this kind of computer.",
   client_apps: "The app's settings file was left exactly as it was.",
+  enroll_key:
+    "Do not join with this link: the hub did not show the key your admin vouched for. Tell your admin before trying again.",
   ipc: null,
 };
 

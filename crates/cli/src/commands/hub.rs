@@ -18,43 +18,46 @@ use super::{fail, runtime};
 use crate::exit::Exit;
 
 pub fn sync(json: bool) -> Exit {
-    runtime::with_context(|ctx| async move {
-        let now = ctx.clock.now();
-        let result = match client(&ctx).await {
-            // Someone asked for a sync now: waiting rows are sent whatever their backoff.
-            Ok(hub) => {
-                let notifier = DesktopNotifier::default();
-                let synced =
-                    gatehouse_core::sync::sync(&ctx, &hub, now, Delivery::All, &notifier).await;
-                if synced.is_ok() {
-                    finish_upgrade(&ctx, &notifier).await;
-                }
-                synced
+    runtime::with_context(|ctx| async move { sync_now(&ctx, json).await })
+}
+
+/// Syncs with the configured hub and reports it (`gatehouse sync`, and the first sync of
+/// `gatehouse enroll`).
+pub(crate) async fn sync_now(ctx: &Context, json: bool) -> Exit {
+    let now = ctx.clock.now();
+    let result = match client(ctx).await {
+        // Someone asked for a sync now: waiting rows are sent whatever their backoff.
+        Ok(hub) => {
+            let notifier = DesktopNotifier::default();
+            let synced = gatehouse_core::sync::sync(ctx, &hub, now, Delivery::All, &notifier).await;
+            if synced.is_ok() {
+                finish_upgrade(ctx, &notifier).await;
             }
-            Err(error) => Err(error),
-        };
-        match result {
-            Ok(outcome) => {
-                report(&outcome, json);
-                Exit::Ok
-            }
-            Err(error) => {
-                let kept = match ctx.store.latest_snapshot_serial().await {
-                    Ok(Some(serial)) => {
-                        format!("the cached policy (serial {serial}) stays in force")
-                    }
-                    _ => "no policy from the hub is stored yet".to_owned(),
-                };
-                if json {
-                    let value = json!({"result": "failed", "error": error.to_string(), "code": error.code(), "cached": kept});
-                    print(&value.to_string());
-                }
-                eprintln!("gatehouse: sync failed: {error}");
-                eprintln!("gatehouse: {kept}");
-                Exit::Failure
-            }
+            synced
         }
-    })
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(outcome) => {
+            report(&outcome, json);
+            Exit::Ok
+        }
+        Err(error) => {
+            let kept = match ctx.store.latest_snapshot_serial().await {
+                Ok(Some(serial)) => {
+                    format!("the cached policy (serial {serial}) stays in force")
+                }
+                _ => "no policy from the hub is stored yet".to_owned(),
+            };
+            if json {
+                let value = json!({"result": "failed", "error": error.to_string(), "code": error.code(), "cached": kept});
+                print(&value.to_string());
+            }
+            eprintln!("gatehouse: sync failed: {error}");
+            eprintln!("gatehouse: {kept}");
+            Exit::Failure
+        }
+    }
 }
 
 /// The upgrade's one-time work on servers registered before identity was bound to code
@@ -265,7 +268,7 @@ async fn offer_keys(ctx: &Context, token: Sensitive<String>) -> Exit {
     Exit::Ok
 }
 
-fn confirm(question: &str) -> bool {
+pub(crate) fn confirm(question: &str) -> bool {
     eprint!("{question}");
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")

@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod clients;
 mod config;
+mod enroll;
 mod flags;
 mod hub;
 mod install;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Sync(args) => hub::sync(args.json),
         Command::Status(args) => hub::status(args.json),
         Command::Install(args) => install::run(args),
+        Command::Enroll(args) => enroll::run(args),
         Command::Login(args) => hub::login(args.token),
         Command::Logout => hub::logout(),
     }

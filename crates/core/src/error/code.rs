@@ -62,6 +62,8 @@ pub enum ErrorCode {
     UnsupportedPlatform,
     /// A client app's settings file cannot be read or changed safely; it was left as it was.
     ClientApps,
+    /// The hub's signing key is not the one the enrollment link vouches for.
+    EnrollKey,
 }
 
 impl ErrorCode {
@@ -95,6 +97,7 @@ impl ErrorCode {
             ErrorCode::BadPackage => "bad_package",
             ErrorCode::UnsupportedPlatform => "unsupported_platform",
             ErrorCode::ClientApps => "client_apps",
+            ErrorCode::EnrollKey => "enroll_key",
         }
     }
 }

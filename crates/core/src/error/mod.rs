@@ -15,7 +15,8 @@ mod problems;
 pub use code::ErrorCode;
 pub use install::InstallError;
 pub use problems::{
-    KeyringProblem, LocalPolicyProblem, ManagedProblem, NoPolicy, ProbeProblem, Refusal,
+    EnrollProblem, KeyringProblem, LocalPolicyProblem, ManagedProblem, NoPolicy, ProbeProblem,
+    Refusal,
 };
 
 /// What can go wrong in a core use case. Messages are one lower-case sentence.
@@ -120,6 +121,9 @@ pub enum Error {
     /// A wired entry's placeholder values (`GATEHOUSE_VALUE_<n>`) do not fit its launch.
     #[error("`{id}` cannot start: {problem}")]
     AppValue { id: String, problem: String },
+    /// Joining an organization from an enrollment link stopped; nothing changed.
+    #[error("{0}")]
+    Enroll(EnrollProblem),
     /// A file of Gatehouse's own could not be written.
     #[error("cannot write `{}`: {source}", .path.display())]
     Io {
@@ -165,6 +169,7 @@ impl Error {
             | Error::Install(_)
             | Error::LauncherMissing { .. }
             | Error::AppValue { .. }
+            | Error::Enroll(_)
             | Error::Io { .. } => 1,
         }
     }
@@ -196,6 +201,7 @@ impl Error {
             Error::Hub(error) => hub_code(error),
             Error::ClientConfig(_) => ErrorCode::ClientApps,
             Error::Install(error) => error.code(),
+            Error::Enroll(problem) => problem.code(),
         }
     }
 }
@@ -241,6 +247,7 @@ mod tests {
             ErrorCode::BundleRollback,
             ErrorCode::Tampered,
             ErrorCode::ClientApps,
+            ErrorCode::EnrollKey,
         ] {
             assert_eq!(
                 serde_json::to_value(code).unwrap(),

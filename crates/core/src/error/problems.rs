@@ -161,3 +161,38 @@ pub enum ProbeProblem {
     #[error("the server answered with {0}")]
     ServerError(String),
 }
+
+/// Why joining an organization from an enrollment link stopped. Nothing changed.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollProblem {
+    /// The hub does not publish the key the link names.
+    #[error(
+        "the hub does not publish the signing key `{key_id}` your enrollment link names: do not join, and tell your admin"
+    )]
+    KeyNotPublished { key_id: String },
+    /// The hub publishes a key under that id, but not the one the link vouches for.
+    #[error(
+        "the hub's signing key `{key_id}` is not the one your enrollment link vouches for (the fingerprints differ): do not join, and tell your admin, as someone may be posing as your hub"
+    )]
+    KeyMismatch { key_id: String },
+    /// The registry refused the user name and password.
+    #[error("the user name or password is not right")]
+    WrongPassword,
+}
+
+impl EnrollProblem {
+    pub(crate) fn code(&self) -> ErrorCode {
+        match self {
+            EnrollProblem::KeyNotPublished { .. } | EnrollProblem::KeyMismatch { .. } => {
+                ErrorCode::EnrollKey
+            }
+            EnrollProblem::WrongPassword => ErrorCode::SignIn,
+        }
+    }
+}
+
+impl From<EnrollProblem> for Error {
+    fn from(problem: EnrollProblem) -> Self {
+        Error::Enroll(problem)
+    }
+}

@@ -21,25 +21,47 @@ pub async fn set<C: Clock>(
     key: ConfigKey,
     value: &str,
 ) -> Result<()> {
-    if ctx.managed.fixes(key) {
-        return Err(Error::Locked(key_name(key)));
+    set_all(ctx, hub, &[(key, value)]).await
+}
+
+/// [`set`] for several settings at once: all change, each with its `settings_changed`
+/// event, or none does (the hub is told of them in one request). Settings already holding
+/// their value are left out.
+pub async fn set_all<C: Clock>(
+    ctx: &Context<C>,
+    hub: Option<&impl HubPort>,
+    changes: &[(ConfigKey, &str)],
+) -> Result<()> {
+    let mut planned = Vec::with_capacity(changes.len());
+    for &(key, value) in changes {
+        if ctx.managed.fixes(key) {
+            return Err(Error::Locked(key_name(key)));
+        }
+        let store_key = store_key(key);
+        let stored = if value.is_empty() {
+            None
+        } else {
+            Some(checked(key, value)?)
+        };
+        let old = ctx.store.setting(store_key).await?;
+        if old == stored {
+            continue;
+        }
+        let mut event = ctx.event(AuditKind::SettingsChanged);
+        event.detail = Some(serde_json::json!({
+            "key": key_name(key),
+            "old": old,
+            "new": stored,
+        }));
+        planned.push((key, store_key, stored, event));
     }
-    let store_key = store_key(key);
-    let stored = if value.is_empty() {
-        None
-    } else {
-        Some(checked(key, value)?)
-    };
-    let old = ctx.store.setting(store_key).await?;
-    if old == stored {
+    let Some(&(first, ..)) = planned.first() else {
         return Ok(());
-    }
-    let mut event = ctx.event(AuditKind::SettingsChanged);
-    event.detail = Some(serde_json::json!({
-        "key": key_name(key),
-        "old": old,
-        "new": stored,
-    }));
+    };
+    let rows: Vec<(&str, Option<&str>, &gatehouse_store::AuditEvent)> = planned
+        .iter()
+        .map(|(_, store_key, stored, event)| (*store_key, stored.as_deref(), event))
+        .collect();
     // The org of the newest stored snapshot: the policy in force when it passes its checks
     // (only the newest row ever is), and still the hub to tell when it does not, or
     // breaking that row would be a way to change settings unseen.
@@ -51,22 +73,25 @@ pub async fn set<C: Clock>(
         .next()
         .map(|row| row.org);
     let not_told = |reason: String| Error::NotAcknowledged {
-        key: key_name(key),
+        key: key_name(first),
         reason,
     };
     let Some(org) = in_force else {
         ctx.store
-            .change_setting(store_key, stored.as_deref(), &event, None)
-            .await?;
+            .change_settings_acknowledged(&rows, |_| async move {
+                Ok::<_, std::convert::Infallible>(None)
+            })
+            .await?
+            .unwrap_or_else(|never| match never {});
         return Ok(());
     };
     let hub = hub.ok_or_else(|| not_told("no hub connection".to_owned()))?;
-    // The event goes out with its place in the chain, and the change commits only once the
-    // hub has it.
+    // The events go out with their places in the chain, and the changes commit only once
+    // the hub has them.
     let now = ctx.clock.now();
     ctx.store
-        .change_setting_acknowledged(store_key, stored.as_deref(), &event, |wire| async move {
-            hub.post_audit(&org, &[wire])
+        .change_settings_acknowledged(&rows, |wire| async move {
+            hub.post_audit(&org, &wire)
                 .await
                 .map(|_| Some(now))
                 .map_err(|error| not_told(error.to_string()))

@@ -1,13 +1,17 @@
 //! The bearer token check: every endpoint but `/keys` (which the app calls before it has
 //! pinned anything, and which serves only public keys) needs `Authorization: Bearer <token>`
-//! with a token from `org.yaml` or `--token`.
+//! with a token from `org.yaml` or `--token`, or one handed out at sign-in.
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
 use crate::http::error::ApiError;
 
-pub(crate) fn authorize(headers: &HeaderMap, tokens: &[String]) -> Result<(), ApiError> {
+pub(crate) fn authorize(
+    headers: &HeaderMap,
+    tokens: &[String],
+    issued: &[String],
+) -> Result<(), ApiError> {
     let value = headers.get(AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthorized("the request has no `Authorization: Bearer` token")
     })?;
@@ -22,6 +26,7 @@ pub(crate) fn authorize(headers: &HeaderMap, tokens: &[String]) -> Result<(), Ap
         })?;
     if tokens
         .iter()
+        .chain(issued)
         .any(|known| same(known.as_bytes(), token.as_bytes()))
     {
         Ok(())
@@ -34,7 +39,7 @@ pub(crate) fn authorize(headers: &HeaderMap, tokens: &[String]) -> Result<(), Ap
 
 /// Compares without stopping at the first difference, so timing does not tell how much of
 /// a guessed token was right.
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -49,7 +54,7 @@ mod tests {
         if let Some(header) = header {
             headers.insert(AUTHORIZATION, HeaderValue::from_str(header).unwrap());
         }
-        authorize(&headers, &["s3cret".to_owned()]).is_ok()
+        authorize(&headers, &["s3cret".to_owned()], &["issued".to_owned()]).is_ok()
     }
 
     #[test]
@@ -65,5 +70,9 @@ mod tests {
         assert!(!check(Some("Basic s3cret")));
         assert!(!check(Some("s3cret")));
         assert!(!check(Some("Bearer ")));
+        assert!(
+            check(Some("Bearer issued")),
+            "a token handed out at sign-in"
+        );
     }
 }

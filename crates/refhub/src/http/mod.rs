@@ -10,6 +10,7 @@ mod devices;
 mod error;
 mod fault_response;
 mod keys;
+mod login;
 mod public;
 mod registry;
 mod servers;
@@ -46,6 +47,7 @@ pub fn router(hub: Hub) -> Router {
             "/api/v1/orgs/{org}/devices/{device}",
             axum::routing::put(devices::put_inventory),
         )
+        .route("/v1/auth/login", post(login::login))
         .route("/v1/org/{org}/mcps/{name}/resolve", get(registry::resolve))
         .route(
             "/v1/org/{org}/artifacts/{digest}/{kind}",
@@ -105,7 +107,7 @@ pub(crate) async fn admit(
     })
     .await?;
     if target != Target::Keys {
-        auth::authorize(headers, &view.tokens)?;
+        auth::authorize(headers, &view.tokens, &hub.issued_tokens())?;
     }
     if org != view.content.org {
         return Err(ApiError::unknown_org(org));
@@ -134,7 +136,7 @@ pub(crate) async fn admit_raw(
         move || hub.refresh()
     })
     .await?;
-    auth::authorize(headers, &view.tokens)?;
+    auth::authorize(headers, &view.tokens, &hub.issued_tokens())?;
     if org != view.content.org {
         return Err(ApiError::unknown_org(org));
     }

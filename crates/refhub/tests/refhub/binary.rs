@@ -38,7 +38,7 @@ fn command(dir: &Path, own: &Path, listen: &str) -> Command {
     command
 }
 
-/// Starts the binary and reads its five startup lines.
+/// Starts the binary and reads its six startup lines.
 fn start(dir: &Path, own: &Path, extra: &[&str]) -> Running {
     let mut child = command(dir, own, "127.0.0.1:0")
         .args(extra)
@@ -48,7 +48,7 @@ fn start(dir: &Path, own: &Path, extra: &[&str]) -> Running {
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut lines = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..6 {
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
         lines.push(line.trim_end().to_owned());
@@ -105,7 +105,19 @@ async fn the_binary_prints_its_address_and_key_and_keeps_its_serial() {
             .iter()
             .any(|line| line.starts_with("fingerprint: "))
     );
-    assert_eq!(first.lines[4], "serial: 1");
+    let fingerprint: String = first.lines[3]
+        .trim_start_matches("fingerprint: ")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        first.lines[4],
+        format!(
+            "enroll: gatehouse://enroll?hub={}&org={ORG}&key_id=hub-2026-01&fingerprint={fingerprint}",
+            first.url.replace(':', "%3A").replace('/', "%2F")
+        ),
+        "the enrollment link names this hub, its org and its key"
+    );
+    assert_eq!(first.lines[5], "serial: 1");
     assert_eq!(serial(&first).await, 1);
     drop(first);
 
@@ -120,7 +132,7 @@ async fn the_binary_prints_its_address_and_key_and_keeps_its_serial() {
 
     let third = start(&dir, &own, &[]);
     assert_eq!(serial(&third).await, 2, "a restart alone changes nothing");
-    assert_eq!(third.lines[4], "serial: 2");
+    assert_eq!(third.lines[5], "serial: 2");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use crate::{RefHub, status};
 
-fn keyring_available() -> bool {
+pub(crate) fn keyring_available() -> bool {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
         return true;
     }

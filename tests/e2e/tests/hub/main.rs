@@ -15,6 +15,7 @@
 mod admin;
 mod audit;
 mod crash;
+mod enroll;
 mod faults;
 mod keyring;
 mod preview;
@@ -41,6 +42,8 @@ pub struct RefHub {
     dir: tempfile::TempDir,
     pub url: String,
     pub key: String,
+    /// The enrollment link the hub prints.
+    pub enroll: String,
 }
 
 impl RefHub {
@@ -54,6 +57,7 @@ impl RefHub {
         RefHub {
             url: hub.url.clone(),
             key: hub.key.clone(),
+            enroll: hub.enroll.clone(),
             hub,
             dir,
         }
