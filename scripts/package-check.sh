@@ -39,7 +39,9 @@ grep -q '^usr/share/icons/hicolor/.*/apps/gatehouse-app.png$' <<<"$contents" || 
 outside=$(grep -v -e '^usr$' -e '^usr/' <<<"$contents" || true)
 [ -z "$outside" ] || fail "the package puts files outside /usr: $outside"
 desktop=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*usr/share/applications/Gatehouse.desktop')
-grep -qx 'Exec=gatehouse-app' <<<"$desktop" || fail "the desktop entry does not start gatehouse-app: $desktop"
+grep -qx 'Exec=gatehouse-app %u' <<<"$desktop" || fail "the desktop entry does not start gatehouse-app with the link it opens: $desktop"
+# Enrollment links (gatehouse://enroll?…) open in the app.
+grep -qx 'MimeType=x-scheme-handler/gatehouse;' <<<"$desktop" || fail "the desktop entry does not register gatehouse:// links: $desktop"
 depends=$(dpkg-deb -f "$deb" Depends)
 for library in libwebkit2gtk-4.1-0 libgtk-3-0 libayatana-appindicator3-1; do
   grep -q "$library" <<<"$depends" || fail "Depends lacks $library: $depends"

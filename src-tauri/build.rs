@@ -28,6 +28,9 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "set_start_at_login",
+    "pending_enrollment",
+    "enroll_offer",
+    "enroll_join",
     "confirm_request",
     "confirm_answer",
 ];

@@ -3,7 +3,9 @@
 //! through the `confirm_answer` command. No answer within `ANSWER_WITHIN`, or a closed
 //! window, is "Don't run".
 
-use gatehouse_desktop::confirm::{ANSWER_WITHIN, Answer, ConfirmListener, PendingConfirm};
+use gatehouse_desktop::confirm::{
+    ANSWER_WITHIN, Answer, ConfirmListener, Incoming, PendingConfirm,
+};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 use tokio::sync::mpsc;
 
@@ -31,10 +33,13 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
                 return;
             }
         };
-        let (send, mut requests) = mpsc::channel::<PendingConfirm>(16);
+        let (send, mut requests) = mpsc::channel::<Incoming>(16);
         tauri::async_runtime::spawn(listener.serve(send));
-        while let Some(pending) = requests.recv().await {
-            open(&app, pending);
+        while let Some(incoming) = requests.recv().await {
+            match incoming {
+                Incoming::Confirm(pending) => open(&app, pending),
+                Incoming::Open { link } => crate::open_link(&app, link),
+            }
         }
     });
 }

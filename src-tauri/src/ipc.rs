@@ -66,6 +66,55 @@ pub struct SyncDone {
     pub stored: bool,
 }
 
+/// What joining with an enrollment link would do, for the window to ask "Join <org>?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct EnrollOfferView {
+    pub organization: String,
+    pub hub_url: String,
+    pub area: Option<String>,
+    pub key_id: String,
+    /// The signing key's SHA-256 in groups of four, to compare with what the admin sent.
+    pub fingerprint: String,
+    /// The organization this computer follows now, when joining replaces it.
+    pub leaving: Option<String>,
+}
+
+impl EnrollOfferView {
+    pub fn of(offer: &gatehouse_core::settings::EnrollOffer) -> EnrollOfferView {
+        let wanted = &offer.enrollment;
+        EnrollOfferView {
+            organization: wanted.organization.clone(),
+            hub_url: wanted.hub_url.clone(),
+            area: wanted.area.clone(),
+            key_id: wanted.key_id.clone(),
+            fingerprint: wanted.fingerprint_groups(),
+            leaving: offer.leaving.clone(),
+        }
+    }
+}
+
+/// How the person signs in while joining.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EnrollSignIn {
+    /// A token the organization gave them.
+    Token { token: String },
+    /// The registry's user name and password.
+    Password { username: String, password: String },
+}
+
+impl std::fmt::Debug for EnrollSignIn {
+    // Never the token or password, whatever logs the command's arguments.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EnrollSignIn::Token { .. } => f.write_str("Token(<redacted>)"),
+            EnrollSignIn::Password { username, .. } => {
+                write!(f, "Password({username}, <redacted>)")
+            }
+        }
+    }
+}
+
 /// The settings a person can see and change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, TS)]
 #[serde(rename_all = "snake_case")]

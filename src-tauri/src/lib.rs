@@ -48,6 +48,9 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::settings::sign_in,
         commands::settings::sign_out,
         commands::settings::set_start_at_login,
+        commands::enroll::pending_enrollment,
+        commands::enroll::enroll_offer,
+        commands::enroll::enroll_join,
         commands::confirm::confirm_request,
         commands::confirm::confirm_answer,
     ])
@@ -68,6 +71,18 @@ pub fn run() -> ExitCode {
         .data_dir()
         .unwrap_or_else(|_| std::env::temp_dir().join("gatehouse"));
     gatehouse_desktop::logs::init(&log_dir, gatehouse_desktop::logs::LogOf::App, None);
+    let start = Start::from_args(std::env::args().skip(1));
+    // One tray app per person: a second start (the menu, an enrollment link opened while
+    // the app runs) hands over to the running one and ends.
+    if let Ok(socket) = env.socket()
+        && tauri::async_runtime::block_on(gatehouse_desktop::confirm::hand_over(
+            &socket,
+            start.link.as_deref(),
+        ))
+    {
+        tracing::info!("handed over to the Gatehouse app already running");
+        return ExitCode::SUCCESS;
+    }
     let ctx = match tauri::async_runtime::block_on(gatehouse_core::Context::from_environment(env)) {
         Ok(ctx) => ctx,
         Err(error) => {
@@ -75,10 +90,18 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = with_commands(tauri::Builder::default())
+    let state = state::AppState::new(ctx);
+    if let Some(link) = start.link.clone() {
+        state.keep_link(link);
+    }
+    let built = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_updater::Builder::new().build())
-        .manage(state::AppState::new(ctx))
-        .setup(|app| {
+        .manage(state)
+        .setup(move |app| {
+            // Started at login: only the tray, until the person opens the window.
+            if !start.hidden {
+                show_main_window(app.handle());
+            }
             tray::install(app.handle())?;
             confirm_window::start(app.handle());
             background::start(app.handle());
@@ -86,33 +109,68 @@ pub fn run() -> ExitCode {
             updates::start(app.handle());
             Ok(())
         })
-        .on_window_event(|window, event| match event {
-            // Closing the main window hides it: the app lives in the tray and keeps
-            // enforcing. A confirmation window closes for real (and answers "Don't run").
-            tauri::WindowEvent::CloseRequested { api, .. } if window.label() == "main" => {
-                api.prevent_close();
-                if let Err(error) = window.hide() {
-                    tracing::warn!("could not hide the window: {error}");
-                }
-            }
-            tauri::WindowEvent::Destroyed => {
+        // Closing the main window closes it for real, so its web view and the memory it
+        // holds are given back; the app lives on in the tray (see the exit rule below) and
+        // keeps enforcing. A confirmation window closing answers "Don't run".
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Destroyed = event {
                 confirm_window::on_destroyed(window.app_handle(), window.label());
             }
-            _ => {}
         })
-        .run(tauri::generate_context!());
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+        .build(tauri::generate_context!());
+    let app = match built {
+        Ok(app) => app,
         Err(error) => {
             tracing::error!("the app could not start: {error}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    app.run(|_, event| {
+        // The last window closing is not quitting: only Quit in the tray menu (which asks
+        // for an exit with a code) ends the app.
+        if let tauri::RunEvent::ExitRequested {
+            api, code: None, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+    ExitCode::SUCCESS
+}
+
+/// How the app was started: at login (`--hidden`: the tray only), or with an enrollment
+/// link to show (the desktop passes it when a `gatehouse://` link is opened).
+#[derive(Debug, Default)]
+struct Start {
+    hidden: bool,
+    link: Option<String>,
+}
+
+impl Start {
+    fn from_args(args: impl Iterator<Item = String>) -> Start {
+        let mut start = Start::default();
+        for arg in args {
+            if arg == "--hidden" {
+                start.hidden = true;
+            } else if arg.starts_with(&format!("{}:", gatehouse_core::settings::LINK_SCHEME)) {
+                start.link = Some(arg);
+            }
+        }
+        start
     }
 }
 
-/// Shows and focuses the main window (from the tray, or when a second launch is attempted).
+/// The label of the main window.
+pub const MAIN_WINDOW: &str = "main";
+
+/// Tells the main window an enrollment link waits for it (it takes it with
+/// `pending_enrollment`).
+pub const ENROLL_EVENT: &str = "gatehouse://enroll";
+
+/// Shows and focuses the main window, making it when it was closed (from the tray, a
+/// notification's click, or a second start of the app).
 fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let shown = window
             .show()
             .and_then(|()| window.unminimize())
@@ -120,5 +178,26 @@ fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
         if let Err(error) = shown {
             tracing::warn!("could not show the window: {error}");
         }
+        return;
     }
+    let url = tauri::WebviewUrl::App("index.html".into());
+    let built = tauri::WebviewWindowBuilder::new(app, MAIN_WINDOW, url)
+        .title("Gatehouse")
+        .inner_size(1040.0, 720.0)
+        .min_inner_size(560.0, 420.0)
+        .focused(true)
+        .build();
+    if let Err(error) = built {
+        tracing::warn!("could not open the window: {error}");
+    }
+}
+
+/// Shows the window with the enrollment link `link` waiting in it.
+fn open_link<R: tauri::Runtime>(app: &tauri::AppHandle<R>, link: Option<String>) {
+    use tauri::Emitter as _;
+    if let Some(link) = link {
+        app.state::<state::AppState>().keep_link(link);
+    }
+    show_main_window(app);
+    let _ = app.emit(ENROLL_EVENT, ());
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub syncing: tokio::sync::Mutex<()>,
     /// A newer version the update feed offered and the person may install (`updates: notify`).
     pub offered_update: Mutex<Option<crate::updates::Offered>>,
+    /// An enrollment link the app was opened with, until the window shows it.
+    link: Mutex<Option<String>>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             sync_requested: Notify::new(),
             syncing: tokio::sync::Mutex::new(()),
             offered_update: Mutex::new(None),
+            link: Mutex::new(None),
         }
     }
 
@@ -58,6 +61,19 @@ impl AppState {
     pub fn answer(&self, number: u64, answer: Answer) -> bool {
         let pending = self.lock().remove(&number);
         pending.is_some_and(|(pending, _)| pending.answer(answer))
+    }
+
+    /// Keeps `link` for the window (a newer one replaces it).
+    pub fn keep_link(&self, link: String) {
+        *self.link.lock().unwrap_or_else(PoisonError::into_inner) = Some(link);
+    }
+
+    /// The link kept for the window, once.
+    pub fn take_link(&self) -> Option<String> {
+        self.link
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// How many requests wait for the person.

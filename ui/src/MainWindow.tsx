@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { Icon, type IconName } from "./components/Icon";
 import { asUiError, events, ipc, type Status, type UiError } from "./lib/ipc";
+import { EnrollDialog } from "./enroll/EnrollDialog";
 import { ageWords } from "./lib/time";
 import { useLoad } from "./lib/useLoad";
 import { ActivityView } from "./views/ActivityView";
@@ -22,6 +23,27 @@ const VIEWS: [ViewName, string, IconName][] = [
 export function MainWindow() {
   const [view, setView] = useState<ViewName>("servers");
   const [selection, setSelection] = useState<Selection | null>(null);
+  const [enrollLink, setEnrollLink] = useState<string | null>(null);
+
+  useEffect(() => {
+    // An enrollment link the app was opened with, now or while it runs.
+    const take = () =>
+      void ipc
+        .pendingEnrollment()
+        .then((link) => link && setEnrollLink(link))
+        .catch(() => undefined);
+    take();
+    let unlisten: (() => void) | undefined;
+    let gone = false;
+    events
+      .onEnrollLink(take)
+      .then((stop) => (gone ? stop() : (unlisten = stop)))
+      .catch(() => undefined);
+    return () => {
+      gone = true;
+      unlisten?.();
+    };
+  }, []);
 
   useEffect(() => {
     let unlisten: (() => void) | undefined;
@@ -71,9 +93,10 @@ export function MainWindow() {
           {view === "install" && <InstallView />}
           {view === "policy" && <PolicyView />}
           {view === "activity" && <ActivityView />}
-          {view === "settings" && <SettingsView />}
+          {view === "settings" && <SettingsView onEnroll={setEnrollLink} />}
         </main>
       </div>
+      {enrollLink && <EnrollDialog link={enrollLink} onClose={() => setEnrollLink(null)} />}
     </div>
   );
 }

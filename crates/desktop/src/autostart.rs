@@ -33,15 +33,16 @@ pub fn entry_path_in(
     }
 }
 
-/// The file's content, starting `app` (the tray app's absolute path).
+/// The file's content, starting `app` (the tray app's absolute path) with `--hidden`: at
+/// login only the tray appears, and no window holds memory until the person opens one.
 pub fn entry_text(platform: Platform, app: &Path) -> String {
     let app = app.display();
     match platform {
         Platform::Linux | Platform::Windows => format!(
-            "[Desktop Entry]\nType=Application\nName=Gatehouse\nComment=Decides which MCP servers may run on this computer\nExec=\"{app}\"\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
+            "[Desktop Entry]\nType=Application\nName=Gatehouse\nComment=Decides which MCP servers may run on this computer\nExec=\"{app}\" --hidden\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
         ),
         Platform::MacOs => format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">\n<dict>\n  <key>Label</key><string>dev.gatehouse.app</string>\n  <key>ProgramArguments</key><array><string>{app}</string></array>\n  <key>RunAtLoad</key><true/>\n</dict>\n</plist>\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">\n<dict>\n  <key>Label</key><string>dev.gatehouse.app</string>\n  <key>ProgramArguments</key><array><string>{app}</string><string>--hidden</string></array>\n  <key>RunAtLoad</key><true/>\n</dict>\n</plist>\n"
         ),
     }
 }
@@ -118,7 +119,7 @@ mod tests {
         assert!(is_enabled(Some(&path)));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
-            text.contains("Exec=\"/opt/gatehouse/gatehouse-app\""),
+            text.contains("Exec=\"/opt/gatehouse/gatehouse-app\" --hidden"),
             "{text}"
         );
         set_enabled(Platform::Linux, Some(&path), app, false).unwrap();

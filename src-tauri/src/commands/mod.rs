@@ -6,6 +6,7 @@ pub mod activity;
 pub mod app;
 pub mod clients;
 pub mod confirm;
+pub mod enroll;
 pub mod hub;
 pub mod install;
 pub mod policy;

@@ -7,8 +7,9 @@
 use std::path::PathBuf;
 
 use gatehouse_app::ipc::{
-    ActivityQuery, AppInfo, ClientAppChoice, ConfirmAnswer, ConfirmView, ErrorCode, ExportDone,
-    InstallDone, InstallProgress, IpcError, SettingKey, SettingsView, SyncDone,
+    ActivityQuery, AppInfo, ClientAppChoice, ConfirmAnswer, ConfirmView, EnrollOfferView,
+    EnrollSignIn, ErrorCode, ExportDone, InstallDone, InstallProgress, IpcError, SettingKey,
+    SettingsView, SyncDone,
 };
 use gatehouse_core::ClientApp;
 use gatehouse_core::activity::{ActivityRow, kind_label};
@@ -45,6 +46,8 @@ fn generated() -> Vec<(String, String)> {
         one::<ActivityQuery>(&cfg),
         one::<ExportDone>(&cfg),
         one::<SyncDone>(&cfg),
+        one::<EnrollOfferView>(&cfg),
+        one::<EnrollSignIn>(&cfg),
         one::<SettingKey>(&cfg),
         one::<SettingsView>(&cfg),
         one::<ConfirmView>(&cfg),

@@ -15,7 +15,7 @@ const FIELDS: [TextSetting, string, string][] = [
   ["registry_url", "Catalog address", "the hub address, unless your admin gave another"],
 ];
 
-export function SettingsView() {
+export function SettingsView({ onEnroll }: { onEnroll: (link: string) => void }) {
   const { load, reload } = useLoad(ipc.settings);
   return (
     <section aria-labelledby="settings-title">
@@ -25,11 +25,38 @@ export function SettingsView() {
       </div>
       {load.state === "loading" && <Loading what="settings" />}
       {load.state === "failed" && <ErrorNotice error={load.error} doing="read the settings" />}
+      <JoinWithLink onEnroll={onEnroll} />
       {load.state === "ready" && <SettingsBody view={load.value} reload={reload} />}
       <ClientAppsCard />
       <ProjectFoldersCard />
       <About />
     </section>
+  );
+}
+
+/** Pasting the invitation link an admin sent, for when opening it did not start Gatehouse. */
+function JoinWithLink({ onEnroll }: { onEnroll: (link: string) => void }) {
+  const [text, setText] = useState("");
+  return (
+    <div className="card">
+      <h3>Join your organization</h3>
+      <p>
+        Your admin sends an invitation link that starts with <code>gatehouse://</code>. Opening it sets everything up;
+        if it does not open Gatehouse, paste it here.
+      </p>
+      <form
+        className="field-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onEnroll(text.trim());
+        }}
+      >
+        <input id="enroll-link" aria-label="Invitation link" placeholder="gatehouse://enroll?…" value={text} onChange={(e) => setText(e.target.value)} />
+        <button type="submit" id="enroll-open" disabled={text.trim() === ""}>
+          Continue
+        </button>
+      </form>
+    </div>
   );
 }
 

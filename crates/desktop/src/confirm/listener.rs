@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::protocol::{Answer, RequestLine, VERSION};
+use super::protocol::{Answer, OPENED, OpenLine, RequestLine, VERSION};
 use gatehouse_core::ports::ConfirmRequest;
 use gatehouse_core::{Error, Result};
 
@@ -21,6 +21,14 @@ impl PendingConfirm {
     pub fn answer(self, answer: Answer) -> bool {
         self.reply.send(answer).is_ok()
     }
+}
+
+/// What arrives on the socket: a launcher's question, or a second start of the app
+/// handing over (show the window, with the link it was opened with).
+#[derive(Debug)]
+pub enum Incoming {
+    Confirm(PendingConfirm),
+    Open { link: Option<String> },
 }
 
 /// The bound socket. The file is removed when this is dropped.
@@ -75,11 +83,11 @@ impl ConfirmListener {
         &self.path
     }
 
-    /// Accepts launchers until the receiver of `requests` is gone, passing each readable
-    /// request on. Connections from another user, unreadable lines and unknown protocol
+    /// Accepts launchers and second starts of the app until the receiver of `requests` is
+    /// gone, passing each readable request on. Connections from another user, unreadable lines and unknown protocol
     /// versions are closed without an answer (the launcher then refuses the launch).
     #[cfg(unix)]
-    pub async fn serve(self, requests: mpsc::Sender<PendingConfirm>) {
+    pub async fn serve(self, requests: mpsc::Sender<Incoming>) {
         use std::os::unix::fs::MetadataExt;
 
         let owner = match std::fs::metadata(&self.path) {
@@ -109,7 +117,7 @@ impl ConfirmListener {
 }
 
 #[cfg(unix)]
-async fn handle(stream: tokio::net::UnixStream, requests: mpsc::Sender<PendingConfirm>) {
+async fn handle(stream: tokio::net::UnixStream, requests: mpsc::Sender<Incoming>) {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
     /// A request line is a few hundred bytes; more is not a launcher.
@@ -120,8 +128,23 @@ async fn handle(stream: tokio::net::UnixStream, requests: mpsc::Sender<PendingCo
     if reader.read_line(&mut line).await.is_err() {
         return;
     }
-    let Ok(request) = serde_json::from_str::<RequestLine>(line.trim_end()) else {
-        return;
+    let request = match serde_json::from_str::<RequestLine>(line.trim_end()) {
+        Ok(request) => request,
+        Err(_) => {
+            if let Ok(open) = serde_json::from_str::<OpenLine>(line.trim_end())
+                && open.v == VERSION
+                && requests
+                    .send(Incoming::Open {
+                        link: open.open.link,
+                    })
+                    .await
+                    .is_ok()
+            {
+                let _ = write.write_all(format!("{OPENED}\n").as_bytes()).await;
+                let _ = write.shutdown().await;
+            }
+            return;
+        }
     };
     if request.v != VERSION {
         return;
@@ -131,7 +154,7 @@ async fn handle(stream: tokio::net::UnixStream, requests: mpsc::Sender<PendingCo
         request: request.into_request(),
         reply,
     };
-    if requests.send(pending).await.is_err() {
+    if requests.send(Incoming::Confirm(pending)).await.is_err() {
         return;
     }
     // A dropped PendingConfirm (window closed, app quitting) is a "Don't run".
@@ -178,7 +201,10 @@ mod tests {
         tokio::spawn(listener.serve(send));
         tokio::spawn(async move {
             let mut seen = Vec::new();
-            while let Some(pending) = receive.recv().await {
+            while let Some(incoming) = receive.recv().await {
+                let Incoming::Confirm(pending) = incoming else {
+                    continue;
+                };
                 seen.push(pending.request.clone());
                 match answer(&pending.request) {
                     Some(a) => {

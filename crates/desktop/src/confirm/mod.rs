@@ -9,10 +9,12 @@
 //! answer for the user nor flood them with windows.
 
 mod listener;
+mod open;
 mod prompter;
 mod protocol;
 
-pub use listener::{ConfirmListener, PendingConfirm};
+pub use listener::{ConfirmListener, Incoming, PendingConfirm};
+pub use open::hand_over;
 pub use prompter::SocketPrompter;
 pub use protocol::{Answer, RequestLine};
 

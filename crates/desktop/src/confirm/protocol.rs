@@ -39,6 +39,23 @@ impl RequestLine {
     }
 }
 
+/// What a second start of the app sends to the one running, instead of starting another
+/// tray app: show the window, and the enrollment link it was started with, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenLine {
+    pub v: u32,
+    pub open: OpenWhat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenWhat {
+    /// A `gatehouse://enroll?…` link to show.
+    pub link: Option<String>,
+}
+
+/// The running app's answer to an [`OpenLine`].
+pub const OPENED: &str = "{\"opened\":true}";
+
 /// What the app answers: one JSON object on one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "answer")]

@@ -25,6 +25,11 @@ fn free_port() -> u16 {
 
 impl Session {
     pub async fn start(env: &[(&str, &OsStr)]) -> Session {
+        Session::start_with_args(env, &[]).await
+    }
+
+    /// [`Session::start`], the app started with `args` (an enrollment link, say).
+    pub async fn start_with_args(env: &[(&str, &OsStr)], args: &[&str]) -> Session {
         let app = gatehouse_e2e::binary("gatehouse-app");
         let (port, native_port) = (free_port(), free_port());
         let log =
@@ -50,7 +55,7 @@ impl Session {
         capabilities.insert("browserName".into(), "wry".into());
         capabilities.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": app.to_string_lossy() }),
+            serde_json::json!({ "application": app.to_string_lossy(), "args": args }),
         );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -9,6 +9,7 @@
 )]
 
 mod driver;
+mod enroll_flow;
 mod flows;
 mod install_flow;
 mod notification_click;

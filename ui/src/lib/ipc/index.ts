@@ -15,6 +15,8 @@ import type { ConfirmView } from "./bindings/ConfirmView";
 import type { EntryView } from "./bindings/EntryView";
 import type { EntryVerdict } from "./bindings/EntryVerdict";
 import type { EntryViolation } from "./bindings/EntryViolation";
+import type { EnrollOfferView } from "./bindings/EnrollOfferView";
+import type { EnrollSignIn } from "./bindings/EnrollSignIn";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { ExportDone } from "./bindings/ExportDone";
 import type { FileOutcome } from "./bindings/FileOutcome";
@@ -53,6 +55,8 @@ import type { Standing } from "./bindings/Standing";
 import type { Verdict } from "./bindings/Verdict";
 
 export type {
+  EnrollOfferView,
+  EnrollSignIn,
   AuditKind,
   CatalogSource,
   ClientApp,
@@ -168,6 +172,10 @@ export const ipc = {
   signIn: (token: string) => call<void>("sign_in", { token }),
   signOut: () => call<void>("sign_out"),
   setStartAtLogin: (enabled: boolean) => call<void>("set_start_at_login", { enabled }),
+  pendingEnrollment: () => call<string | null>("pending_enrollment"),
+  enrollOffer: (link: string) => call<EnrollOfferView>("enroll_offer", { link }),
+  enrollJoin: (link: string, signIn: EnrollSignIn) =>
+    call<SyncDone>("enroll_join", { link, signIn }),
   confirmRequest: (num: number) => call<ConfirmView>("confirm_request", { number: num }),
   confirmAnswer: (num: number, answer: ConfirmAnswer) =>
     call<void>("confirm_answer", { number: num, answer }),
@@ -179,6 +187,8 @@ export const events = {
     listen("gatehouse://changed", () => handler()),
   onOpenServer: (handler: (id: string) => void): Promise<UnlistenFn> =>
     listen<string>("gatehouse://open-server", (event) => handler(event.payload)),
+  onEnrollLink: (handler: () => void): Promise<UnlistenFn> =>
+    listen("gatehouse://enroll", () => handler()),
   onInstallProgress: (handler: (progress: InstallProgress) => void): Promise<UnlistenFn> =>
     listen<InstallProgress>("gatehouse://install-progress", (event) => handler(event.payload)),
 };
