@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "list_servers",
     "check_server",
     "remove_server",
+    "revoke_approvals",
     "use_verified_copy",
     "search_catalog",
     "client_app_choices",

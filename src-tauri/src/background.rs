@@ -156,7 +156,7 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
             serial: status.serial,
         },
         Ok(status) => TrayStatus::Offline {
-            since: status.verified_at.clone(),
+            age_secs: status.age_secs,
             stale: status.stale,
         },
         Err(_) => TrayStatus::NotConnected,

@@ -52,8 +52,8 @@ fn open<R: Runtime>(app: &AppHandle<R>, pending: PendingConfirm) {
     let url = WebviewUrl::App(format!("index.html#/confirm/{number}").into());
     let built = WebviewWindowBuilder::new(app, &label, url)
         .title(title)
-        .inner_size(560.0, 460.0)
-        .min_inner_size(420.0, 360.0)
+        .inner_size(560.0, 400.0)
+        .min_inner_size(420.0, 320.0)
         .center()
         .always_on_top(true)
         .focused(true)

@@ -177,6 +177,11 @@ pub struct ConfirmView {
     pub reasons: Vec<String>,
     /// Seconds until the question counts as "Don't run".
     pub seconds_left: u32,
+    /// Who wants to start it ("Claude Desktop"), when the launcher could tell.
+    pub requested_by: Option<String>,
+    /// What the server's package says it may do, one sentence each; `None` when it was not
+    /// installed from the catalog, so nothing is declared.
+    pub may_do: Option<Vec<String>>,
 }
 
 /// The person's answer in a confirmation window.

@@ -26,6 +26,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
         commands::servers::list_servers,
         commands::servers::check_server,
         commands::servers::remove_server,
+        commands::servers::revoke_approvals,
         commands::servers::use_verified_copy,
         commands::install::search_catalog,
         commands::install::client_app_choices,
@@ -180,6 +181,7 @@ fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
         }
         return;
     }
+    app.state::<state::AppState>().window_asked();
     let url = tauri::WebviewUrl::App("index.html".into());
     let built = tauri::WebviewWindowBuilder::new(app, MAIN_WINDOW, url)
         .title("Gatehouse")

@@ -24,6 +24,8 @@ pub struct AppState {
     pub offered_update: Mutex<Option<crate::updates::Offered>>,
     /// An enrollment link the app was opened with, until the window shows it.
     link: Mutex<Option<String>>,
+    /// When a new main window was asked for, until its Servers view has its list.
+    window_asked: Mutex<Option<Instant>>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             syncing: tokio::sync::Mutex::new(()),
             offered_update: Mutex::new(None),
             link: Mutex::new(None),
+            window_asked: Mutex::new(None),
         }
     }
 
@@ -46,15 +49,23 @@ impl AppState {
         number
     }
 
-    /// The request waiting under `number`, without answering it, and how long it has
-    /// waited.
+    /// The request waiting under `number`, without answering it: the request, who asked,
+    /// and how long it has waited.
     pub fn request(
         &self,
         number: u64,
-    ) -> Option<(gatehouse_core::ports::ConfirmRequest, std::time::Duration)> {
-        self.lock()
-            .get(&number)
-            .map(|(pending, held)| (pending.request.clone(), held.elapsed()))
+    ) -> Option<(
+        gatehouse_core::ports::ConfirmRequest,
+        Option<String>,
+        std::time::Duration,
+    )> {
+        self.lock().get(&number).map(|(pending, held)| {
+            (
+                pending.request.clone(),
+                pending.requested_by.clone(),
+                held.elapsed(),
+            )
+        })
     }
 
     /// Answers request `number`; `false` when it was already answered or timed out.
@@ -71,6 +82,22 @@ impl AppState {
     /// The link kept for the window, once.
     pub fn take_link(&self) -> Option<String> {
         self.link
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// Notes that a new main window was asked for now.
+    pub fn window_asked(&self) {
+        *self
+            .window_asked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+    }
+
+    /// When a new main window was asked for, once.
+    pub fn take_window_asked(&self) -> Option<Instant> {
+        self.window_asked
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()

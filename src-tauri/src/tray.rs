@@ -47,9 +47,10 @@ pub enum TrayStatus {
     Connected {
         serial: Option<u64>,
     },
-    /// The last sync failed or the policy is stale; `since` is the last verified time.
+    /// The last sync failed or the policy is stale; `age_secs` is how long ago the hub last
+    /// vouched for the policy in force.
     Offline {
-        since: Option<String>,
+        age_secs: Option<i64>,
         stale: bool,
     },
 }
@@ -60,22 +61,31 @@ impl TrayStatus {
             TrayStatus::NotConnected => "Not connected to a hub".to_owned(),
             TrayStatus::Connected { .. } => "Connected — policy up to date".to_owned(),
             TrayStatus::Offline {
-                since: Some(since), ..
+                age_secs: Some(age),
+                ..
             } => {
-                format!("Offline — enforcing policy from {}", short_time(since))
+                format!("Offline — enforcing policy from {} ago", age_words(*age))
             }
-            TrayStatus::Offline { since: None, .. } => {
+            TrayStatus::Offline { age_secs: None, .. } => {
                 "Offline — no policy from the hub yet".to_owned()
             }
         }
     }
 }
 
-/// "2026-11-20 10:00 UTC" from an RFC 3339 time.
-fn short_time(rfc3339: &str) -> String {
-    match rfc3339.split_once('T') {
-        Some((date, time)) => format!("{date} {} UTC", time.get(..5).unwrap_or(time)),
-        None => rfc3339.to_owned(),
+/// "3 minutes", "2 days": the largest whole unit, as the window's header says it (the
+/// window and the tray must not tell the same time two ways).
+fn age_words(seconds: i64) -> String {
+    for (size, unit) in [(86_400, "day"), (3_600, "hour"), (60, "minute")] {
+        if seconds >= size {
+            let n = seconds / size;
+            return format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+        }
+    }
+    if seconds < 10 {
+        "a few seconds".to_owned()
+    } else {
+        format!("{seconds} seconds")
     }
 }
 
@@ -279,7 +289,7 @@ mod tests {
     #[test]
     fn the_icon_follows_staleness_then_attention() {
         let stale = TrayStatus::Offline {
-            since: Some("2026-11-20T10:00:00Z".to_owned()),
+            age_secs: Some(2 * 3600 + 59),
             stale: true,
         };
         assert_eq!(TrayState::from(&stale, true), TrayState::Offline);
@@ -288,7 +298,8 @@ mod tests {
         assert_eq!(TrayState::from(&fine, false), TrayState::Normal);
         assert_eq!(
             stale.line(),
-            "Offline — enforcing policy from 2026-11-20 10:00 UTC"
+            "Offline — enforcing policy from 2 hours ago",
+            "in the words the window uses, never a UTC time"
         );
     }
 }

@@ -243,6 +243,23 @@ impl Bundle {
         }
     }
 
+    /// The servers this bundle has rules for by name: an override of their own, or an area
+    /// that lists them; each with that area. Sorted by name (normalized).
+    pub fn named_servers(&self) -> Vec<(&str, Option<&str>)> {
+        let mut names: Vec<&str> = self
+            .server_rules
+            .keys()
+            .chain(self.area_of.keys())
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|name| (name, self.area_of.get(name).map(String::as_str)))
+            .collect()
+    }
+
     /// The layers every server of the org shares: the mandatory and org policies.
     pub fn add_org_layers(&self, layers: &mut Layers) {
         if let Some(mandatory) = &self.mandatory {

@@ -24,8 +24,10 @@ pub fn layer_words(layer: Layer) -> &'static str {
     match layer {
         Layer::Mandatory => "your organization's mandatory policy",
         Layer::Org => "your organization",
-        Layer::Area => "your area",
-        Layer::Server => "a rule for this server",
+        // Not "your area": the area may be the one that lists the server by name, on a
+        // device that has none of its own.
+        Layer::Area => "its area's policy",
+        Layer::Server => "your organization's rule for this server",
         Layer::Local => "your own settings (~/.mcp/config.yaml)",
         Layer::Platform => "Gatehouse",
     }
@@ -233,7 +235,7 @@ mod tests {
         };
         assert_eq!(
             describe(Code::OriginNotAllowed, Layer::Area, &detail),
-            "Your area allows only servers that are official or from a verified publisher; \
+            "Its area's policy allows only servers that are official or from a verified publisher; \
              this server is from the community."
         );
     }

@@ -48,11 +48,14 @@ pub enum AuditKind {
     /// A new version from the update feed refused: its signature did not verify, or it
     /// could not be installed (detail: version and why). Nothing was changed.
     UpdateRefused,
+    /// The person took back their "Always for this version" answers for a server (detail:
+    /// how many): it asks again at its next start.
+    ApprovalRevoked,
 }
 
 impl AuditKind {
     /// Every kind, in the order of HUB_API.md B2.
-    pub const ALL: [AuditKind; 24] = [
+    pub const ALL: [AuditKind; 25] = [
         AuditKind::LaunchAllowed,
         AuditKind::LaunchWarnedConfirmed,
         AuditKind::LaunchTrusted,
@@ -77,6 +80,7 @@ impl AuditKind {
         AuditKind::WarningNotShown,
         AuditKind::UpdateInstalled,
         AuditKind::UpdateRefused,
+        AuditKind::ApprovalRevoked,
     ];
 
     /// The wire name, as serde writes it (and as the database stores it).
@@ -106,6 +110,7 @@ impl AuditKind {
             AuditKind::WarningNotShown => "warning_not_shown",
             AuditKind::UpdateInstalled => "update_installed",
             AuditKind::UpdateRefused => "update_refused",
+            AuditKind::ApprovalRevoked => "approval_revoked",
         }
     }
 

@@ -71,6 +71,40 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// How many "Always" answers are remembered, per server: one query for a whole list.
+    pub async fn confirmation_counts(&self) -> Result<std::collections::HashMap<String, u32>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT server_id, COUNT(*) FROM confirmations GROUP BY server_id")
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, count)| (id, u32::try_from(count).unwrap_or(u32::MAX)))
+            .collect())
+    }
+
+    /// Forgets every remembered answer for server `server_id` and records `event` in the
+    /// same transaction. Returns how many were forgotten (none: nothing is recorded).
+    pub async fn forget_confirmations_recorded(
+        &self,
+        server_id: &str,
+        event: &crate::AuditEvent,
+    ) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM confirmations WHERE server_id = ?")
+            .bind(server_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(0);
+        }
+        let mut event = event.clone();
+        event.detail = Some(serde_json::json!({ "approvals": done.rows_affected() }));
+        crate::audit_log::insert_event(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
     /// Forgets every remembered answer for server `server_id`. Returns how many.
     pub async fn forget_confirmations(&self, server_id: &str) -> Result<u64> {
         let done = sqlx::query("DELETE FROM confirmations WHERE server_id = ?")

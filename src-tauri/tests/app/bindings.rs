@@ -19,7 +19,7 @@ use gatehouse_core::clients::{
 };
 use gatehouse_core::identity::Standing;
 use gatehouse_core::install::{CatalogEntryView, CatalogSearch, CatalogSource, InstallStep};
-use gatehouse_core::policy::{ClampLine, PolicyView, RuleLine, SnapshotView};
+use gatehouse_core::policy::{ClampLine, PolicyView, RuleLine, ServerRules, SnapshotView};
 use gatehouse_core::servers::ProbeOutcome;
 use gatehouse_core::servers::{ReasonView, ServerView};
 use gatehouse_core::sync::Status;
@@ -60,6 +60,7 @@ fn generated() -> Vec<(String, String)> {
         one::<PolicyView>(&cfg),
         one::<SnapshotView>(&cfg),
         one::<RuleLine>(&cfg),
+        one::<ServerRules>(&cfg),
         one::<ClampLine>(&cfg),
         one::<PolicyPreview>(&cfg),
         one::<PreviewState>(&cfg),

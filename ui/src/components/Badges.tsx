@@ -73,7 +73,15 @@ export function OriginBadge({ origin }: { origin: string }) {
   );
 }
 
-export function VerdictBadge({ verdict }: { verdict: "allow" | "warn" | "block" }) {
+export function VerdictBadge({ verdict, approved = false }: { verdict: "allow" | "warn" | "block"; approved?: boolean }) {
+  if (verdict === "warn" && approved) {
+    // It would ask, but the person chose "Always for this version": say what happens.
+    return (
+      <Badge icon="check" tone="good" kind="verdict">
+        Approved by you
+      </Badge>
+    );
+  }
   switch (verdict) {
     case "allow":
       return (

@@ -67,14 +67,15 @@ export function ConfirmWindow({ number }: { number: number }) {
         <Icon name="question" size={26} />
         <div>
           <h1 id="confirm-title">Run {view.name}?</h1>
-          <p className="muted">
-            An app on this computer wants to start <strong>{view.server_id}</strong>
-            {view.version ? `, version ${view.version}` : ""}. Your organization's policy asks you to confirm it first.
+          <p className="muted" id="confirm-who">
+            <strong>{view.requested_by ?? "An app on this computer"}</strong> wants to start{" "}
+            <strong>{view.server_id}</strong>
+            {view.version ? ` (version ${view.version})` : ""}. Your organization asks you to confirm it first.
           </p>
         </div>
       </div>
       <div className="reasons" id="confirm-reasons">
-        <p className="reasons-lead">What is wrong with it:</p>
+        <p className="reasons-lead">Why Gatehouse asks:</p>
         <ul>
           {view.reasons.map((reason, i) => (
             <li key={i} className="reason reason-warn">
@@ -83,6 +84,23 @@ export function ConfirmWindow({ number }: { number: number }) {
             </li>
           ))}
         </ul>
+        <p className="reasons-lead">What it may do:</p>
+        {view.may_do === null ? (
+          <p className="muted" id="confirm-may-do">
+            Nobody has said: it was added on this computer, not installed from your organization’s catalog. Like any
+            program, it can do whatever you can.
+          </p>
+        ) : view.may_do.length === 0 ? (
+          <p className="muted" id="confirm-may-do">
+            Its package asks for no access to the internet, your files or your settings.
+          </p>
+        ) : (
+          <ul id="confirm-may-do">
+            {view.may_do.map((line, i) => (
+              <li key={i}>{line}</li>
+            ))}
+          </ul>
+        )}
       </div>
       <p className="countdown" role="timer" aria-live="off">
         <Icon name="clock" /> Without an answer, it will not run ({left} s).

@@ -4,6 +4,7 @@ import { ipc, type PolicyView as View } from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
 import { ageWords } from "../lib/time";
 import { HubChanges } from "./HubChanges";
+import { ServerRulesCard } from "./ServerRulesCard";
 
 export function PolicyView() {
   const { load } = useLoad(ipc.policyView);
@@ -73,6 +74,7 @@ function PolicyBody({ view }: { view: View }) {
           ))}
         </tbody>
       </table>
+      <ServerRulesCard servers={view.servers} />
       {view.diagnostics.length > 0 && (
         <div className="card diagnostics">
           <h3>Ignored because they were looser than the rules in force</h3>

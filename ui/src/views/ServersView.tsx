@@ -4,6 +4,7 @@ import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
 import { asUiError, CLIENT_LABELS, ipc, type ReasonView, type ServerView, type UiError } from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
+import { Approval } from "./Approval";
 import { UnroutedEntries } from "./ClientApps";
 
 /** The server a notification's click asked to show; `request` changes with every click. */
@@ -112,7 +113,7 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
             {server.version ? `version ${server.version}` : "version not pinned"}
           </span>
         </div>
-        <VerdictBadge verdict={server.verdict} />
+        <VerdictBadge verdict={server.verdict} approved={server.approved} />
       </div>
       <div className="badges">
         <StandingBadge standing={server.standing} copy={server.verified_copy} />
@@ -139,6 +140,7 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
         </div>
       )}
       {server.violations.length > 0 && <Reasons verdict={server.verdict} reasons={server.violations} />}
+      <Approval server={server} />
       <dl className="server-facts">
         <dt>Used by</dt>
         <dd>
@@ -209,7 +211,7 @@ export function Reasons({ verdict, reasons }: { verdict: string; reasons: Reason
             <Icon name={reason.severity === "block" ? "cross" : "question"} />
             <span>
               {reason.message}
-              <span className="layer"> Rule set by {layerWords(reason)}.</span>
+              <span className="layer"> Set by {layerWords(reason)}.</span>
             </span>
           </li>
         ))}
@@ -225,9 +227,10 @@ export function layerWords(reason: { layer: string; layer_label?: string | null 
     case "org":
       return "your organization";
     case "area":
-      return reason.layer_label ? `your area (${reason.layer_label})` : "your area";
+      // The area may be the one that lists this server, not the computer's own.
+      return reason.layer_label ? `the area ${reason.layer_label}` : "its area";
     case "server":
-      return "a rule for this server";
+      return "your organization, for this server only";
     case "local":
       return "your own settings";
     default:

@@ -20,15 +20,19 @@ pub enum LaunchPrompter {
 }
 
 impl LaunchPrompter {
-    /// The prompter for this process: the terminal when stdin and stderr are one.
+    /// The prompter for this process: the terminal when stdin and stderr are one, else the
+    /// app's window, which names `client` (the entry's `--client`) as who asks.
     pub fn for_process(
         env: &gatehouse_core::context::Environment,
+        client: Option<gatehouse_core::ClientApp>,
     ) -> Result<LaunchPrompter, gatehouse_core::Error> {
         if TerminalPrompter::can_ask() {
             return Ok(LaunchPrompter::Terminal(TerminalPrompter));
         }
         let path = env.socket()?;
-        Ok(LaunchPrompter::App(SocketPrompter::new(path)))
+        Ok(LaunchPrompter::App(
+            SocketPrompter::new(path).for_client(client.map(gatehouse_core::ClientApp::label)),
+        ))
     }
 }
 

@@ -167,6 +167,7 @@ pub fn kind_label(kind: AuditKind) -> &'static str {
         AuditKind::WarningNotShown => "Warning not shown in the app",
         AuditKind::UpdateInstalled => "Gatehouse updated",
         AuditKind::UpdateRefused => "Update refused",
+        AuditKind::ApprovalRevoked => "Approval taken back",
     }
 }
 
@@ -176,7 +177,19 @@ pub fn summary(event: &AuditEvent) -> String {
     match event.kind {
         AuditKind::LaunchAllowed => format!("{server} was started: policy allows it."),
         AuditKind::LaunchWarnedConfirmed => {
-            format!("{server} was started after you confirmed it.")
+            match event
+                .detail
+                .as_ref()
+                .and_then(|detail| detail["answer"].as_str())
+            {
+                Some("always") => {
+                    format!("{server} was started: you chose to always run this version.")
+                }
+                Some("remembered") => format!(
+                    "{server} was started without asking: you had chosen to always run this version."
+                ),
+                _ => format!("{server} was started after you confirmed it, this time only."),
+            }
         }
         AuditKind::LaunchTrusted => {
             format!("{server} was started with its warnings passed to the client app.")
@@ -238,5 +251,8 @@ pub fn summary(event: &AuditEvent) -> String {
             let to = event.version.as_deref().unwrap_or("A new version");
             format!("Gatehouse {to} was offered but not installed; nothing changed.")
         }
+        AuditKind::ApprovalRevoked => format!(
+            "You took back \"Always for this version\" for {server}: it asks again next time."
+        ),
     }
 }

@@ -89,6 +89,7 @@ pub async fn prepare<C: Clock, P: Prompter>(
     }
     let decision = &evaluation.decision;
     let forced = request.is_forced();
+    let mut answer: Option<&str> = None;
     let kind = match decision.verdict {
         Verdict::Block => {
             let standing_detail = serde_json::json!({ "standing": standing });
@@ -122,7 +123,10 @@ pub async fn prepare<C: Clock, P: Prompter>(
         }
         Verdict::Allow => AuditKind::LaunchAllowed,
         Verdict::Warn if request.trust => AuditKind::LaunchTrusted,
-        Verdict::Warn if confirmed => AuditKind::LaunchWarnedConfirmed,
+        Verdict::Warn if confirmed => {
+            answer = Some("remembered");
+            AuditKind::LaunchWarnedConfirmed
+        }
         Verdict::Warn => {
             let ask = ConfirmRequest {
                 server_id: server.id.clone(),
@@ -135,8 +139,11 @@ pub async fn prepare<C: Clock, P: Prompter>(
                     .collect(),
             };
             match prompter.confirm(&ask).await {
-                Confirmation::RunOnce => {}
-                Confirmation::Always => remember_always(ctx, &confirmation_key).await?,
+                Confirmation::RunOnce => answer = Some("run_once"),
+                Confirmation::Always => {
+                    remember_always(ctx, &confirmation_key).await?;
+                    answer = Some("always");
+                }
                 Confirmation::Declined => {
                     audit_decision(
                         ctx,
@@ -183,7 +190,9 @@ pub async fn prepare<C: Clock, P: Prompter>(
     } else {
         kind
     };
-    audit_decision(ctx, &server, &evaluation, request, kind, None).await?;
+    // Which answer let a warned server run: asked now (once or always), or remembered.
+    let detail = answer.map(|answer| serde_json::json!({ "answer": answer }));
+    audit_decision(ctx, &server, &evaluation, request, kind, detail).await?;
     tracing::trace!(target: "gatehouse::phase", phase = "audited");
     let warnings = if decision.verdict == Verdict::Warn && request.trust {
         decision

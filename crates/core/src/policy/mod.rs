@@ -9,4 +9,4 @@ pub(crate) mod view;
 pub use crate::error::{LocalPolicyProblem, NoPolicy};
 pub use evaluation::{Evaluation, Evaluator};
 pub use sources::{HubSnapshot, PolicySources, Scope, ServerPolicy};
-pub use view::{ClampLine, PolicyView, RuleLine, SnapshotView, policy_view};
+pub use view::{ClampLine, PolicyView, RuleLine, ServerRules, SnapshotView, policy_view};

@@ -236,6 +236,34 @@ impl PolicySources {
 }
 
 impl PolicySources {
+    /// The layers a server whose bound name is `name` gets (its area and its own rules on
+    /// top of the device's), and the servers the bundle names: for the Policy view's rules
+    /// that apply to particular servers only. Empty without a hub bundle.
+    pub fn named_server_policies(&self) -> Vec<(String, Option<String>, Layers)> {
+        let Some(HubSnapshot {
+            bundle: Some(bundle),
+            ..
+        }) = &self.hub
+        else {
+            return Vec::new();
+        };
+        bundle
+            .named_servers()
+            .into_iter()
+            .map(|(name, area)| {
+                let mut layers = Layers::new();
+                if let Some(mandatory) = &self.managed_mandatory {
+                    layers.add(Layer::Mandatory, mandatory.clone());
+                }
+                bundle.add_layers(&mut layers, Some(name), self.area.as_deref());
+                if let Some(local) = &self.local {
+                    layers.insert(Layer::Local, local.clone());
+                }
+                (name.to_owned(), area.map(str::to_owned), layers)
+            })
+            .collect()
+    }
+
     /// The signed catalog's entry for `name` at exactly `version`. Needs the bundle parsed
     /// ([`Scope::ManyServers`]); `None` without a hub.
     pub fn catalog_entry(&self, name: &str, version: &str) -> Option<&gatehouse_hub::CatalogEntry> {

@@ -26,11 +26,26 @@ pub struct PolicyView {
     pub area: Option<String>,
     /// Each effective rule, in the order a person reads them.
     pub rules: Vec<RuleLine>,
+    /// The rules that apply to particular servers only (an area that lists them, or a
+    /// rule of their own), which can block a server the rules above allow.
+    pub servers: Vec<ServerRules>,
     /// Looser values a layer asked for and that were ignored.
     pub diagnostics: Vec<ClampLine>,
     /// The whole effective policy in its machine form (provenance included).
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub effective: EffectivePolicy,
+}
+
+/// The rules the org set for one server by name, beyond the device's.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ServerRules {
+    /// The server's name as the org's policy names it (lower case; `@scope/name`).
+    pub server: String,
+    /// The area that lists it, if one does.
+    pub area: Option<String>,
+    /// The rules its area or its own override set, in the order a person reads them.
+    pub rules: Vec<RuleLine>,
 }
 
 /// The hub snapshot in force.
@@ -65,7 +80,7 @@ pub struct RuleLine {
     pub value: String,
     /// The layer that set it (`platform` for Gatehouse's default).
     pub layer: Layer,
-    /// Who set it, in words, e.g. "your area (production-services)".
+    /// Who set it, in words, e.g. "the area production-services".
     pub set_by: String,
 }
 
@@ -112,10 +127,43 @@ pub async fn policy_view<C: Clock>(ctx: &Context<C>) -> Result<PolicyView> {
         }
         None => None,
     };
+    let servers = sources
+        .named_server_policies()
+        .into_iter()
+        .filter_map(|(server, area, layers)| {
+            let mut policy = EffectivePolicy::compile(&layers);
+            if let Some(freshness) = freshness {
+                policy = policy.with_freshness(freshness);
+            }
+            // The device's own area's rules are listed above already.
+            let own_area = area.is_some() && area == sources.area;
+            let rules: Vec<RuleLine> = rule_lines(&policy)
+                .into_iter()
+                .filter(|line| match line.layer {
+                    Layer::Server => true,
+                    Layer::Area => !own_area,
+                    _ => false,
+                })
+                .collect();
+            // Names are kept normalized (lower case, no `@`); a scoped one is shown as the
+            // catalog writes it.
+            let server = if server.contains('/') {
+                format!("@{server}")
+            } else {
+                server
+            };
+            (!rules.is_empty()).then_some(ServerRules {
+                server,
+                area,
+                rules,
+            })
+        })
+        .collect();
     Ok(PolicyView {
         snapshot,
         area: sources.area.clone(),
         rules: rule_lines(&effective),
+        servers,
         diagnostics: effective.diagnostics().iter().map(clamp_line).collect(),
         effective,
     })
@@ -128,10 +176,10 @@ fn rfc3339(time: Timestamp) -> String {
         .unwrap_or_default()
 }
 
-/// "your area (production-services)": who set a rule, with the area's name when known.
+/// "the area production-services": who set a rule, with the area's name when known.
 fn set_by(policy: &EffectivePolicy, layer: Layer) -> String {
     match (layer, policy.label(layer)) {
-        (Layer::Area, Some(label)) => format!("your area ({label})"),
+        (Layer::Area, Some(label)) => format!("the area {label}"),
         (Layer::Platform, _) => "Gatehouse's default".to_owned(),
         _ => layer_words(layer).to_owned(),
     }
@@ -303,7 +351,7 @@ mod tests {
         let level = lines.iter().find(|l| l.key == "min_cert_level").unwrap();
         assert_eq!(level.value, "2 — Security Certified");
         assert_eq!(
-            level.set_by, "your area (production-services)",
+            level.set_by, "the area production-services",
             "the stricter area rule wins and is named with its area"
         );
         let origins = lines.iter().find(|l| l.key == "allowed_origins").unwrap();

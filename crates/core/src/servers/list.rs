@@ -18,6 +18,12 @@ use crate::ports::Clock;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServerView {
     pub id: String,
+    /// A remembered "Always for this version" covers the server as it is now (its version,
+    /// command and the rules in force), so it starts without asking.
+    pub approved: bool,
+    /// How many "Always" answers are remembered for it, for any version or rules: what
+    /// "Ask me again" takes back.
+    pub approvals: u32,
     /// The bound name: the name of the code that runs (`None` for an unbound server).
     pub name: Option<String>,
     pub version: Option<String>,
@@ -99,6 +105,7 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
             Some((id, serde_json::from_str(&text).ok()?))
         })
         .collect();
+    let approvals = ctx.store.confirmation_counts().await?;
     let mut views = Vec::new();
     for server in ctx.store.servers().await? {
         let tools = seen.remove(&server.id).unwrap_or_default();
@@ -107,7 +114,23 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
         let evaluation = evaluator.evaluate(&identity, &request)?;
         let facts = &evaluation.facts;
         let standing = identity.standing(facts);
+        let approvals = approvals.get(&server.id).copied().unwrap_or(0);
+        // The key `gatehouse run` would look up (launch::decide), checked only where an
+        // answer is remembered at all.
+        let approved = approvals > 0
+            && evaluation.decision.verdict == gatehouse_policy::Verdict::Warn
+            && ctx
+                .store
+                .has_confirmation(&gatehouse_store::ConfirmationKey {
+                    server_id: server.id.clone(),
+                    version: facts.version.clone(),
+                    digest: facts.digest.clone(),
+                    rules_hash: format!("{}:{}", evaluation.rules_hash(), identity.fingerprint),
+                })
+                .await?;
         views.push(ServerView {
+            approved,
+            approvals,
             standing,
             verified_copy: standing == Standing::Verified && identity.is_copy(),
             copy_offered: standing == Standing::Named && sources.copy_of_named(&identity).is_some(),

@@ -190,6 +190,23 @@ pub async fn remove_server<C: Clock, S: SecretStore>(
     Ok(true)
 }
 
+/// Takes back every "Always for this version" answer for server `id`: its next start asks
+/// again. Audited as `approval_revoked`; returns how many answers were forgotten.
+pub async fn revoke_approvals<C: Clock>(ctx: &Context<C>, id: &str) -> Result<u64> {
+    let server = ctx
+        .store
+        .server(id)
+        .await?
+        .ok_or_else(|| Error::UnknownServer(id.to_owned()))?;
+    let mut event = ctx.event(AuditKind::ApprovalRevoked);
+    event.server = Some(server.name.clone());
+    event.version = server.version.clone();
+    Ok(ctx
+        .store
+        .forget_confirmations_recorded(&server.id, &event)
+        .await?)
+}
+
 /// Deletes what was installed for `server` that no other server uses any more: its
 /// bundle's folder (read-only, so made writable first), a verified copy's folder, and the
 /// kept artifact.

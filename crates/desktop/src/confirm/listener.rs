@@ -13,6 +13,8 @@ use gatehouse_core::{Error, Result};
 #[derive(Debug)]
 pub struct PendingConfirm {
     pub request: ConfirmRequest,
+    /// Who wants to start the server, in words, when the launcher could tell.
+    pub requested_by: Option<String>,
     reply: oneshot::Sender<Answer>,
 }
 
@@ -150,8 +152,10 @@ async fn handle(stream: tokio::net::UnixStream, requests: mpsc::Sender<Incoming>
         return;
     }
     let (reply, answer) = oneshot::channel();
+    let (request, requested_by) = request.into_request();
     let pending = PendingConfirm {
-        request: request.into_request(),
+        request,
+        requested_by,
         reply,
     };
     if requests.send(Incoming::Confirm(pending)).await.is_err() {

@@ -8,11 +8,36 @@ use gatehouse_core::ports::{ConfirmRequest, Confirmation, Prompter};
 #[derive(Debug, Clone)]
 pub struct SocketPrompter {
     path: PathBuf,
+    client: Option<&'static str>,
 }
 
 impl SocketPrompter {
     pub fn new(path: PathBuf) -> SocketPrompter {
-        SocketPrompter { path }
+        SocketPrompter { path, client: None }
+    }
+
+    /// Names `client` (a client app's label, from `run --client`) as who asks.
+    pub fn for_client(mut self, client: Option<&'static str>) -> SocketPrompter {
+        self.client = client;
+        self
+    }
+
+    /// Who wants the server started, in words: the entry's client app, else the first
+    /// process above this one that is a known client app or Gatehouse's own window (its
+    /// Check now). Looked up only when a question is asked.
+    fn requested_by(&self) -> Option<String> {
+        if let Some(client) = self.client {
+            return Some(client.to_owned());
+        }
+        crate::host::ancestor_programs(8)
+            .iter()
+            .find_map(|program| {
+                if program.starts_with("gatehouse-app") {
+                    return Some("Gatehouse (Check now)".to_owned());
+                }
+                gatehouse_core::ClientApp::from_program_name(program)
+                    .map(|app| app.label().to_owned())
+            })
     }
 }
 
@@ -23,7 +48,8 @@ impl Prompter for SocketPrompter {
     async fn confirm(&self, request: &ConfirmRequest) -> Confirmation {
         #[cfg(unix)]
         {
-            match tokio::time::timeout(super::LAUNCHER_WAITS, ask(&self.path, request)).await {
+            let asked = ask(&self.path, request, self.requested_by());
+            match tokio::time::timeout(super::LAUNCHER_WAITS, asked).await {
                 Ok(Ok(answer)) => answer.into_confirmation(),
                 Ok(Err(Failure::NotListening)) => Confirmation::Unavailable(NOT_RUNNING.to_owned()),
                 Ok(Err(Failure::NoAnswer(why))) => {
@@ -51,14 +77,18 @@ enum Failure {
 }
 
 #[cfg(unix)]
-async fn ask(path: &std::path::Path, request: &ConfirmRequest) -> Result<super::Answer, Failure> {
+async fn ask(
+    path: &std::path::Path,
+    request: &ConfirmRequest,
+    requested_by: Option<String>,
+) -> Result<super::Answer, Failure> {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
     let stream = tokio::net::UnixStream::connect(path)
         .await
         .map_err(|_| Failure::NotListening)?;
     let (read, mut write) = stream.into_split();
-    let mut line = serde_json::to_vec(&super::RequestLine::from_request(request))
+    let mut line = serde_json::to_vec(&super::RequestLine::from_request(request, requested_by))
         .map_err(|error| Failure::NoAnswer(error.to_string()))?;
     line.push(b'\n');
     write

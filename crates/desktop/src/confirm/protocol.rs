@@ -13,29 +13,38 @@ pub struct RequestLine {
     pub name: String,
     pub version: Option<String>,
     pub reasons: Vec<String>,
+    /// Who wants to start it, in words ("Claude Desktop"), when the launcher could tell.
+    /// A label for the person, never a permission: any process may claim any name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
 }
 
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
 
 impl RequestLine {
-    pub fn from_request(request: &ConfirmRequest) -> RequestLine {
+    pub fn from_request(request: &ConfirmRequest, requested_by: Option<String>) -> RequestLine {
         RequestLine {
             v: VERSION,
             server_id: request.server_id.clone(),
             name: request.name.clone(),
             version: request.version.clone(),
             reasons: request.reasons.clone(),
+            requested_by,
         }
     }
 
-    pub fn into_request(self) -> ConfirmRequest {
-        ConfirmRequest {
-            server_id: self.server_id,
-            name: self.name,
-            version: self.version,
-            reasons: self.reasons,
-        }
+    /// The request, and who asked.
+    pub fn into_request(self) -> (ConfirmRequest, Option<String>) {
+        (
+            ConfirmRequest {
+                server_id: self.server_id,
+                name: self.name,
+                version: self.version,
+                reasons: self.reasons,
+            },
+            self.requested_by,
+        )
     }
 }
 

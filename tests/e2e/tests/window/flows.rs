@@ -4,54 +4,16 @@
 //! hub turning a server Blocked after Sync now with a desktop notification, and the
 //! activity view listing what happened. Each step saves a screenshot.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
-use gatehouse_e2e::{Sandbox, desktop_available, notifications_about};
+use fantoccini::Locator;
+use gatehouse_e2e::{desktop_available, notifications_about};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::support::{
-    HubApp, NOTIFICATIONS, click, row, set_org_policy, sync_now, text_of, wait_for_text,
+    HubApp, NOTIFICATIONS, click, click_answer, launch, row, set_org_policy, switch_to_new_window,
+    sync_now, text_of, wait_for_text,
 };
-
-/// Clicks an answer in a confirmation window, which closes the window: WebDriver may then
-/// report the window gone instead of the click's success.
-async fn click_answer(client: &Client, css: &str) {
-    let button = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"));
-    let _ = button.click().await;
-}
-
-/// Starts `gatehouse run <id>` as a client app would: stdio on pipes, no terminal.
-fn launch(sandbox: &Sandbox, id: &str) -> tokio::process::Child {
-    tokio::process::Command::new(gatehouse_e2e::binary("gatehouse"))
-        .args(["run", id])
-        .envs(sandbox.env())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
-/// Switches to the confirmation window once it opens, and returns the main window's handle.
-async fn switch_to_new_window(client: &Client, main: &fantoccini::wd::WindowHandle) {
-    for _ in 0..150 {
-        let windows = client.windows().await.unwrap();
-        if let Some(other) = windows.into_iter().find(|w| w != main) {
-            client.switch_to_window(other).await.unwrap();
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("no confirmation window opened within 30 s");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() {
@@ -103,7 +65,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     assert!(note.contains("cannot tell what package"), "{note}");
     let reasons = text_of(client, &row(&app.id("meh"), ".reasons")).await;
     assert!(
-        reasons.contains("Rule set by your organization"),
+        reasons.contains("Set by your organization"),
         "each reason names the layer that set the rule: {reasons}"
     );
     // The header's status arrives with the first sync, which may finish after the list.
@@ -124,7 +86,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
 
     // A client app starts the warn-verdict server: the app asks; Run once lets it run.
     let main = client.window().await.unwrap();
-    let mut launcher = launch(sandbox, &app.id("meh"));
+    let mut launcher = launch(sandbox, &app.id("meh"), None);
     switch_to_new_window(client, &main).await;
     let question = text_of(client, "#confirm-title").await;
     assert!(question.contains(&format!("{prefix}/meh")), "{question}");
@@ -152,7 +114,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     client.switch_to_window(main.clone()).await.unwrap();
 
     // Again, and Don't run: the launcher exits 4 without starting anything.
-    let mut declined = launch(sandbox, &app.id("meh"));
+    let mut declined = launch(sandbox, &app.id("meh"), None);
     switch_to_new_window(client, &main).await;
     click_answer(client, "#confirm-dont-run").await;
     let status = tokio::time::timeout(Duration::from_secs(20), declined.wait())

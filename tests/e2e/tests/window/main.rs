@@ -8,12 +8,14 @@
     reason = "tests"
 )]
 
+mod approvals;
 mod driver;
 mod enroll_flow;
 mod flows;
 mod install_flow;
 mod notification_click;
 mod policy_preview;
+mod policy_rules;
 mod support;
 
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //! started on a sandbox that follows it, and small WebDriver helpers.
 
 use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
@@ -225,4 +226,44 @@ impl HubApp {
         let status: serde_json::Value = serde_json::from_str(&out).unwrap();
         status["serial"].clone()
     }
+}
+
+/// Clicks an answer in a confirmation window, which closes the window: WebDriver may then
+/// report the window gone instead of the click's success.
+pub async fn click_answer(client: &Client, css: &str) {
+    let button = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` never appeared: {e}"));
+    let _ = button.click().await;
+}
+
+/// Starts `gatehouse run <id>` as a client app would: stdio on pipes, no terminal, and
+/// `--client <app>` as wiring writes it, when given.
+pub fn launch(sandbox: &Sandbox, id: &str, client: Option<&str>) -> tokio::process::Child {
+    tokio::process::Command::new(gatehouse_e2e::binary("gatehouse"))
+        .args(["run", id])
+        .args(client.map(|app| ["--client", app]).into_iter().flatten())
+        .envs(sandbox.env())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// Switches to the confirmation window once it opens, and returns the main window's handle.
+pub async fn switch_to_new_window(client: &Client, main: &fantoccini::wd::WindowHandle) {
+    for _ in 0..150 {
+        let windows = client.windows().await.unwrap();
+        if let Some(other) = windows.into_iter().find(|w| w != main) {
+            client.switch_to_window(other).await.unwrap();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no confirmation window opened within 30 s");
 }

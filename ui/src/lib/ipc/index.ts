@@ -146,6 +146,7 @@ export const ipc = {
   listServers: () => call<ServerView[]>("list_servers"),
   checkServer: (id: string) => call<ProbeOutcome>("check_server", { id }),
   removeServer: (id: string) => call<boolean>("remove_server", { id }),
+  revokeApprovals: (id: string) => call<number>("revoke_approvals", { id }),
   useVerifiedCopy: (id: string) => call<string>("use_verified_copy", { id }),
   searchCatalog: (query: string) => call<CatalogSearch>("search_catalog", { query }),
   clientAppChoices: () => call<ClientAppChoice[]>("client_app_choices"),

@@ -34,7 +34,7 @@ pub fn run(args: RunArgs) -> Exit {
         }
     };
     let exit = runtime::with_launch_context(|ctx| async move {
-        let prompter = match LaunchPrompter::for_process(&ctx.env) {
+        let prompter = match LaunchPrompter::for_process(&ctx.env, client) {
             Ok(prompter) => prompter,
             Err(error) => return fail(&error),
         };

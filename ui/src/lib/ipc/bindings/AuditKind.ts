@@ -3,4 +3,4 @@
 /**
  * What happened. Exactly the kinds of HUB_API.md B2; serialised in snake_case.
  */
-export type AuditKind = "launch_allowed" | "launch_warned_confirmed" | "launch_trusted" | "launch_blocked" | "launch_forced" | "launch_ended" | "confirm_declined" | "confirm_unavailable" | "policy_synced" | "policy_rejected" | "server_installed" | "server_removed" | "server_dropped" | "client_config_changed" | "tools_changed" | "artifact_modified" | "settings_changed" | "unrouted_server_found" | "extension_disabled" | "extension_enabled" | "tools_repinned" | "warning_not_shown" | "update_installed" | "update_refused";
+export type AuditKind = "launch_allowed" | "launch_warned_confirmed" | "launch_trusted" | "launch_blocked" | "launch_forced" | "launch_ended" | "confirm_declined" | "confirm_unavailable" | "policy_synced" | "policy_rejected" | "server_installed" | "server_removed" | "server_dropped" | "client_config_changed" | "tools_changed" | "artifact_modified" | "settings_changed" | "unrouted_server_found" | "extension_disabled" | "extension_enabled" | "tools_repinned" | "warning_not_shown" | "update_installed" | "update_refused" | "approval_revoked";

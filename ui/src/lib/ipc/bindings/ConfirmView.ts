@@ -11,4 +11,13 @@ reasons: Array<string>,
 /**
  * Seconds until the question counts as "Don't run".
  */
-seconds_left: number, };
+seconds_left: number, 
+/**
+ * Who wants to start it ("Claude Desktop"), when the launcher could tell.
+ */
+requested_by: string | null, 
+/**
+ * What the server's package says it may do, one sentence each; `None` when it was not
+ * installed from the catalog, so nothing is declared.
+ */
+may_do: Array<string> | null, };

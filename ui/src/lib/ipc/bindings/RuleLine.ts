@@ -22,6 +22,6 @@ value: string,
  */
 layer: Layer, 
 /**
- * Who set it, in words, e.g. "your area (production-services)".
+ * Who set it, in words, e.g. "the area production-services".
  */
 set_by: string, };

@@ -13,6 +13,16 @@ import type { Verdict } from "./Verdict";
  */
 export type ServerView = { id: string, 
 /**
+ * A remembered "Always for this version" covers the server as it is now (its version,
+ * command and the rules in force), so it starts without asking.
+ */
+approved: boolean, 
+/**
+ * How many "Always" answers are remembered for it, for any version or rules: what
+ * "Ask me again" takes back.
+ */
+approvals: number, 
+/**
  * The bound name: the name of the code that runs (`None` for an unbound server).
  */
 name: string | null, version: string | null, 

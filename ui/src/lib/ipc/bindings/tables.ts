@@ -43,6 +43,7 @@ export const ACTIVITY_KINDS: Record<AuditKind, string> = {
   warning_not_shown: "Warning not shown in the app",
   update_installed: "Gatehouse updated",
   update_refused: "Update refused",
+  approval_revoked: "Approval taken back",
 };
 
 /** The steps of an install, in the order it goes through them. */

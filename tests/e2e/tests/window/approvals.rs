@@ -1,0 +1,94 @@
+//! "Always for this version", seen and taken back in the real window: the confirmation
+//! window names the app that asked and what the server may do; after Always the server
+//! says it starts without asking and a later start asks nobody; each start records which
+//! answer let it run; "Ask me again" takes the answer back, and the next start asks again.
+
+use std::time::Duration;
+
+use gatehouse_e2e::desktop_available;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::support::{
+    HubApp, click, click_answer, launch, row, switch_to_new_window, text_of, wait_for_text,
+};
+
+const INITIALIZE: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"e2e\",\"version\":\"1\"}}}\n";
+
+/// Lets a started launcher answer `initialize` (so the server really ran), then ends it.
+async fn ran(mut launcher: tokio::process::Child) {
+    let mut stdin = launcher.stdin.take().unwrap();
+    stdin.write_all(INITIALIZE).await.unwrap();
+    let mut answer = String::new();
+    let mut stdout = BufReader::new(launcher.stdout.take().unwrap());
+    tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut answer))
+        .await
+        .expect("the launcher starts the server and proxies its answer")
+        .unwrap();
+    assert!(answer.contains("\"result\""), "{answer}");
+    drop(stdin);
+    let _ = tokio::time::timeout(Duration::from_secs(10), launcher.wait()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_always_answer_is_shown_on_the_server_and_can_be_taken_back() {
+    if !desktop_available(&["tauri-driver", "WebKitWebDriver"]) {
+        return;
+    }
+    let app = HubApp::start(format!("@ap{}", std::process::id()), "warn").await;
+    let client = app.client();
+    let sandbox = &app.sandbox;
+    let meh = app.id("meh");
+    wait_for_text(client, &row(&meh, ".badge-verdict"), "Asks first").await;
+
+    // Cursor's entry starts it: the window names Cursor, the version, what it may do.
+    let main = client.window().await.unwrap();
+    let first = launch(sandbox, &meh, Some("cursor"));
+    switch_to_new_window(client, &main).await;
+    let who = text_of(client, "#confirm-who").await;
+    assert!(who.contains("Cursor wants to start"), "{who}");
+    assert!(who.contains("version 1.0.0"), "{who}");
+    let may_do = text_of(client, "#confirm-may-do").await;
+    assert!(!may_do.is_empty(), "the window says what it may do");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.session.screenshot("confirm-window-names-the-app").await;
+    click_answer(client, "#confirm-always").await;
+    ran(first).await;
+    client.switch_to_window(main.clone()).await.unwrap();
+
+    wait_for_text(client, &row(&meh, ".badge-verdict"), "Approved by you").await;
+    let note = text_of(client, &row(&meh, ".approval")).await;
+    assert!(note.contains("starts without asking"), "{note}");
+    app.session.screenshot("servers-approved").await;
+
+    // Started again: nobody is asked.
+    ran(launch(sandbox, &meh, Some("cursor"))).await;
+    assert_eq!(
+        client.windows().await.unwrap().len(),
+        1,
+        "no question this time"
+    );
+    let answers: Vec<String> = sandbox
+        .audit()
+        .iter()
+        .filter(|event| event["kind"] == "launch_warned_confirmed")
+        .map(|event| event["detail"]["answer"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(
+        answers,
+        ["always", "remembered"],
+        "each start says which answer let it run"
+    );
+
+    click(client, &row(&meh, ".approval-revoke")).await;
+    wait_for_text(client, &row(&meh, ".badge-verdict"), "Asks first").await;
+    assert!(
+        sandbox
+            .audit()
+            .iter()
+            .any(|event| event["kind"] == "approval_revoked"),
+        "taking it back is audited"
+    );
+    let (code, _, _) = sandbox.run(&["check", &meh]);
+    assert_eq!(code, 4, "with nobody to ask, it would not run now");
+    app.session.stop().await;
+}
