@@ -190,12 +190,12 @@ pub fn refresh_soon<R: Runtime>(app: &AppHandle<R>) {
 pub fn outcome_words(outcome: &SyncOutcome) -> String {
     let policy = match outcome.policy {
         PolicyOutcome::Stored { serial } => {
-            format!("A new policy (serial {serial}) is now in force.")
+            format!("A new policy (version {serial}) is now in force.")
         }
         PolicyOutcome::Unchanged {
             serial: Some(serial),
         } => {
-            format!("The policy (serial {serial}) is up to date.")
+            format!("The policy (version {serial}) is up to date.")
         }
         PolicyOutcome::Unchanged { serial: None } => "The policy is up to date.".to_owned(),
     };

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { Icon, type IconName } from "./components/Icon";
+import { hintFor } from "./components/Notice";
 import { asUiError, events, ipc, type Status, type UiError } from "./lib/ipc";
 import { EnrollDialog } from "./enroll/EnrollDialog";
 import { ageWords } from "./lib/time";
@@ -124,23 +125,33 @@ function Connection() {
       <div className="connection-line" id="connection-status" role="status">
         {status ? connectionWords(status) : load.state === "failed" ? "Status unavailable" : "…"}
       </div>
-      {sync.message && <div className="connection-note" id="sync-result">{sync.message}</div>}
-      {sync.error && (
-        <div className="connection-note error" id="sync-error" role="alert">
-          Sync failed: {sync.error.message}
-        </div>
-      )}
       <button type="button" id="sync-now" className="light" onClick={syncNow} disabled={!configured || sync.busy}>
         <Icon name="sync" /> {sync.busy ? "Syncing…" : "Sync now"}
       </button>
+      <div className="connection-notes" aria-live="polite">
+        {sync.message && (
+          <div className="connection-note" id="sync-result">
+            {sync.message}
+          </div>
+        )}
+        {sync.error && (
+          <div className="connection-note error" id="sync-error" role="alert" title={sync.error.message}>
+            Sync failed: {hintFor(sync.error) ?? sync.error.message}
+          </div>
+        )}
+      </div>
     </div>
   );
 }
 
 function connectionWords(status: Status): string {
   if (!status.hub_url) return "Not connected to a hub";
-  if (status.serial === null) return "Connected — no policy received yet";
-  if (status.online && !status.stale) return `Connected — policy serial ${status.serial}`;
+  if (status.serial === null) {
+    // Nothing was contacted yet, or the first attempt failed: never "Connected".
+    if (status.last_attempt_at === null) return "Not synced yet";
+    return status.online ? "Connected — waiting for the first policy" : "Cannot reach the hub — no policy yet";
+  }
+  if (status.online && !status.stale) return `Connected — policy version ${status.serial}`;
   const since = status.age_secs !== null ? `${ageWords(status.age_secs)} ago` : "earlier";
   return `${status.stale ? "Out of date" : "Offline"} — enforcing policy from ${since}`;
 }

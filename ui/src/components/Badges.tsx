@@ -1,6 +1,39 @@
 import { Icon, type IconName } from "./Icon";
 import { LEVEL_NAMES } from "../lib/ipc";
-import type { Standing } from "../lib/ipc";
+import type { Code, ReasonView, Standing } from "../lib/ipc";
+
+/** The fact a badge shows, which the policy's reasons can be about. */
+export type Fact = "level" | "score" | "origin" | "status";
+
+/** Which badge each violation is about (`null`: none of them). Typed, so a new code is a decision here. */
+const FACT_OF: Record<Code, Fact | null> = {
+  artifact_modified: null,
+  status_blocked: "status",
+  status_deprecated: "status",
+  deny_listed: null,
+  not_allow_listed: null,
+  origin_not_allowed: "origin",
+  cert_level_below_min: "level",
+  cert_level_unknown: "level",
+  score_below_min: "score",
+  score_unknown: "score",
+  policy_stale: null,
+  force_not_permitted: null,
+};
+
+/**
+ * A badge's colour follows what the policy says about its fact, never the fact alone: a
+ * score the policy blocks is red however high, one it asks about is amber, one it has
+ * nothing against is green.
+ */
+export function toneFor(fact: Fact, reasons: ReasonView[]): "good" | "warn" | "bad" | "neutral" {
+  const about = reasons.filter((reason) => FACT_OF[reason.code] === fact);
+  if (about.some((reason) => reason.severity === "block")) return "bad";
+  if (about.length > 0) return "warn";
+  // Revoked or quarantined code: nothing about it is good news, whatever its level says.
+  if (reasons.some((reason) => reason.code === "status_blocked")) return "neutral";
+  return "good";
+}
 
 function Badge({
   icon,
@@ -27,15 +60,15 @@ export function levelName(level: number): string {
   return LEVEL_NAMES[level] ?? `Level ${level}`;
 }
 
-export function LevelBadge({ level }: { level: number | null }) {
+export function LevelBadge({ level, reasons }: { level: number | null; reasons: ReasonView[] }) {
   if (level === null) {
     return (
-      <Badge icon="shield" tone="neutral" kind="level" title="The organization's catalog has no certification for this exact version">
-        Not certified
+      <Badge icon="shield" tone={toneFor("level", reasons) === "good" ? "neutral" : toneFor("level", reasons)} kind="level" title="The organization's catalog has no certification for this exact version">
+        Not verified
       </Badge>
     );
   }
-  const tone = level >= 2 ? "good" : level === 1 ? "warn" : "neutral";
+  const tone = toneFor("level", reasons);
   return (
     <Badge icon="shield" tone={tone} kind="level" title="Certification level (0-3)">
       Level {level} · {levelName(level)}
@@ -43,15 +76,15 @@ export function LevelBadge({ level }: { level: number | null }) {
   );
 }
 
-export function ScoreBadge({ score }: { score: number | null }) {
+export function ScoreBadge({ score, reasons }: { score: number | null; reasons: ReasonView[] }) {
   if (score === null) {
     return (
-      <Badge icon="gauge" tone="neutral" kind="score" title="No security score is known for this version">
-        No score
+      <Badge icon="gauge" tone={toneFor("score", reasons) === "good" ? "neutral" : toneFor("score", reasons)} kind="score" title="No security score is known for this version">
+        Score not verified
       </Badge>
     );
   }
-  const tone = score >= 80 ? "good" : score >= 50 ? "warn" : "bad";
+  const tone = toneFor("score", reasons);
   return (
     <Badge icon="gauge" tone={tone} kind="score" title="Security score (0-100)">
       Score {score}/100
@@ -59,13 +92,14 @@ export function ScoreBadge({ score }: { score: number | null }) {
   );
 }
 
-export function OriginBadge({ origin }: { origin: string }) {
-  const known: Record<string, [IconName, string, "good" | "neutral"]> = {
-    official: ["building", "Official", "good"],
-    verified: ["badge", "Verified publisher", "good"],
-    community: ["people", "Community", "neutral"],
+export function OriginBadge({ origin, reasons }: { origin: string; reasons: ReasonView[] }) {
+  const known: Record<string, [IconName, string]> = {
+    official: ["building", "Official"],
+    verified: ["badge", "Verified publisher"],
+    community: ["people", "Community"],
   };
-  const [icon, label, tone] = known[origin] ?? ["people", origin, "neutral"];
+  const [icon, label] = known[origin] ?? ["people", origin];
+  const tone = toneFor("origin", reasons);
   return (
     <Badge icon={icon} tone={tone} kind="origin" title="Who publishes it">
       {label}

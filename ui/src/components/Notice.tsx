@@ -43,13 +43,26 @@ const HINTS: Record<ErrorCode | "ipc", string | null> = {
   ipc: null,
 };
 
-/** A failed load or action, in words, with what to do when we know it. */
+/** What a person can do about `error`, in plain words, when that is known. */
+export function hintFor(error: UiError): string | null {
+  return HINTS[error.code];
+}
+
+/**
+ * A failed load or action, in words, with what to do when we know it. The underlying
+ * message (an address, an OS error) is kept under "Technical details" for whoever helps.
+ */
 export function ErrorNotice({ error, doing }: { error: UiError; doing: string }) {
-  const hint = HINTS[error.code];
+  const hint = hintFor(error);
   return (
     <div className="notice notice-error" role="alert">
-      <strong>Could not {doing}.</strong> {error.message}
-      {hint && <div className="hint">{hint}</div>}
+      <strong>Could not {doing}.</strong> {hint ?? error.message}
+      {hint && (
+        <details className="technical">
+          <summary>Technical details</summary>
+          <span className="technical-text">{error.message}</span>
+        </details>
+      )}
     </div>
   );
 }

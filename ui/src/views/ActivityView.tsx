@@ -9,8 +9,25 @@ import {
   type ExportDone,
   type UiError,
 } from "../lib/ipc";
+import type { Code } from "../lib/ipc";
 import { localTime } from "../lib/time";
 import { useLoad } from "../lib/useLoad";
+
+/** What each policy finding means, in a few words. Typed, so a new code needs its words here. */
+const CODE_WORDS: Record<Code, string> = {
+  artifact_modified: "its installed files were changed",
+  status_blocked: "revoked or quarantined by your organization",
+  status_deprecated: "no longer maintained",
+  deny_listed: "on your organization's list of servers never allowed",
+  not_allow_listed: "not on the list of servers allowed here",
+  origin_not_allowed: "from a publisher your organization does not allow here",
+  cert_level_below_min: "certification level below what your organization requires",
+  cert_level_unknown: "no certification known for this version",
+  score_below_min: "security score below what your organization requires",
+  score_unknown: "no security score known for this version",
+  policy_stale: "the policy on this computer is out of date",
+  force_not_permitted: "running it anyway is not permitted",
+};
 
 /** "Everything", then each kind of activity with its name from the Rust table. */
 const KINDS: [AuditKind | "", string][] = [
@@ -79,7 +96,7 @@ export function ActivityView() {
           </select>
         </label>
         <button type="button" id="export-activity" className="secondary" onClick={exportLog} disabled={exported.busy}>
-          {exported.busy ? "Exporting…" : "Export as JSON Lines"}
+          {exported.busy ? "Exporting…" : "Export for your admin"}
         </button>
       </form>
       {exported.done && (
@@ -111,7 +128,9 @@ export function ActivityView() {
                 <td className="when">{localTime(row.time)}</td>
                 <td>
                   {row.summary}
-                  {row.codes.length > 0 && <div className="codes">{row.codes.join(", ")}</div>}
+                  {row.codes.length > 0 && (
+                    <div className="codes">Why: {row.codes.map((code) => (CODE_WORDS as Record<string, string>)[code] ?? code).join("; ")}</div>
+                  )}
                 </td>
                 <td>
                   {row.server ?? "—"}

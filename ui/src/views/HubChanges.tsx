@@ -90,7 +90,7 @@ function Outcome({ preview, onApply, applying }: { preview: PolicyPreview; onApp
     case "newer":
       return (
         <div id="policy-preview-result">
-          <p className="preview-lead">If the hub's policy (serial {preview.hub_serial}) were applied:</p>
+          <p className="preview-lead">If the hub's newer policy (version {preview.hub_serial}) were applied:</p>
           {preview.changes.length === 0 ? (
             <p>No server's verdict would change.</p>
           ) : (

@@ -203,9 +203,9 @@ function CatalogRow({
       {entry.description && <p className="description">{entry.description}</p>}
       <div className="badges">
         <StandingBadge standing={entry.standing} copy={entry.verified_copy} />
-        <LevelBadge level={entry.cert_level} />
-        <ScoreBadge score={entry.score} />
-        <OriginBadge origin={entry.origin} />
+        <LevelBadge level={entry.cert_level} reasons={entry.violations} />
+        <ScoreBadge score={entry.score} reasons={entry.violations} />
+        <OriginBadge origin={entry.origin} reasons={entry.violations} />
         {entry.status !== "published" && entry.status !== "unknown" && (
           <span className="badge badge-bad badge-status">
             <Icon name="cross" /> <span>{entry.status.charAt(0).toUpperCase() + entry.status.slice(1)}</span>

@@ -31,7 +31,7 @@ function PolicyBody({ view }: { view: View }) {
             <dt>Organization</dt>
             <dd>{snapshot.org}{view.area && <> · area {view.area}</>}</dd>
             <dt>Policy version</dt>
-            <dd id="policy-serial">serial {snapshot.serial}</dd>
+            <dd id="policy-serial">version {snapshot.serial}</dd>
             <dt>Confirmed by the hub</dt>
             <dd>
               {ageWords(snapshot.age_secs)} ago

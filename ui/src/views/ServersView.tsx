@@ -117,9 +117,18 @@ function ServerRow({ server, selected, onChanged }: { server: ServerView; select
       </div>
       <div className="badges">
         <StandingBadge standing={server.standing} copy={server.verified_copy} />
-        <LevelBadge level={server.cert_level} />
-        <ScoreBadge score={server.score} />
-        {server.standing === "verified" && <OriginBadge origin={server.origin} />}
+        {server.standing === "verified" ? (
+          <>
+            <LevelBadge level={server.cert_level} reasons={server.violations} />
+            <ScoreBadge score={server.score} reasons={server.violations} />
+            <OriginBadge origin={server.origin} reasons={server.violations} />
+          </>
+        ) : (
+          // Named or unbound: the catalog's facts belong to code Gatehouse has not verified.
+          <span className="badge badge-neutral badge-unverified">
+            <Icon name="question" /> <span>Certification not verified</span>
+          </span>
+        )}
         {server.status !== "published" && server.status !== "unknown" && (
           <span className="badge badge-bad badge-status">
             <Icon name="cross" /> <span>{server.status.charAt(0).toUpperCase() + server.status.slice(1)}</span>

@@ -89,7 +89,7 @@ function SettingsBody({ view, reload }: { view: View; reload: () => void }) {
             <ul className="keys">
               {view.hub_keys.map((k) => (
                 <li key={k}>
-                  <code>{k}</code>
+                  <PinnedKey text={k} />
                 </li>
               ))}
             </ul>
@@ -98,7 +98,7 @@ function SettingsBody({ view, reload }: { view: View; reload: () => void }) {
           )}
         </div>
         {!view.locked.includes("hub_key") && (
-          <SettingField settingKey="hub_key" label="Pin a signing key" placeholder="key-id:base64 public key from your admin" value="" locked={false} onSaved={reload} />
+          <SettingField settingKey="hub_key" label="Signing key from your admin" placeholder="only if your admin sent you one: paste it exactly" value="" locked={false} onSaved={reload} />
         )}
       </div>
       <SignIn view={view} reload={reload} />
@@ -106,6 +106,21 @@ function SettingsBody({ view, reload }: { view: View; reload: () => void }) {
         <h3>Starting</h3>
         <StartAtLogin enabled={view.start_at_login} reload={reload} />
       </div>
+    </>
+  );
+}
+
+/** A pinned key as a person compares it: its security code (fingerprint), the key itself folded away. */
+function PinnedKey({ text }: { text: string }) {
+  const code = /\(fingerprint ([0-9a-f ]+)\)/.exec(text)?.[1];
+  if (!code) return <code>{text}</code>;
+  return (
+    <>
+      Security code <code className="fingerprint">{code}</code>
+      <details className="technical">
+        <summary>Technical details</summary>
+        <span className="technical-text">{text.replace(/ \(fingerprint [0-9a-f ]+\)$/, "")}</span>
+      </details>
     </>
   );
 }
@@ -173,7 +188,7 @@ function SignIn({ view, reload }: { view: View; reload: () => void }) {
     <div className="card">
       <h3>Sign in</h3>
       {view.token_from_environment ? (
-        <p>This computer signs in with a token set by its administrator (GATEHOUSE_HUB_TOKEN).</p>
+        <p>Your administrator set up how this computer signs in; there is nothing to do here.</p>
       ) : view.signed_in === null ? (
         <p className="muted">Set the hub address and organization first.</p>
       ) : view.signed_in ? (

@@ -15,6 +15,23 @@ use crate::support::{
     sync_now, text_of, wait_for_text,
 };
 
+/// The tone (good, warn, bad, neutral) of the badge at `css`, from its `badge-<tone>` class.
+async fn badge_tone(client: &fantoccini::Client, css: &str) -> String {
+    let class = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("`{css}`: {e}"))
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    ["good", "warn", "bad", "neutral"]
+        .into_iter()
+        .find(|tone| class.split(' ').any(|c| c == format!("badge-{tone}")))
+        .unwrap_or("none")
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() {
     if !desktop_available(&["tauri-driver", "WebKitWebDriver", "dunstctl"]) {
@@ -51,8 +68,29 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
         "Unknown code"
     );
     assert_eq!(
-        text_of(client, &row("evil", ".badge-level")).await,
-        "Not certified"
+        text_of(client, &row("evil", ".badge-unverified")).await,
+        "Certification not verified",
+        "a server whose code is not verified shows no borrowed level or score"
+    );
+    assert!(
+        client
+            .find(Locator::Css(&row("evil", ".badge-level")))
+            .await
+            .is_err()
+    );
+    // Colours follow the policy: `meh`'s level is what the policy asks about, its score is
+    // not; `good` has nothing against it.
+    assert_eq!(
+        badge_tone(client, &row(&app.id("meh"), ".badge-level")).await,
+        "warn"
+    );
+    assert_eq!(
+        badge_tone(client, &row(&app.id("meh"), ".badge-score")).await,
+        "good"
+    );
+    assert_eq!(
+        badge_tone(client, &row(&app.id("good"), ".badge-level")).await,
+        "good"
     );
     assert!(
         client
@@ -76,7 +114,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
 
     // The policy view: provenance and the snapshot.
     click(client, "#nav-policy").await;
-    wait_for_text(client, "#policy-serial", "serial 1").await;
+    wait_for_text(client, "#policy-serial", "version 1").await;
     let level_rule = text_of(client, "[data-rule=\"min_cert_level\"]").await;
     assert!(
         level_rule.contains("2 — Security Certified") && level_rule.contains("your organization"),
@@ -129,8 +167,13 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     let notifications = NOTIFICATIONS.lock().await;
     set_org_policy(app.org_dir.path(), prefix, "strict");
     click(client, "#nav-servers").await;
-    sync_now(client, "serial 2").await;
+    sync_now(client, "version 2").await;
     wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Blocked").await;
+    assert_eq!(
+        badge_tone(client, &row(&app.id("meh"), ".badge-level")).await,
+        "bad",
+        "the level the policy now blocks is red"
+    );
     let told = notifications_about(&format!("{prefix}/meh"), 1, Duration::from_secs(5));
     assert_eq!(
         told.len(),

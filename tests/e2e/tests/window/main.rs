@@ -13,6 +13,7 @@ mod driver;
 mod enroll_flow;
 mod flows;
 mod install_flow;
+mod layouts;
 mod notification_click;
 mod policy_preview;
 mod policy_rules;

@@ -36,7 +36,7 @@ async fn clicking_a_drop_notification_shows_the_server_selected() {
     let notifications = NOTIFICATIONS.lock().await;
     close_notifications();
     set_org_policy(app.org_dir.path(), &app.prefix, "strict");
-    sync_now(client, "serial 2").await;
+    sync_now(client, "version 2").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while displayed_notifications() == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -20,13 +20,13 @@ async fn the_policy_view_previews_a_hub_change_and_applies_it_on_request() {
     // Serial 2 on the hub blocks `meh` (level 1 under a minimum of 2, now strict).
     set_org_policy(app.org_dir.path(), &app.prefix, "strict");
     click(client, "#nav-policy").await;
-    wait_for_text(client, "#policy-serial", "serial 1").await;
+    wait_for_text(client, "#policy-serial", "version 1").await;
     wait_for_text(client, "#policy-changes", "Changes waiting on the hub").await;
     click(client, "#policy-preview").await;
     wait_for_text(
         client,
         "#policy-preview-result",
-        "If the hub's policy (serial 2) were applied:",
+        "If the hub's newer policy (version 2) were applied:",
     )
     .await;
     let change = &format!("#policy-changes [data-server-id=\"{}\"]", app.id("meh"));
@@ -77,14 +77,14 @@ async fn the_policy_view_previews_a_hub_change_and_applies_it_on_request() {
     click(client, "#nav-policy").await;
     click(client, "#policy-preview").await;
     click(client, "#policy-apply").await;
-    wait_for_text(client, "#policy-apply-result", "serial 2").await;
+    wait_for_text(client, "#policy-apply-result", "version 2").await;
     wait_for_text(
         client,
         "#policy-preview-result",
         "Your policy is up to date.",
     )
     .await;
-    wait_for_text(client, "#policy-serial", "serial 2").await;
+    wait_for_text(client, "#policy-serial", "version 2").await;
     assert_eq!(app.stored_serial(), 2);
     click(client, "#nav-servers").await;
     wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Blocked").await;

@@ -30,7 +30,7 @@ async fn the_policy_view_lists_the_rules_for_particular_servers() {
         format!("\"{prefix}/meh\":\n  min_cert_level: 3\n"),
     )
     .unwrap();
-    sync_now(client, "serial 2").await;
+    sync_now(client, "version 2").await;
     wait_for_text(client, &row(&app.id("good"), ".badge-verdict"), "Blocked").await;
     let why = text_of(client, &row(&app.id("good"), ".reasons")).await;
     assert!(why.contains("Its area's policy"), "{why}");
