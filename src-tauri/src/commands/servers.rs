@@ -1,5 +1,6 @@
 //! The servers view: list, check now (a real launch through the policy check), remove.
 
+use gatehouse_core::ports::Clock as _;
 use gatehouse_core::servers::{self, ProbeOutcome, ServerView};
 use gatehouse_desktop::keyring::OsKeyring;
 use gatehouse_desktop::probe::probe;
@@ -32,9 +33,20 @@ pub async fn check_server<R: Runtime>(
     id: String,
 ) -> Result<ProbeOutcome, IpcError> {
     let launcher = state.ctx.env.launcher()?;
+    let started = state.ctx.clock.now();
     let outcome = probe(&launcher, &id).await;
     crate::background::refresh(&app).await;
-    Ok(outcome?)
+    match outcome {
+        Ok(found) => Ok(found),
+        // "Don't run" in the window it raised: the person's answer, shown as such.
+        Err(_) if gatehouse_core::activity::declined_since(&state.ctx, &id, started).await? => {
+            Err(IpcError {
+                code: crate::ipc::ErrorCode::Declined,
+                message: format!("You chose not to run {id}; nothing was started."),
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Takes back the "Always for this version" answers for a server; returns how many.

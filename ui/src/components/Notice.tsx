@@ -38,6 +38,7 @@ const HINTS: Record<ErrorCode | "ipc", string | null> = {
   bad_package: "This package cannot be installed as published; nothing was installed. Tell your admin.",
   unsupported_platform: "This package has nothing that runs on this kind of computer.",
   client_apps: "The app's settings file was left exactly as it was.",
+  declined: null,
   enroll_key:
     "Do not join with this link: the hub did not show the key your admin vouched for. Tell your admin before trying again.",
   ipc: null,
@@ -53,6 +54,14 @@ export function hintFor(error: UiError): string | null {
  * message (an address, an OS error) is kept under "Technical details" for whoever helps.
  */
 export function ErrorNotice({ error, doing }: { error: UiError; doing: string }) {
+  if (error.code === "declined") {
+    // The person's own "Don't run": their answer, not a failure.
+    return (
+      <div className="notice notice-neutral" role="status">
+        {error.message}
+      </div>
+    );
+  }
   const hint = hintFor(error);
   return (
     <div className="notice notice-error" role="alert">

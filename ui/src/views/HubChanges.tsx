@@ -1,8 +1,8 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { VerdictBadge } from "../components/Badges";
 import { Icon } from "../components/Icon";
 import { ErrorNotice, Loading } from "../components/Notice";
-import { asUiError, ipc, type PolicyPreview, type UiError, type VerdictChange } from "../lib/ipc";
+import { asUiError, events, ipc, type PolicyPreview, type UiError, type VerdictChange } from "../lib/ipc";
 
 type Check =
   | { state: "idle" }
@@ -19,6 +19,34 @@ type Apply = { busy?: boolean; message?: string; error?: UiError };
 export function HubChanges() {
   const [check, setCheck] = useState<Check>({ state: "idle" });
   const [apply, setApply] = useState<Apply>({});
+
+  // A preview goes stale once another policy is in force (a sync from the header, the tray
+  // or the background): it is dropped then, rather than offering an older policy.
+  const shownFor = check.state === "ready" ? check.preview.current_serial : undefined;
+  useEffect(() => {
+    if (shownFor === undefined) return;
+    let unlisten: (() => void) | undefined;
+    let gone = false;
+    events
+      .onChanged(() => {
+        void ipc
+          .status()
+          .then((status) => {
+            // Against the preview shown now, which "Apply now" may have just replaced.
+            if (gone) return;
+            setCheck((shown) =>
+              shown.state === "ready" && shown.preview.current_serial !== status.serial ? { state: "idle" } : shown,
+            );
+          })
+          .catch(() => undefined);
+      })
+      .then((stop) => (gone ? stop() : (unlisten = stop)))
+      .catch(() => undefined);
+    return () => {
+      gone = true;
+      unlisten?.();
+    };
+  }, [shownFor]);
 
   async function checkHub() {
     setCheck({ state: "loading" });

@@ -72,6 +72,22 @@ pub async fn activity<C: Clock>(
         .collect())
 }
 
+/// Whether the person chose "Don't run" for server `id` at or after `since`: how "Check now"
+/// tells a refusal that was the person's own choice from one by policy, from the audit log
+/// rather than from the launcher's words.
+pub async fn declined_since<C: Clock>(
+    ctx: &Context<C>,
+    id: &str,
+    since: OffsetDateTime,
+) -> Result<bool> {
+    let filter = ActivityFilter {
+        server: Some(id.to_owned()),
+        kind: Some(AuditKind::ConfirmDeclined),
+        since: Some(since),
+    };
+    Ok(!activity(ctx, &filter, 1).await?.is_empty())
+}
+
 /// Writes the events matching `filter`, oldest first, as JSON Lines to a new file in `dir`
 /// (the person's Downloads folder). The file appears whole or not at all. Returns its path
 /// and how many events it holds.

@@ -64,6 +64,8 @@ pub enum ErrorCode {
     ClientApps,
     /// The hub's signing key is not the one the enrollment link vouches for.
     EnrollKey,
+    /// The person chose "Don't run": not a failure, their answer.
+    Declined,
 }
 
 impl ErrorCode {
@@ -98,6 +100,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedPlatform => "unsupported_platform",
             ErrorCode::ClientApps => "client_apps",
             ErrorCode::EnrollKey => "enroll_key",
+            ErrorCode::Declined => "declined",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! "Always for this version", seen and taken back in the real window: the confirmation
 //! window names the app that asked and what the server may do; after Always the server
 //! says it starts without asking and a later start asks nobody; each start records which
-//! answer let it run; "Ask me again" takes the answer back, and the next start asks again.
+//! answer let it run; "Ask me again" takes the answer back, and the next start asks again;
+//! "Don't run" for the window's own Check now shows as the person's answer, not a failure.
 
 use std::time::Duration;
 
@@ -90,5 +91,22 @@ async fn an_always_answer_is_shown_on_the_server_and_can_be_taken_back() {
     );
     let (code, _, _) = sandbox.run(&["check", &meh]);
     assert_eq!(code, 4, "with nobody to ask, it would not run now");
+
+    // Check now asks too; "Don't run" there is the person's answer, not a red failure.
+    click(client, &row(&meh, ".check-now")).await;
+    switch_to_new_window(client, &main).await;
+    let who = text_of(client, "#confirm-who").await;
+    assert!(who.contains("Gatehouse (Check now)"), "{who}");
+    click_answer(client, "#confirm-dont-run").await;
+    client.switch_to_window(main.clone()).await.unwrap();
+    let answer = text_of(client, &row(&meh, ".notice-neutral")).await;
+    assert!(answer.contains("You chose not to run"), "{answer}");
+    assert!(
+        client
+            .find(fantoccini::Locator::Css(&row(&meh, ".notice-error")))
+            .await
+            .is_err(),
+        "not shown as a failure"
+    );
     app.session.stop().await;
 }

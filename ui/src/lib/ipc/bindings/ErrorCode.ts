@@ -4,4 +4,4 @@
  * What a failure was, as the UI, the audit log and scripts branch on. The wire names
  * (`snake_case`) are stable: renaming one is a breaking change of the app's IPC.
  */
-export type ErrorCode = "data_dir" | "local_policy" | "managed_settings" | "no_policy" | "no_key_pinned" | "bundle_forged" | "bundle_unknown_key" | "bundle_rollback" | "bundle_other_org" | "bundle_invalid" | "locked" | "invalid_input" | "not_found" | "conflict" | "storage" | "keyring" | "launch" | "check" | "hub_not_configured" | "hub_unreachable" | "registry_unreachable" | "hub_refused" | "sign_in" | "tampered" | "bad_package" | "unsupported_platform" | "client_apps" | "enroll_key";
+export type ErrorCode = "data_dir" | "local_policy" | "managed_settings" | "no_policy" | "no_key_pinned" | "bundle_forged" | "bundle_unknown_key" | "bundle_rollback" | "bundle_other_org" | "bundle_invalid" | "locked" | "invalid_input" | "not_found" | "conflict" | "storage" | "keyring" | "launch" | "check" | "hub_not_configured" | "hub_unreachable" | "registry_unreachable" | "hub_refused" | "sign_in" | "tampered" | "bad_package" | "unsupported_platform" | "client_apps" | "enroll_key" | "declined";
