@@ -65,7 +65,17 @@ impl TrustedKeys {
 /// The fingerprint a person compares before trusting a key: SHA-256 of the key bytes, hex,
 /// in groups of four.
 pub fn fingerprint(key: &VerifyingKey) -> String {
-    let hex = hex::encode(Sha256::digest(key.as_bytes()));
+    grouped(&fingerprint_hex(key))
+}
+
+/// SHA-256 of `key`, 64 lowercase hex digits without spaces (how an enrollment link
+/// carries it).
+pub fn fingerprint_hex(key: &VerifyingKey) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// `hex` in groups of four separated by spaces, the form a person compares.
+pub fn grouped(hex: &str) -> String {
     hex.as_bytes()
         .chunks(4)
         .map(|group| String::from_utf8_lossy(group).into_owned())

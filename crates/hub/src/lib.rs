@@ -30,7 +30,7 @@ pub use error::{ClientError, Error, Result};
 pub use freshness::{
     FRESHNESS_HEADER, Statement, StatementError, statement_header, verify_statement,
 };
-pub use keys::{PinnedKey, TrustedKeys, fingerprint};
+pub use keys::{PinnedKey, TrustedKeys, fingerprint, fingerprint_hex, grouped};
 pub use login::AccessToken;
 pub use public::{DownloadedArtifact, MAX_ARTIFACT, PublicClient, PublicError, pep503};
 pub use registry::{ArtifactDigest, Downloaded, MAX_BUNDLE, MAX_MANIFEST, Resolved};

@@ -4,7 +4,7 @@ import { ipc, type PolicyView as View } from "../lib/ipc";
 import { useLoad } from "../lib/useLoad";
 import { ageWords } from "../lib/time";
 import { HubChanges } from "./HubChanges";
-import { ServerRulesCard } from "./ServerRulesCard";
+import { RuleRows, ServerRulesCard } from "./ServerRulesCard";
 
 export function PolicyView() {
   const { load } = useLoad(ipc.policyView);
@@ -65,13 +65,7 @@ function PolicyBody({ view }: { view: View }) {
           </tr>
         </thead>
         <tbody>
-          {view.rules.map((rule) => (
-            <tr key={rule.key + rule.layer} data-rule={rule.key}>
-              <th scope="row">{rule.label}</th>
-              <td>{rule.value}</td>
-              <td className="layer">{rule.set_by}</td>
-            </tr>
-          ))}
+          <RuleRows rules={view.rules} />
         </tbody>
       </table>
       <ServerRulesCard servers={view.servers} />

@@ -1,4 +1,4 @@
-import type { PolicyView } from "../lib/ipc";
+import type { PolicyView, RuleLine } from "../lib/ipc";
 
 /**
  * The rules the organization set for particular servers: an area that lists a server by
@@ -19,17 +19,26 @@ export function ServerRulesCard({ servers }: { servers: PolicyView["servers"] })
           </h4>
           <table className="rules" aria-label={`Rules for ${server.server}`}>
             <tbody>
-              {server.rules.map((rule) => (
-                <tr key={rule.key + rule.layer} data-rule={rule.key}>
-                  <th scope="row">{rule.label}</th>
-                  <td>{rule.value}</td>
-                  <td className="layer">{rule.set_by}</td>
-                </tr>
-              ))}
+              <RuleRows rules={server.rules} />
             </tbody>
           </table>
         </div>
       ))}
     </div>
+  );
+}
+
+/** One row per rule: what it is about, its value, who set it. */
+export function RuleRows({ rules }: { rules: RuleLine[] }) {
+  return (
+    <>
+      {rules.map((rule) => (
+        <tr key={rule.key + rule.layer} data-rule={rule.key}>
+          <th scope="row">{rule.label}</th>
+          <td>{rule.value}</td>
+          <td className="layer">{rule.set_by}</td>
+        </tr>
+      ))}
+    </>
   );
 }

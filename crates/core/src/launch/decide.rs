@@ -67,6 +67,22 @@ fn catalog_identity(sources: &PolicySources, text: &str) -> Identity {
     }
 }
 
+/// The key under which an "Always for this version" for server `server_id`, as `identity`
+/// under `evaluation`, is remembered: what `run` looks up and the servers list shows.
+pub(crate) fn confirmation_key(
+    server_id: String,
+    evaluation: &Evaluation,
+    identity: &Identity,
+) -> ConfirmationKey {
+    ConfirmationKey {
+        server_id,
+        version: evaluation.facts.version.clone(),
+        digest: evaluation.facts.digest.clone(),
+        // The same rules for the same launch: a changed command asks again.
+        rules_hash: format!("{}:{}", evaluation.rules_hash(), identity.fingerprint),
+    }
+}
+
 /// Decides for a registered server id, or for a catalog name when `allow_names` and no
 /// server has that id. Nothing is written.
 pub async fn decide<C: Clock>(
@@ -103,15 +119,10 @@ pub async fn decide<C: Clock>(
     let evaluation = Evaluation::new(&sources, &identity, &request)?;
     tracing::trace!(target: "gatehouse::phase", phase = "decided");
     let standing = identity.standing(&evaluation.facts);
-    let confirmation_key = ConfirmationKey {
-        server_id: server
-            .as_ref()
-            .map_or_else(|| id_or_name.to_owned(), |server| server.id.clone()),
-        version: evaluation.facts.version.clone(),
-        digest: evaluation.facts.digest.clone(),
-        // The same rules for the same launch: a changed command asks again.
-        rules_hash: format!("{}:{}", evaluation.rules_hash(), identity.fingerprint),
-    };
+    let server_id = server
+        .as_ref()
+        .map_or_else(|| id_or_name.to_owned(), |server| server.id.clone());
+    let confirmation_key = confirmation_key(server_id, &evaluation, &identity);
     let confirmed = evaluation.decision.verdict == Verdict::Warn
         && ctx.store.has_confirmation(&confirmation_key).await?;
     let not_managed = ctx.managed.forbid_unmanaged

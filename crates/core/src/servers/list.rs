@@ -115,18 +115,17 @@ pub async fn list_servers<C: Clock>(ctx: &Context<C>) -> Result<Vec<ServerView>>
         let facts = &evaluation.facts;
         let standing = identity.standing(facts);
         let approvals = approvals.get(&server.id).copied().unwrap_or(0);
-        // The key `gatehouse run` would look up (launch::decide), checked only where an
-        // answer is remembered at all.
+        // The key `gatehouse run` would look up, checked only where an answer is
+        // remembered at all.
         let approved = approvals > 0
             && evaluation.decision.verdict == gatehouse_policy::Verdict::Warn
             && ctx
                 .store
-                .has_confirmation(&gatehouse_store::ConfirmationKey {
-                    server_id: server.id.clone(),
-                    version: facts.version.clone(),
-                    digest: facts.digest.clone(),
-                    rules_hash: format!("{}:{}", evaluation.rules_hash(), identity.fingerprint),
-                })
+                .has_confirmation(&crate::launch::decide::confirmation_key(
+                    server.id.clone(),
+                    &evaluation,
+                    &identity,
+                ))
                 .await?;
         views.push(ServerView {
             approved,

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use gatehouse_hub::{HubClient, Sensitive, fingerprint};
+use gatehouse_hub::{HubClient, Sensitive, fingerprint_hex};
 use serde::{Deserialize, Serialize};
 
 use super::hub::HubSettings;
@@ -141,12 +141,7 @@ impl Enrollment {
     /// The fingerprint in groups of four, as `gatehouse config get hub-key` and the hub's
     /// admin show it, for a person to compare.
     pub fn fingerprint_groups(&self) -> String {
-        self.fingerprint
-            .as_bytes()
-            .chunks(4)
-            .map(|group| String::from_utf8_lossy(group).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
+        gatehouse_hub::grouped(&self.fingerprint)
     }
 }
 
@@ -187,7 +182,7 @@ pub async fn offer<C: Clock>(ctx: &Context<C>, enrollment: Enrollment) -> Result
     let pin = format!("{}:{}", published.key_id, published.public_key);
     let parsed = gatehouse_hub::PinnedKey::parse(&pin)
         .map_err(|e| Error::Hub(gatehouse_hub::ClientError::Malformed(e.to_string())))?;
-    if fingerprint(&parsed.key).replace(' ', "") != enrollment.fingerprint {
+    if fingerprint_hex(&parsed.key) != enrollment.fingerprint {
         return Err(EnrollProblem::KeyMismatch {
             key_id: enrollment.key_id.clone(),
         }
@@ -295,7 +290,7 @@ fn locked_differently<C: Clock>(ctx: &Context<C>, enrollment: &Enrollment) -> Re
     let vouched = managed
         .hub_keys
         .iter()
-        .any(|key| fingerprint(&key.key).replace(' ', "") == enrollment.fingerprint);
+        .any(|key| fingerprint_hex(&key.key) == enrollment.fingerprint);
     if !managed.hub_keys.is_empty() && !vouched {
         return Err(Error::Locked("hub-key"));
     }

@@ -6,29 +6,10 @@
 
 use std::time::Duration;
 
-use gatehouse_e2e::desktop_available;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
 use crate::support::{
-    HubApp, click, click_answer, launch, row, switch_to_new_window, text_of, wait_for_text,
+    HubApp, click, click_answer, launch, ran, row, switch_to_new_window, text_of, wait_for_text,
 };
-
-const INITIALIZE: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"e2e\",\"version\":\"1\"}}}\n";
-
-/// Lets a started launcher answer `initialize` (so the server really ran), then ends it.
-async fn ran(mut launcher: tokio::process::Child) {
-    let mut stdin = launcher.stdin.take().unwrap();
-    stdin.write_all(INITIALIZE).await.unwrap();
-    let mut answer = String::new();
-    let mut stdout = BufReader::new(launcher.stdout.take().unwrap());
-    tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut answer))
-        .await
-        .expect("the launcher starts the server and proxies its answer")
-        .unwrap();
-    assert!(answer.contains("\"result\""), "{answer}");
-    drop(stdin);
-    let _ = tokio::time::timeout(Duration::from_secs(10), launcher.wait()).await;
-}
+use gatehouse_e2e::desktop_available;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_always_answer_is_shown_on_the_server_and_can_be_taken_back() {

@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 use gatehouse_e2e::{desktop_available, notifications_about};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::support::{
-    HubApp, NOTIFICATIONS, click, click_answer, launch, row, set_org_policy, switch_to_new_window,
-    sync_now, text_of, wait_for_text,
+    HubApp, NOTIFICATIONS, click, click_answer, launch, ran, row, set_org_policy,
+    switch_to_new_window, sync_now, text_of, wait_for_text,
 };
 
 /// The tone (good, warn, bad, neutral) of the badge at `css`, from its `badge-<tone>` class.
@@ -124,7 +123,7 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
 
     // A client app starts the warn-verdict server: the app asks; Run once lets it run.
     let main = client.window().await.unwrap();
-    let mut launcher = launch(sandbox, &app.id("meh"), None);
+    let launcher = launch(sandbox, &app.id("meh"), None);
     switch_to_new_window(client, &main).await;
     let question = text_of(client, "#confirm-title").await;
     assert!(question.contains(&format!("{prefix}/meh")), "{question}");
@@ -135,20 +134,8 @@ async fn a_person_sees_verdicts_confirms_a_launch_and_follows_a_policy_change() 
     );
     session.screenshot("confirm-window").await;
     click_answer(client, "#confirm-run-once").await;
-    let mut stdin = launcher.stdin.take().unwrap();
-    stdin
-        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"e2e\",\"version\":\"1\"}}}\n")
-        .await
-        .unwrap();
-    let mut answer = String::new();
-    let mut stdout = BufReader::new(launcher.stdout.take().unwrap());
-    tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut answer))
-        .await
-        .expect("after Run once the launcher starts the server and proxies its answer")
-        .unwrap();
-    assert!(answer.contains("\"result\""), "{answer}");
-    drop(stdin);
-    let _ = tokio::time::timeout(Duration::from_secs(10), launcher.wait()).await;
+    // After Run once the launcher starts the server and proxies its answer.
+    ran(launcher).await;
     client.switch_to_window(main.clone()).await.unwrap();
 
     // Again, and Don't run: the launcher exits 4 without starting anything.

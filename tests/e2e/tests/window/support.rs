@@ -8,6 +8,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use gatehouse_e2e::{RunningHub, Sandbox, digest_of, fake_server_bundle, workspace_root};
 use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::driver;
 
@@ -266,4 +267,21 @@ pub async fn switch_to_new_window(client: &Client, main: &fantoccini::wd::Window
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("no confirmation window opened within 30 s");
+}
+
+const INITIALIZE: &[u8] = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"e2e\",\"version\":\"1\"}}}\n";
+
+/// Lets a started launcher answer `initialize` (so the server really ran), then ends it.
+pub async fn ran(mut launcher: tokio::process::Child) {
+    let mut stdin = launcher.stdin.take().unwrap();
+    stdin.write_all(INITIALIZE).await.unwrap();
+    let mut answer = String::new();
+    let mut stdout = BufReader::new(launcher.stdout.take().unwrap());
+    tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut answer))
+        .await
+        .expect("the launcher starts the server and proxies its answer")
+        .unwrap();
+    assert!(answer.contains("\"result\""), "{answer}");
+    drop(stdin);
+    let _ = tokio::time::timeout(Duration::from_secs(10), launcher.wait()).await;
 }
