@@ -138,9 +138,10 @@ def breakdown(gatehouse, servers, env):
         "environment_read": "start to the environment read (argument parsing, runtime, the hub's data dir decided, logger)",
         "store_opened": "store open (SQLite, WAL, schema version checked, settings)",
         "server_read": "the server's row",
-        "snapshot_verified": "snapshot: signature checked, this server's slice loaded",
+        "snapshot_read": "snapshot: newest row read, its signature check started on a second thread, freshness statement checked",
         "tree_checked": "tree check of the installed files",
-        "decided": "policy evaluation",
+        "evaluated": "this server's slice of the snapshot read, policy evaluated",
+        "signature_checked": "waiting for the signature check (what the steps above did not hide)",
         "audited": "audit row committed (before the spawn)",
         "spawning": "keyring secrets, environment filtered, policy watch set up",
     }

@@ -113,6 +113,22 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Copies the pages the write-ahead log holds into the database file, without waiting
+    /// for any other connection (SQLite's PASSIVE checkpoint), so the log can start over.
+    ///
+    /// A launcher ends without closing its connection (nobody waits for it), so the
+    /// checkpoint SQLite makes when the last connection closes never comes, and every
+    /// launch adds its rows to the log. The next process that opens the file alone has to
+    /// read the whole log back before its first query: a 4 MB log cost about 1.8 ms of the
+    /// 8 ms a launch added to the first byte. A launcher calls this once its server runs,
+    /// off the path to the server's first byte.
+    pub async fn checkpoint(&self) -> Result<()> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }

@@ -95,29 +95,38 @@ pub async fn decide<C: Clock>(
         .validate()
         .map_err(|error| Error::Usage(error.to_string()))?;
     let server = ctx.store.server(id_or_name).await?;
-    let (sources, identity) = match &server {
+    let mut request = request.clone();
+    request.now = Some(ctx.policy_now());
+    let (identity, evaluation) = match &server {
         // The launch path: only this server's part of the snapshot is read, and its files
-        // are checked against their record before anything runs.
+        // are checked against their record before anything runs. The snapshot's signature
+        // is checked meanwhile on another thread; nothing is decided before it passed.
         Some(server) => {
             // Phase marks for `bench/launch.sh`: nothing listens otherwise.
             tracing::trace!(target: "gatehouse::phase", phase = "server_read");
-            let sources = ctx.policy_sources(Scope::OneServer).await?;
-            tracing::trace!(target: "gatehouse::phase", phase = "snapshot_verified");
-            let identity = ctx.identity_of(server, TreeCheck::Launch).await?;
-            tracing::trace!(target: "gatehouse::phase", phase = "tree_checked");
-            (sources, identity)
+            let (sources, check) = ctx.policy_sources_checking_aside(Scope::OneServer).await?;
+            tracing::trace!(target: "gatehouse::phase", phase = "snapshot_read");
+            let read: Result<(Identity, Evaluation)> = async {
+                let identity = ctx.identity_of(server, TreeCheck::Launch).await?;
+                tracing::trace!(target: "gatehouse::phase", phase = "tree_checked");
+                let evaluation = Evaluation::new(&sources, &identity, &request)?;
+                tracing::trace!(target: "gatehouse::phase", phase = "evaluated");
+                Ok((identity, evaluation))
+            }
+            .await;
+            // An edited snapshot says so, whatever its unverified bytes gave above.
+            check.finish()?;
+            tracing::trace!(target: "gatehouse::phase", phase = "signature_checked");
+            read?
         }
         None if allow_names => {
             let sources = ctx.policy_sources(Scope::ManyServers).await?;
             let identity = catalog_identity(&sources, id_or_name);
-            (sources, identity)
+            let evaluation = Evaluation::new(&sources, &identity, &request)?;
+            (identity, evaluation)
         }
         None => return Err(Error::UnknownServer(id_or_name.to_owned())),
     };
-    let mut request = request.clone();
-    request.now = Some(ctx.policy_now());
-    let evaluation = Evaluation::new(&sources, &identity, &request)?;
-    tracing::trace!(target: "gatehouse::phase", phase = "decided");
     let standing = identity.standing(&evaluation.facts);
     let server_id = server
         .as_ref()
@@ -151,7 +160,100 @@ pub async fn remember_always<C: Clock>(ctx: &Context<C>, key: &ConfirmationKey) 
 
 #[cfg(test)]
 mod tests {
+    use ed25519_dalek::{Signer, SigningKey};
+    use gatehouse_store::{AuditKind, NewSnapshot};
+    use serde_json::json;
+
     use super::*;
+    use crate::error::NoPolicy;
+    use crate::test_support::{CERTIFIED, add_installed, following_acme};
+
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[5; 32])
+    }
+
+    /// A device following `acme` with `db` installed, and `payload` stored as the policy in
+    /// force under a signature over `signed`.
+    async fn device_with_snapshot(
+        dir: &tempfile::TempDir,
+        payload: &[u8],
+        signed: &[u8],
+    ) -> Context {
+        let ctx = following_acme(dir, &key()).await;
+        add_installed(&ctx, "db", "@acme/db", "1.0.0", CERTIFIED).await;
+        let snapshot = NewSnapshot {
+            org: "acme".into(),
+            serial: 1,
+            key_id: "k1".into(),
+            payload: payload.to_vec(),
+            signature: key().sign(signed).to_bytes().to_vec(),
+            etag: None,
+            fetched_at: ctx.clock.now(),
+        };
+        let event = ctx.event(AuditKind::PolicySynced);
+        ctx.store.store_snapshot(&snapshot, &event).await.unwrap();
+        ctx
+    }
+
+    fn bundle(min_cert_level: u8) -> Vec<u8> {
+        json!({
+            "schema": 1, "org": "acme", "serial": 1, "issued_at": "2026-11-20T10:00:00Z",
+            "max_offline_age": "100000d",
+            "org_policy": {"min_cert_level": min_cert_level},
+            "catalog": [{"name": "@acme/db", "version": "1.0.0", "digest": CERTIFIED,
+                "origin": "verified", "cert_level": 1, "score": 90, "status": "published"}],
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    fn failed_check(result: Result<Decided>) -> bool {
+        matches!(result, Err(Error::NoSnapshot(NoPolicy::FailedCheck(_))))
+    }
+
+    #[tokio::test]
+    async fn a_launch_decides_only_on_a_snapshot_whose_signature_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let strict = bundle(3);
+        let ctx = device_with_snapshot(&dir, &strict, &strict).await;
+        let decided = decide(&ctx, "db", &Request::default(), false)
+            .await
+            .unwrap();
+        assert_eq!(decided.evaluation.decision.verdict, Verdict::Block);
+
+        // The same row loosened by hand: read, evaluated (it would allow), and refused.
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = device_with_snapshot(&dir, &bundle(0), &strict).await;
+        let result = decide(&ctx, "db", &Request::default(), false).await;
+        assert!(failed_check(result), "an edited row is never enforced");
+    }
+
+    #[tokio::test]
+    async fn an_edited_snapshot_says_it_failed_its_check_whatever_else_its_bytes_break() {
+        let strict = bundle(3);
+        // Not JSON at all, a payload of another organization, a list that is not a list:
+        // each would fail on its own, but the signature check's answer comes first.
+        for edited in [
+            b"not json".to_vec(),
+            String::from_utf8(strict.clone())
+                .unwrap()
+                .replace("\"acme\"", "\"other\"")
+                .into_bytes(),
+            String::from_utf8(strict.clone())
+                .unwrap()
+                .replace("\"min_cert_level\":3", "\"allow_list\":7")
+                .into_bytes(),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let ctx = device_with_snapshot(&dir, &edited, &strict).await;
+            let result = decide(&ctx, "db", &Request::default(), false).await;
+            assert!(
+                failed_check(result),
+                "{:?}",
+                String::from_utf8_lossy(&edited)
+            );
+        }
+    }
 
     #[test]
     fn versions_split_after_the_scope() {

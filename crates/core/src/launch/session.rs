@@ -23,6 +23,8 @@ use crate::ports::{Clock, KeyringProblem, SecretStore};
 
 /// How often a running launcher looks for a new policy (DESIGN.md: "within seconds").
 const RECHECK_EVERY: Duration = Duration::from_secs(2);
+/// How long after the spawn the store's log is checkpointed ([`gatehouse_store::Store::checkpoint`]).
+const CHECKPOINT_AFTER: Duration = Duration::from_millis(100);
 
 /// Runs an allowed launch: spawns the server with a filtered environment, proxies this
 /// process's stdio, re-checks the policy when it changes, and records `launch_ended`.
@@ -131,12 +133,25 @@ pub async fn run<C: Clock, S: SecretStore>(
     };
     let stop = watch_policy(ctx, &server, &identity, &request);
     tracing::trace!(target: "gatehouse::phase", phase = "spawning");
+    let ended = tokio::sync::Notify::new();
     let session = async {
         let result = run_session(spec, options, &pins, &events, stop).await;
         drop(events); // closes the channel, so the recorder finishes
+        ended.notify_one();
         result
     };
-    let (result, ()) = tokio::join!(session, recorder);
+    let tidy = async {
+        // Once the server has started, not before: this is off the path to its first
+        // byte. A session that ends sooner does not wait for it.
+        tokio::select! {
+            () = tokio::time::sleep(CHECKPOINT_AFTER) => {}
+            () = ended.notified() => {}
+        }
+        if let Err(error) = ctx.store.checkpoint().await {
+            tracing::debug!("no checkpoint of the store after the launch: {error}");
+        }
+    };
+    let (result, (), ()) = tokio::join!(session, recorder, tidy);
     let ended = match result {
         Ok(end) => end,
         Err(error) => {

@@ -8,5 +8,5 @@ pub(crate) mod view;
 
 pub use crate::error::{LocalPolicyProblem, NoPolicy};
 pub use evaluation::{Evaluation, Evaluator};
-pub use sources::{HubSnapshot, PolicySources, Scope, ServerPolicy};
+pub use sources::{HubSnapshot, PolicySources, Scope, ServerPolicy, SignatureCheck};
 pub use view::{ClampLine, PolicyView, RuleLine, ServerRules, SnapshotView, policy_view};

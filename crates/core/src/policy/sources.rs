@@ -7,8 +7,10 @@
 //! costs little on every launch. Views over many servers parse the bundle once instead.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
-use gatehouse_hub::{Bundle, Envelope};
+use gatehouse_hub::{Bundle, Envelope, TrustedKeys};
 use gatehouse_policy::{EffectivePolicy, Freshness, Layer, Layers, Rules, ServerFacts, Timestamp};
 use gatehouse_store::Store;
 use serde::Deserialize;
@@ -21,8 +23,9 @@ use crate::settings::managed::ManagedSettings;
 /// The verified hub snapshot in force.
 #[derive(Debug, Clone)]
 pub struct HubSnapshot {
-    /// The signed bytes, verified when loaded.
-    pub payload: Vec<u8>,
+    /// The signed bytes, verified when loaded. Shared with the signature check, which may
+    /// still be running on a thread of its own ([`SignatureCheck`]).
+    pub payload: Arc<Vec<u8>>,
     pub org: String,
     pub serial: u64,
     /// The store row it came from; `None` for a bundle previewed but not stored.
@@ -41,7 +44,7 @@ impl HubSnapshot {
     /// not store: what a preview evaluates against. Parsed whole, as for [`Scope::ManyServers`].
     pub fn unstored(envelope: Envelope, bundle: Bundle, fresh_at: Timestamp) -> HubSnapshot {
         HubSnapshot {
-            payload: envelope.payload,
+            payload: Arc::new(envelope.payload),
             org: bundle.org.clone(),
             serial: bundle.serial,
             snapshot_id: None,
@@ -112,11 +115,31 @@ impl PolicySources {
         managed: &ManagedSettings,
         scope: Scope,
     ) -> Result<PolicySources> {
+        let (sources, check) =
+            PolicySources::load_checking_aside(store, mcp_config, managed, scope).await?;
+        check.finish()?;
+        Ok(sources)
+    }
+
+    /// [`Self::load`], with the snapshot's signature checked on a thread of its own while
+    /// the caller reads on: nothing from the snapshot may be acted on before
+    /// [`SignatureCheck::finish`] says it verified.
+    pub async fn load_checking_aside(
+        store: &Store,
+        mcp_config: &Path,
+        managed: &ManagedSettings,
+        scope: Scope,
+    ) -> Result<(PolicySources, SignatureCheck)> {
         let mut sources = PolicySources::without_hub(mcp_config, managed)?;
         let settings = HubSettings::load(store, managed).await?;
         sources.area = settings.area.clone();
-        if settings.hub_configured() {
-            let mut snapshot = latest_valid_snapshot(store, &settings).await?;
+        if !settings.hub_configured() {
+            return Ok((sources, SignatureCheck::none()));
+        }
+        let (snapshot, check) = latest_snapshot(store, &settings).await?;
+        // Whatever else goes wrong, a snapshot that fails its signature says so.
+        let loaded = async {
+            let mut snapshot = snapshot?;
             if let Some(statement) = stored_statement(store, &settings, &snapshot.org).await? {
                 sources.time_floor = Some(statement.time);
                 if statement.serial == snapshot.serial {
@@ -130,8 +153,16 @@ impl PolicySources {
                 );
             }
             sources.hub = Some(snapshot);
+            Ok(sources)
         }
-        Ok(sources)
+        .await;
+        match loaded {
+            Ok(sources) => Ok((sources, check)),
+            Err(error) => {
+                check.finish()?;
+                Err(error)
+            }
+        }
     }
 
     /// The layers on this device that do not come from a hub snapshot: the local file and
@@ -412,7 +443,79 @@ pub(crate) async fn stored_statement(
         .filter(|statement| statement.org == org && statement.device.as_deref() == Some(&device)))
 }
 
-async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<HubSnapshot> {
+/// The signature check of a stored snapshot, which may run beside the reads that follow it.
+///
+/// It hashes the whole payload, the largest part of a launch's work with a 10,000-entry
+/// policy, and the reads after it (the server's slice, the tree check, the evaluation) do
+/// not depend on its outcome; only acting on them does. So the launch path starts it on a
+/// thread of its own and calls [`SignatureCheck::finish`] before it decides anything; its
+/// error wins over any error the unverified bytes gave meanwhile.
+#[must_use = "nothing read from the snapshot may be acted on before the check finished"]
+#[derive(Debug)]
+pub struct SignatureCheck(Option<CheckRun>);
+
+#[derive(Debug)]
+enum CheckRun {
+    Running(JoinHandle<std::result::Result<(), gatehouse_hub::Error>>),
+    /// No thread could be started; checked inline instead.
+    Done(std::result::Result<(), gatehouse_hub::Error>),
+}
+
+impl SignatureCheck {
+    /// Nothing to check: no hub snapshot was loaded.
+    pub fn none() -> SignatureCheck {
+        SignatureCheck(None)
+    }
+
+    fn start(
+        payload: Arc<Vec<u8>>,
+        signature: Vec<u8>,
+        key_id: String,
+        keys: TrustedKeys,
+    ) -> SignatureCheck {
+        let inputs = (
+            Arc::clone(&payload),
+            signature.clone(),
+            key_id.clone(),
+            keys.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("signature-check".into())
+            .spawn(move || {
+                let (payload, signature, key_id, keys) = inputs;
+                gatehouse_hub::verify_signature(&payload, &signature, &key_id, &keys)
+            });
+        match spawned {
+            Ok(handle) => SignatureCheck(Some(CheckRun::Running(handle))),
+            // No thread to be had: check here and now.
+            Err(_) => SignatureCheck(Some(CheckRun::Done(gatehouse_hub::verify_signature(
+                &payload, &signature, &key_id, &keys,
+            )))),
+        }
+    }
+
+    /// Waits for the check: `Ok` when the snapshot verified with a pinned key (or there
+    /// was none to check).
+    pub fn finish(self) -> Result<()> {
+        let result = match self.0 {
+            None => return Ok(()),
+            Some(CheckRun::Done(result)) => result,
+            Some(CheckRun::Running(handle)) => match handle.join() {
+                Ok(result) => result,
+                // The check itself panicked: carry the panic on, never treat it as passed.
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+        };
+        result.map_err(|error| Error::NoSnapshot(NoPolicy::FailedCheck(Box::new(error))))
+    }
+}
+
+/// The newest stored snapshot, its signature check started beside the caller. The
+/// snapshot's own errors come second to the check's: see [`PolicySources::load_checking_aside`].
+async fn latest_snapshot(
+    store: &Store,
+    settings: &HubSettings,
+) -> Result<(Result<HubSnapshot>, SignatureCheck)> {
     if settings.keys.is_empty() {
         return Err(Error::NoSnapshot(NoPolicy::NoKeyPinned));
     }
@@ -431,27 +534,34 @@ async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<
             org: row.org,
         }));
     }
-    if let Err(error) =
-        gatehouse_hub::verify_signature(&row.payload, &row.signature, &row.key_id, &settings.keys)
-    {
-        return Err(Error::NoSnapshot(NoPolicy::FailedCheck(Box::new(error))));
-    }
-    match serde_json::from_slice::<Head>(&row.payload) {
-        Ok(head) if head.org == row.org && head.serial == row.serial => Ok(HubSnapshot {
+    let payload = Arc::new(row.payload);
+    let check = SignatureCheck::start(
+        Arc::clone(&payload),
+        row.signature,
+        row.key_id.clone(),
+        settings.keys.clone(),
+    );
+    let snapshot = match serde_json::from_slice::<Head>(&payload) {
+        Ok(head) if head.org == row.org && head.serial == row.serial => {
             // Until a statement for this serial says otherwise, the bundle is as fresh as
             // its own signed issue time.
-            fresh_at: Timestamp::parse_rfc3339(&head.issued_at)
-                .map_err(|_| Error::NoSnapshot(NoPolicy::NotItsRecord))?,
-            payload: row.payload,
-            org: row.org,
-            serial: row.serial,
-            snapshot_id: Some(row.id),
-            key_id: row.key_id,
-            bundle: None,
-        }),
+            match Timestamp::parse_rfc3339(&head.issued_at) {
+                Ok(fresh_at) => Ok(HubSnapshot {
+                    fresh_at,
+                    payload,
+                    org: row.org,
+                    serial: row.serial,
+                    snapshot_id: Some(row.id),
+                    key_id: row.key_id,
+                    bundle: None,
+                }),
+                Err(_) => Err(Error::NoSnapshot(NoPolicy::NotItsRecord)),
+            }
+        }
         Ok(_) => Err(Error::NoSnapshot(NoPolicy::NotItsRecord)),
         Err(error) => Err(Error::NoSnapshot(NoPolicy::Unreadable(error))),
-    }
+    };
+    Ok((snapshot, check))
 }
 
 #[cfg(test)]

@@ -320,3 +320,31 @@ async fn a_commands_store_keeps_to_one_connection() {
         store.close().await;
     }
 }
+
+/// A launcher never closes its connection, so SQLite's own checkpoint at the last close
+/// never comes: `checkpoint` is what moves its rows out of the write-ahead log (a long log
+/// is read back whole by the next process to open the file alone).
+#[tokio::test]
+async fn a_checkpoint_moves_what_was_recorded_into_the_database_file() {
+    let (dir, store) = new_store().await;
+    store
+        .record(&event(AuditKind::LaunchAllowed, T0))
+        .await
+        .unwrap();
+    let alone = dir.path().join("alone.db");
+    let rows_in_file_alone = || async {
+        // The database file without its log, as it would be read if the log were gone.
+        std::fs::copy(db_path(&dir), &alone).unwrap();
+        let url = format!("sqlite://{}?mode=ro", alone.display());
+        let mut conn = SqliteConnection::connect(&url).await.unwrap();
+        let count: Result<i64, _> = sqlx::query_scalar("SELECT count(*) FROM audit_events")
+            .fetch_one(&mut conn)
+            .await;
+        conn.close().await.unwrap();
+        std::fs::remove_file(&alone).unwrap();
+        count.unwrap_or(0)
+    };
+    assert_eq!(rows_in_file_alone().await, 0, "the row is in the log only");
+    store.checkpoint().await.unwrap();
+    assert_eq!(rows_in_file_alone().await, 1);
+}
