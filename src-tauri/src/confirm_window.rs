@@ -1,7 +1,8 @@
 //! The confirmation window for `warn` verdicts. The launcher asks over the local socket
 //! (`gatehouse_desktop::confirm`); each request opens its own small window, which answers
 //! through the `confirm_answer` command. No answer within `ANSWER_WITHIN`, or a closed
-//! window, is "Don't run".
+//! window, is "Don't run". The same socket brings second starts of the app and the notices
+//! of launches that were refused.
 
 use gatehouse_desktop::confirm::{
     ANSWER_WITHIN, Answer, ConfirmListener, Incoming, PendingConfirm,
@@ -39,6 +40,13 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             match incoming {
                 Incoming::Confirm(pending) => open(&app, pending),
                 Incoming::Open { link } => crate::open_link(&app, link),
+                // A launch refused: shown by the app, so a click opens the window on it.
+                Incoming::Notice(notification) => {
+                    gatehouse_core::ports::Notifier::notify(
+                        &crate::notifier::app_notifier(&app),
+                        &notification,
+                    );
+                }
             }
         }
     });

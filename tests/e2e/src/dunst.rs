@@ -31,6 +31,15 @@ pub fn notifications_about(name: &str, expected: usize, within: Duration) -> Vec
 }
 
 fn history(name: &str) -> Vec<String> {
+    entries(name)
+        .iter()
+        .filter_map(|entry| entry["summary"]["data"].as_str())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The entries of dunst's history whose summary mentions `name`, after closing the shown ones.
+fn entries(name: &str) -> Vec<serde_json::Value> {
     dunstctl(&["close-all"]);
     let text = dunstctl(&["history"]);
     let history: serde_json::Value = serde_json::from_str(&text)
@@ -40,8 +49,26 @@ fn history(name: &str) -> Vec<String> {
         .into_iter()
         .flatten()
         .flat_map(|group| group.as_array().into_iter().flatten())
+        .filter(|entry| {
+            entry["summary"]["data"]
+                .as_str()
+                .is_some_and(|summary| summary.contains(name))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The summaries of the notifications about `name` that a click acts on: they carry a
+/// default action, as the tray app's do (a launcher's own notice has none).
+pub fn clickable_notifications_about(name: &str) -> Vec<String> {
+    entries(name)
+        .iter()
+        .filter(|entry| {
+            entry["default_action_name"]["data"]
+                .as_str()
+                .is_some_and(|action| !action.is_empty())
+        })
         .filter_map(|entry| entry["summary"]["data"].as_str())
-        .filter(|summary| summary.contains(name))
         .map(str::to_owned)
         .collect()
 }

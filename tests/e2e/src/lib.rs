@@ -16,7 +16,8 @@ mod installed;
 mod refhub;
 
 pub use dunst::{
-    click_notification, close_notifications, displayed_notifications, notifications_about,
+    click_notification, clickable_notifications_about, close_notifications,
+    displayed_notifications, notifications_about,
 };
 pub use installed::{bundle_bytes, digest_of, fake_server_bundle, fake_server_manifest};
 pub use refhub::{RunningHub, copy_dir, http, http_as};

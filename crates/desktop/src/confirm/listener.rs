@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::protocol::{Answer, OPENED, OpenLine, RequestLine, VERSION};
-use gatehouse_core::ports::ConfirmRequest;
+use super::protocol::{Answer, NoticeLine, OPENED, OpenLine, RequestLine, SHOWN, VERSION};
+use gatehouse_core::ports::{ConfirmRequest, Notification};
 use gatehouse_core::{Error, Result};
 
 /// A request waiting for the person's answer. Dropping it unanswered answers "Don't run".
@@ -30,7 +30,11 @@ impl PendingConfirm {
 #[derive(Debug)]
 pub enum Incoming {
     Confirm(PendingConfirm),
-    Open { link: Option<String> },
+    Open {
+        link: Option<String>,
+    },
+    /// A launcher refused a launch: show the person this notice.
+    Notice(Notification),
 }
 
 /// The bound socket. The file is removed when this is dropped.
@@ -130,19 +134,33 @@ async fn handle(stream: tokio::net::UnixStream, requests: mpsc::Sender<Incoming>
     if reader.read_line(&mut line).await.is_err() {
         return;
     }
-    let request = match serde_json::from_str::<RequestLine>(line.trim_end()) {
+    let text = line.trim_end();
+    let request = match serde_json::from_str::<RequestLine>(text) {
         Ok(request) => request,
         Err(_) => {
-            if let Ok(open) = serde_json::from_str::<OpenLine>(line.trim_end())
-                && open.v == VERSION
-                && requests
-                    .send(Incoming::Open {
-                        link: open.open.link,
-                    })
-                    .await
-                    .is_ok()
+            // The other lines: each is passed on and acknowledged, or closed unanswered.
+            let (incoming, acknowledgement) =
+                if let Ok(open) = serde_json::from_str::<OpenLine>(text) {
+                    let link = open.open.link;
+                    (
+                        (open.v == VERSION).then_some(Incoming::Open { link }),
+                        OPENED,
+                    )
+                } else if let Ok(notice) = serde_json::from_str::<NoticeLine>(text) {
+                    let notification = notice.notice.into_notification();
+                    (
+                        (notice.v == VERSION).then_some(Incoming::Notice(notification)),
+                        SHOWN,
+                    )
+                } else {
+                    (None, "")
+                };
+            if let Some(incoming) = incoming
+                && requests.send(incoming).await.is_ok()
             {
-                let _ = write.write_all(format!("{OPENED}\n").as_bytes()).await;
+                let _ = write
+                    .write_all(format!("{acknowledgement}\n").as_bytes())
+                    .await;
                 let _ = write.shutdown().await;
             }
             return;

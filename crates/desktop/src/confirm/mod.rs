@@ -9,11 +9,13 @@
 //! answer for the user nor flood them with windows.
 
 mod listener;
+mod notice;
 mod open;
 mod prompter;
 mod protocol;
 
 pub use listener::{ConfirmListener, Incoming, PendingConfirm};
+pub use notice::relay_notice;
 pub use open::hand_over;
 pub use prompter::SocketPrompter;
 pub use protocol::{Answer, RequestLine};

@@ -29,18 +29,25 @@ pub async fn hand_over(path: &Path, link: Option<&str>) -> bool {
 
 #[cfg(unix)]
 async fn send(path: &Path, link: Option<&str>) -> bool {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-    let Ok(stream) = tokio::net::UnixStream::connect(path).await else {
-        return false;
-    };
     let line = OpenLine {
         v: VERSION,
         open: OpenWhat {
             link: link.map(str::to_owned),
         },
     };
-    let Ok(mut text) = serde_json::to_vec(&line) else {
+    exchange(path, &line, OPENED).await
+}
+
+/// Sends `line` to the app listening on `path` and reads its one-line answer: `true` when
+/// it is `expected`.
+#[cfg(unix)]
+pub(super) async fn exchange(path: &Path, line: &impl serde::Serialize, expected: &str) -> bool {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let Ok(stream) = tokio::net::UnixStream::connect(path).await else {
+        return false;
+    };
+    let Ok(mut text) = serde_json::to_vec(line) else {
         return false;
     };
     text.push(b'\n');
@@ -50,7 +57,7 @@ async fn send(path: &Path, link: Option<&str>) -> bool {
     }
     let mut answer = String::new();
     let read = BufReader::new(read).read_line(&mut answer).await;
-    read.is_ok() && answer.trim_end() == OPENED
+    read.is_ok() && answer.trim_end() == expected
 }
 
 #[cfg(test)]

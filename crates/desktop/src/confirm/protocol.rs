@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use gatehouse_core::ports::{ConfirmRequest, Confirmation};
+use gatehouse_core::ports::{ConfirmRequest, Confirmation, Notification};
 
 /// What the launcher sends: one JSON object on one line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +64,43 @@ pub struct OpenWhat {
 
 /// The running app's answer to an [`OpenLine`].
 pub const OPENED: &str = "{\"opened\":true}";
+
+/// What a launcher sends when it refused a launch: the running app shows the notice, and
+/// a click on it opens the window on that server. The launcher's own notice could not do
+/// that: the launcher has exited by the time anyone clicks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeLine {
+    pub v: u32,
+    pub notice: NoticeWhat,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeWhat {
+    pub title: String,
+    pub body: String,
+    pub server_id: String,
+}
+
+impl NoticeWhat {
+    pub fn of(notification: &Notification) -> NoticeWhat {
+        NoticeWhat {
+            title: notification.title.clone(),
+            body: notification.body.clone(),
+            server_id: notification.server_id.clone(),
+        }
+    }
+
+    pub fn into_notification(self) -> Notification {
+        Notification {
+            title: self.title,
+            body: self.body,
+            server_id: self.server_id,
+        }
+    }
+}
+
+/// The running app's answer to a [`NoticeLine`]: it showed the notice.
+pub const SHOWN: &str = "{\"shown\":true}";
 
 /// What the app answers: one JSON object on one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -57,7 +57,8 @@ pub fn run(args: RunArgs) -> Exit {
                         .find_map(|program| ClientApp::from_program_name(program))
                 });
                 // The person who chose "Don't run" needs no notice; the app still hears why.
-                refused::tell(&args.server, client, &message, !declined);
+                let socket = ctx.env.socket().ok();
+                refused::tell(&args.server, client, &message, !declined, socket.as_deref()).await;
                 Exit::Code(exit_code)
             }
             Prepared::Run(launch) => {

@@ -3,14 +3,16 @@
 //! app shows it instead of "Connection closed", in either MCP era: the handshake's
 //! `initialize`, or a 2026-07-28 `server/discover` or first call; never -32601, which the
 //! Python SDK's auto mode reads as "older server"), and a desktop notification names the
-//! server and the app that tried to start it.
+//! server and the app that tried to start it (shown by the tray app when it runs).
 
 use std::io::{BufRead, Write};
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gatehouse_core::ClientApp;
 use gatehouse_core::ports::{Notification, Notifier};
+use gatehouse_desktop::confirm::relay_notice;
 use gatehouse_desktop::notifier::DesktopNotifier;
 
 /// The JSON-RPC error code of a launch Gatehouse refused: in the range JSON-RPC leaves to
@@ -20,8 +22,16 @@ const REFUSED_CODE: i64 = gatehouse_core::launch::POLICY_REFUSED_CODE;
 /// How long requests are answered with the refusal before the launcher exits.
 const ANSWER_FOR: Duration = Duration::from_secs(5);
 
-/// Tells the client app why `id` did not start, and the person too when `notify`.
-pub(super) fn tell(id: &str, client: Option<ClientApp>, message: &str, notify: bool) {
+/// Tells the client app why `id` did not start, and the person too when `notify`: through
+/// the tray app listening on `socket` when it runs (a click on its notice opens the window
+/// on the server), else with a notice of the launcher's own.
+pub(super) async fn tell(
+    id: &str,
+    client: Option<ClientApp>,
+    message: &str,
+    notify: bool,
+    socket: Option<&Path>,
+) {
     if notify {
         // The first sentence of the report ("Your organization requires …"), not its
         // "Error: policy violation" heading.
@@ -36,11 +46,18 @@ pub(super) fn tell(id: &str, client: Option<ClientApp>, message: &str, notify: b
             Some(app) => format!("{} tried to start {id}", app.label()),
             None => format!("{id} was not started"),
         };
-        DesktopNotifier::default().notify(&Notification {
+        let notification = Notification {
             title,
             body: format!("{first_line} Open Gatehouse to see why."),
             server_id: id.to_owned(),
-        });
+        };
+        let relayed = match socket {
+            Some(socket) => relay_notice(socket, &notification).await,
+            None => false,
+        };
+        if !relayed {
+            DesktopNotifier::default().notify(&notification);
+        }
     }
     answer_requests(message);
 }
