@@ -22,8 +22,28 @@ impl From<gatehouse_core::Error> for IpcError {
     fn from(error: gatehouse_core::Error) -> Self {
         IpcError {
             code: error.code(),
-            message: error.to_string(),
+            message: in_the_window(&error).unwrap_or_else(|| error.to_string()),
         }
+    }
+}
+
+/// The window's own words for the errors whose message sends a person to a terminal
+/// ("see `gatehouse servers list`", "remove it first with `gatehouse servers remove`"):
+/// in the window, what the command does is a button next to the message.
+fn in_the_window(error: &gatehouse_core::Error) -> Option<String> {
+    use gatehouse_core::Error;
+    use gatehouse_core::error::InstallError;
+    match error {
+        Error::UnknownServer(id) => Some(format!(
+            "Gatehouse no longer has a server called {id}: it may have been removed meanwhile."
+        )),
+        Error::DuplicateServer(id) => {
+            Some(format!("A server called {id} is on this computer already."))
+        }
+        Error::Install(InstallError::AlreadyInstalled(id)) => Some(format!(
+            "{id} is installed already. To install it again, remove it in the Servers view first."
+        )),
+        _ => None,
     }
 }
 
@@ -224,4 +244,32 @@ pub struct InstallDone {
     pub warnings: Vec<String>,
     /// The client apps it was added to.
     pub added_to: Vec<ClientApp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use gatehouse_core::Error;
+    use gatehouse_core::error::InstallError;
+
+    use super::IpcError;
+
+    #[test]
+    fn errors_that_point_at_a_terminal_are_plain_words_in_the_window() {
+        for error in [
+            Error::UnknownServer("notes".into()),
+            Error::DuplicateServer("notes".into()),
+            Error::Install(InstallError::AlreadyInstalled("notes".into())),
+        ] {
+            let on_the_command_line = error.to_string();
+            let code = error.code();
+            let sent = IpcError::from(error);
+            assert_eq!(sent.code, code, "the code the UI branches on stays");
+            assert!(sent.message.contains("notes"), "{}", sent.message);
+            assert!(
+                !sent.message.contains('`') && !sent.message.contains("gatehouse "),
+                "no command in the window: {} (the CLI says: {on_the_command_line})",
+                sent.message
+            );
+        }
+    }
 }
