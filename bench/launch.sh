@@ -3,7 +3,8 @@
 #   (a) latency to the first byte of a trivial stdio server, direct vs `gatehouse run`, with
 #       1,000 registered servers and a signed 10,000-entry hub policy in force;
 #   (b) round-trip latency of 10,000 JSON-RPC pings through the proxy vs a direct pipe;
-#   (c) throughput of 1 MiB messages.
+#   (c) throughput of 1 MiB messages;
+#   (d) with BASELINE set, an older build against this one, launch by launch in turn.
 # All side by side in one run on one machine. Results go to bench/RESULTS-launch.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,6 +92,13 @@ for name in hello echo flood hello-large; do
 done
 "$gatehouse" check @bench/hello >/dev/null
 "$gatehouse" check @bench/hello-large >/dev/null
+
+# BASELINE=<an older gatehouse binary> also measures it against this build, launch by launch
+# in turn, on its own copy of the same data (BASELINE_LABEL names it in the results).
+if [ -n "${BASELINE:-}" ]; then
+  cp -a "$work/data" "$work/data-baseline"
+  export BASELINE BASELINE_DATA="$work/data-baseline"
+fi
 
 out=bench/RESULTS-launch.md
 {

@@ -118,8 +118,36 @@ def main():
     for name, a, b, d in rows:
         print(f"| {name} | {a:.2f} | {b:.2f} | {d:+.2f} |")
     breakdown(gatehouse, servers, env)
+    if os.environ.get("BASELINE"):
+        against_baseline(gatehouse, servers, env)
     if direct[1] != gated[1]:
         print(f"\nWARNING: byte counts differ: {direct[1]} direct, {gated[1]} through gatehouse")
+
+
+def against_baseline(gatehouse, servers, env, rounds=600):
+    """First byte of an older build (BASELINE, on its own copy of the same data) and of this
+    one, launch by launch in turn with the server alone: on a shared machine whose speed
+    drifts, only launches this close together compare fairly."""
+    baseline = os.environ["BASELINE"]
+    baseline_env = dict(env, GATEHOUSE_DATA_DIR=os.environ["BASELINE_DATA"])
+    runs = {"direct": [], "baseline": [], "this build": []}
+    for _ in range(rounds):
+        runs["direct"].append(first_byte([servers, "hello"], env, 1)[0])
+        runs["baseline"].append(first_byte([baseline, "run", "@bench/hello"], baseline_env, 1)[0])
+        runs["this build"].append(first_byte([gatehouse, "run", "@bench/hello"], env, 1)[0])
+    direct = statistics.median(runs["direct"])
+    print()
+    print(f"## Against an older build, launch by launch in turn ({rounds} rounds)")
+    print()
+    print(f"Baseline: `{os.environ.get('BASELINE_LABEL', baseline)}`.")
+    print()
+    print("| first byte (ms) | median | p90 | added to the first byte, median |")
+    print("|---|---|---|---|")
+    for name, samples in runs.items():
+        samples.sort()
+        median = statistics.median(samples)
+        added = "" if name == "direct" else f"{median - direct:+.2f}"
+        print(f"| {name} | {median:.2f} | {samples[int(len(samples) * 0.9)]:.2f} | {added} |")
 
 
 def breakdown(gatehouse, servers, env):
