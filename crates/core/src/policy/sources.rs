@@ -8,13 +8,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
-use gatehouse_hub::{Bundle, Envelope, TrustedKeys};
+use gatehouse_hub::{Bundle, Envelope};
 use gatehouse_policy::{EffectivePolicy, Freshness, Layer, Layers, Rules, ServerFacts, Timestamp};
 use gatehouse_store::Store;
 use serde::Deserialize;
 
+use super::signature::SignatureCheck;
 use crate::error::{Error, LocalPolicyProblem, NoPolicy, Result};
 use crate::identity::Identity;
 use crate::settings::hub::HubSettings;
@@ -441,73 +441,6 @@ pub(crate) async fn stored_statement(
     Ok(gatehouse_hub::verify_statement(&raw, &settings.keys)
         .ok()
         .filter(|statement| statement.org == org && statement.device.as_deref() == Some(&device)))
-}
-
-/// The signature check of a stored snapshot, which may run beside the reads that follow it.
-///
-/// It hashes the whole payload, the largest part of a launch's work with a 10,000-entry
-/// policy, and the reads after it (the server's slice, the tree check, the evaluation) do
-/// not depend on its outcome; only acting on them does. So the launch path starts it on a
-/// thread of its own and calls [`SignatureCheck::finish`] before it decides anything; its
-/// error wins over any error the unverified bytes gave meanwhile.
-#[must_use = "nothing read from the snapshot may be acted on before the check finished"]
-#[derive(Debug)]
-pub struct SignatureCheck(Option<CheckRun>);
-
-#[derive(Debug)]
-enum CheckRun {
-    Running(JoinHandle<std::result::Result<(), gatehouse_hub::Error>>),
-    /// No thread could be started; checked inline instead.
-    Done(std::result::Result<(), gatehouse_hub::Error>),
-}
-
-impl SignatureCheck {
-    /// Nothing to check: no hub snapshot was loaded.
-    pub fn none() -> SignatureCheck {
-        SignatureCheck(None)
-    }
-
-    fn start(
-        payload: Arc<Vec<u8>>,
-        signature: Vec<u8>,
-        key_id: String,
-        keys: TrustedKeys,
-    ) -> SignatureCheck {
-        let inputs = (
-            Arc::clone(&payload),
-            signature.clone(),
-            key_id.clone(),
-            keys.clone(),
-        );
-        let spawned = std::thread::Builder::new()
-            .name("signature-check".into())
-            .spawn(move || {
-                let (payload, signature, key_id, keys) = inputs;
-                gatehouse_hub::verify_signature(&payload, &signature, &key_id, &keys)
-            });
-        match spawned {
-            Ok(handle) => SignatureCheck(Some(CheckRun::Running(handle))),
-            // No thread to be had: check here and now.
-            Err(_) => SignatureCheck(Some(CheckRun::Done(gatehouse_hub::verify_signature(
-                &payload, &signature, &key_id, &keys,
-            )))),
-        }
-    }
-
-    /// Waits for the check: `Ok` when the snapshot verified with a pinned key (or there
-    /// was none to check).
-    pub fn finish(self) -> Result<()> {
-        let result = match self.0 {
-            None => return Ok(()),
-            Some(CheckRun::Done(result)) => result,
-            Some(CheckRun::Running(handle)) => match handle.join() {
-                Ok(result) => result,
-                // The check itself panicked: carry the panic on, never treat it as passed.
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-        };
-        result.map_err(|error| Error::NoSnapshot(NoPolicy::FailedCheck(Box::new(error))))
-    }
 }
 
 /// The newest stored snapshot, its signature check started beside the caller. The
