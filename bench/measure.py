@@ -166,10 +166,9 @@ def breakdown(gatehouse, servers, env):
         "environment_read": "start to the environment read (argument parsing, runtime, the hub's data dir decided, logger)",
         "store_opened": "store open (SQLite, WAL, schema version checked, settings)",
         "server_read": "the server's row",
-        "snapshot_read": "snapshot: newest row read, its signature check started on a second thread, freshness statement checked",
+        "snapshot_verified": "snapshot: signature checked, this server's slice loaded",
         "tree_checked": "tree check of the installed files",
-        "evaluated": "this server's slice of the snapshot read, policy evaluated",
-        "signature_checked": "waiting for the signature check (what the steps above did not hide)",
+        "decided": "policy evaluation",
         "audited": "audit row committed (before the spawn)",
         "spawning": "keyring secrets, environment filtered, policy watch set up",
     }

@@ -12,6 +12,12 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     gatehouse_desktop::phases::mark_start();
+    if let Some(args) = cli::run_args(std::env::args_os()) {
+        return commands::dispatch(cli::Cli {
+            command: cli::Command::Run(args),
+        })
+        .into();
+    }
     let cli = cli::Cli::parse();
     commands::dispatch(cli).into()
 }

@@ -135,16 +135,6 @@ impl<C: Clock> Context<C> {
         PolicySources::load(&self.store, &self.mcp_config, &self.managed, scope).await
     }
 
-    /// [`Self::policy_sources`] with the signature check still running beside the caller
-    /// ([`PolicySources::load_checking_aside`]).
-    pub async fn policy_sources_checking_aside(
-        &self,
-        scope: Scope,
-    ) -> Result<(PolicySources, crate::policy::SignatureCheck)> {
-        PolicySources::load_checking_aside(&self.store, &self.mcp_config, &self.managed, scope)
-            .await
-    }
-
     /// Who `server` is ([`crate::identity::identify`]), with the record of its verified
     /// files when it was installed, compared with them as `check` says.
     pub async fn identity_of(

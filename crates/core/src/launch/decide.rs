@@ -95,38 +95,29 @@ pub async fn decide<C: Clock>(
         .validate()
         .map_err(|error| Error::Usage(error.to_string()))?;
     let server = ctx.store.server(id_or_name).await?;
-    let mut request = request.clone();
-    request.now = Some(ctx.policy_now());
-    let (identity, evaluation) = match &server {
+    let (sources, identity) = match &server {
         // The launch path: only this server's part of the snapshot is read, and its files
-        // are checked against their record before anything runs. The snapshot's signature
-        // is checked meanwhile on another thread; nothing is decided before it passed.
+        // are checked against their record before anything runs.
         Some(server) => {
             // Phase marks for `bench/launch.sh`: nothing listens otherwise.
             tracing::trace!(target: "gatehouse::phase", phase = "server_read");
-            let (sources, check) = ctx.policy_sources_checking_aside(Scope::OneServer).await?;
-            tracing::trace!(target: "gatehouse::phase", phase = "snapshot_read");
-            let read: Result<(Identity, Evaluation)> = async {
-                let identity = ctx.identity_of(server, TreeCheck::Launch).await?;
-                tracing::trace!(target: "gatehouse::phase", phase = "tree_checked");
-                let evaluation = Evaluation::new(&sources, &identity, &request)?;
-                tracing::trace!(target: "gatehouse::phase", phase = "evaluated");
-                Ok((identity, evaluation))
-            }
-            .await;
-            // An edited snapshot says so, whatever its unverified bytes gave above.
-            check.finish()?;
-            tracing::trace!(target: "gatehouse::phase", phase = "signature_checked");
-            read?
+            let sources = ctx.policy_sources(Scope::OneServer).await?;
+            tracing::trace!(target: "gatehouse::phase", phase = "snapshot_verified");
+            let identity = ctx.identity_of(server, TreeCheck::Launch).await?;
+            tracing::trace!(target: "gatehouse::phase", phase = "tree_checked");
+            (sources, identity)
         }
         None if allow_names => {
             let sources = ctx.policy_sources(Scope::ManyServers).await?;
             let identity = catalog_identity(&sources, id_or_name);
-            let evaluation = Evaluation::new(&sources, &identity, &request)?;
-            (identity, evaluation)
+            (sources, identity)
         }
         None => return Err(Error::UnknownServer(id_or_name.to_owned())),
     };
+    let mut request = request.clone();
+    request.now = Some(ctx.policy_now());
+    let evaluation = Evaluation::new(&sources, &identity, &request)?;
+    tracing::trace!(target: "gatehouse::phase", phase = "decided");
     let standing = identity.standing(&evaluation.facts);
     let server_id = server
         .as_ref()
@@ -221,7 +212,7 @@ mod tests {
             .unwrap();
         assert_eq!(decided.evaluation.decision.verdict, Verdict::Block);
 
-        // The same row loosened by hand: read, evaluated (it would allow), and refused.
+        // The same row loosened by hand (it would allow): refused.
         let dir = tempfile::tempdir().unwrap();
         let ctx = device_with_snapshot(&dir, &bundle(0), &strict).await;
         let result = decide(&ctx, "db", &Request::default(), false).await;
@@ -232,7 +223,7 @@ mod tests {
     async fn an_edited_snapshot_says_it_failed_its_check_whatever_else_its_bytes_break() {
         let strict = bundle(3);
         // Not JSON at all, a payload of another organization, a list that is not a list:
-        // each would fail on its own, but the signature check's answer comes first.
+        // each would fail on its own, but the signature check answers first.
         for edited in [
             b"not json".to_vec(),
             String::from_utf8(strict.clone())

@@ -173,7 +173,7 @@ mod tests {
         let sources = PolicySources {
             hub: Some(HubSnapshot {
                 bundle: Some(Bundle::parse(&payload).unwrap()),
-                payload: std::sync::Arc::new(payload),
+                payload,
                 org: "acme".into(),
                 serial: 1,
                 snapshot_id: Some(1),

@@ -7,14 +7,12 @@
 //! costs little on every launch. Views over many servers parse the bundle once instead.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use gatehouse_hub::{Bundle, Envelope};
 use gatehouse_policy::{EffectivePolicy, Freshness, Layer, Layers, Rules, ServerFacts, Timestamp};
 use gatehouse_store::Store;
 use serde::Deserialize;
 
-use super::signature::SignatureCheck;
 use crate::error::{Error, LocalPolicyProblem, NoPolicy, Result};
 use crate::identity::Identity;
 use crate::settings::hub::HubSettings;
@@ -23,9 +21,8 @@ use crate::settings::managed::ManagedSettings;
 /// The verified hub snapshot in force.
 #[derive(Debug, Clone)]
 pub struct HubSnapshot {
-    /// The signed bytes, verified when loaded. Shared with the signature check, which may
-    /// still be running on a thread of its own ([`SignatureCheck`]).
-    pub payload: Arc<Vec<u8>>,
+    /// The signed bytes, verified when loaded.
+    pub payload: Vec<u8>,
     pub org: String,
     pub serial: u64,
     /// The store row it came from; `None` for a bundle previewed but not stored.
@@ -44,7 +41,7 @@ impl HubSnapshot {
     /// not store: what a preview evaluates against. Parsed whole, as for [`Scope::ManyServers`].
     pub fn unstored(envelope: Envelope, bundle: Bundle, fresh_at: Timestamp) -> HubSnapshot {
         HubSnapshot {
-            payload: Arc::new(envelope.payload),
+            payload: envelope.payload,
             org: bundle.org.clone(),
             serial: bundle.serial,
             snapshot_id: None,
@@ -115,31 +112,11 @@ impl PolicySources {
         managed: &ManagedSettings,
         scope: Scope,
     ) -> Result<PolicySources> {
-        let (sources, check) =
-            PolicySources::load_checking_aside(store, mcp_config, managed, scope).await?;
-        check.finish()?;
-        Ok(sources)
-    }
-
-    /// [`Self::load`], with the snapshot's signature checked on a thread of its own while
-    /// the caller reads on: nothing from the snapshot may be acted on before
-    /// [`SignatureCheck::finish`] says it verified.
-    pub async fn load_checking_aside(
-        store: &Store,
-        mcp_config: &Path,
-        managed: &ManagedSettings,
-        scope: Scope,
-    ) -> Result<(PolicySources, SignatureCheck)> {
         let mut sources = PolicySources::without_hub(mcp_config, managed)?;
         let settings = HubSettings::load(store, managed).await?;
         sources.area = settings.area.clone();
-        if !settings.hub_configured() {
-            return Ok((sources, SignatureCheck::none()));
-        }
-        let (snapshot, check) = latest_snapshot(store, &settings).await?;
-        // Whatever else goes wrong, a snapshot that fails its signature says so.
-        let loaded = async {
-            let mut snapshot = snapshot?;
+        if settings.hub_configured() {
+            let mut snapshot = latest_valid_snapshot(store, &settings).await?;
             if let Some(statement) = stored_statement(store, &settings, &snapshot.org).await? {
                 sources.time_floor = Some(statement.time);
                 if statement.serial == snapshot.serial {
@@ -153,16 +130,8 @@ impl PolicySources {
                 );
             }
             sources.hub = Some(snapshot);
-            Ok(sources)
         }
-        .await;
-        match loaded {
-            Ok(sources) => Ok((sources, check)),
-            Err(error) => {
-                check.finish()?;
-                Err(error)
-            }
-        }
+        Ok(sources)
     }
 
     /// The layers on this device that do not come from a hub snapshot: the local file and
@@ -443,12 +412,7 @@ pub(crate) async fn stored_statement(
         .filter(|statement| statement.org == org && statement.device.as_deref() == Some(&device)))
 }
 
-/// The newest stored snapshot, its signature check started beside the caller. The
-/// snapshot's own errors come second to the check's: see [`PolicySources::load_checking_aside`].
-async fn latest_snapshot(
-    store: &Store,
-    settings: &HubSettings,
-) -> Result<(Result<HubSnapshot>, SignatureCheck)> {
+async fn latest_valid_snapshot(store: &Store, settings: &HubSettings) -> Result<HubSnapshot> {
     if settings.keys.is_empty() {
         return Err(Error::NoSnapshot(NoPolicy::NoKeyPinned));
     }
@@ -467,34 +431,27 @@ async fn latest_snapshot(
             org: row.org,
         }));
     }
-    let payload = Arc::new(row.payload);
-    let check = SignatureCheck::start(
-        Arc::clone(&payload),
-        row.signature,
-        row.key_id.clone(),
-        settings.keys.clone(),
-    );
-    let snapshot = match serde_json::from_slice::<Head>(&payload) {
-        Ok(head) if head.org == row.org && head.serial == row.serial => {
+    if let Err(error) =
+        gatehouse_hub::verify_signature(&row.payload, &row.signature, &row.key_id, &settings.keys)
+    {
+        return Err(Error::NoSnapshot(NoPolicy::FailedCheck(Box::new(error))));
+    }
+    match serde_json::from_slice::<Head>(&row.payload) {
+        Ok(head) if head.org == row.org && head.serial == row.serial => Ok(HubSnapshot {
             // Until a statement for this serial says otherwise, the bundle is as fresh as
             // its own signed issue time.
-            match Timestamp::parse_rfc3339(&head.issued_at) {
-                Ok(fresh_at) => Ok(HubSnapshot {
-                    fresh_at,
-                    payload,
-                    org: row.org,
-                    serial: row.serial,
-                    snapshot_id: Some(row.id),
-                    key_id: row.key_id,
-                    bundle: None,
-                }),
-                Err(_) => Err(Error::NoSnapshot(NoPolicy::NotItsRecord)),
-            }
-        }
+            fresh_at: Timestamp::parse_rfc3339(&head.issued_at)
+                .map_err(|_| Error::NoSnapshot(NoPolicy::NotItsRecord))?,
+            payload: row.payload,
+            org: row.org,
+            serial: row.serial,
+            snapshot_id: Some(row.id),
+            key_id: row.key_id,
+            bundle: None,
+        }),
         Ok(_) => Err(Error::NoSnapshot(NoPolicy::NotItsRecord)),
         Err(error) => Err(Error::NoSnapshot(NoPolicy::Unreadable(error))),
-    };
-    Ok((snapshot, check))
+    }
 }
 
 #[cfg(test)]
