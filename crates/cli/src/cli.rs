@@ -33,7 +33,7 @@ enum RunOnlyCommand {
 pub fn run_args<I, T>(argv: I) -> Option<RunArgs>
 where
     I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
+    T: Into<std::ffi::OsString>,
 {
     let argv: Vec<std::ffi::OsString> = argv.into_iter().map(Into::into).collect();
     if argv.get(1).is_none_or(|first| first != "run") {

@@ -16,21 +16,11 @@ const RELAY_WITHIN: Duration = Duration::from_secs(1);
 /// Asks the app listening on `path` to show `notification`: `true` when it did, `false`
 /// when no app listens or it did not answer in time (the caller then shows it itself).
 pub async fn relay_notice(path: &Path, notification: &Notification) -> bool {
-    #[cfg(unix)]
-    {
-        let line = NoticeLine {
-            v: VERSION,
-            notice: NoticeWhat::of(notification),
-        };
-        tokio::time::timeout(RELAY_WITHIN, super::open::exchange(path, &line, SHOWN))
-            .await
-            .unwrap_or(false)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (path, notification);
-        false
-    }
+    let line = NoticeLine {
+        v: VERSION,
+        notice: NoticeWhat::of(notification),
+    };
+    super::open::exchange_within(RELAY_WITHIN, path, &line, SHOWN).await
 }
 
 #[cfg(test)]

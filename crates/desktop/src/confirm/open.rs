@@ -14,34 +14,39 @@ const HAND_OVER_WITHIN: Duration = Duration::from_secs(5);
 /// when it did: the caller then exits. `false` when no app listens (or it did not answer),
 /// and the caller becomes the app.
 pub async fn hand_over(path: &Path, link: Option<&str>) -> bool {
-    #[cfg(unix)]
-    {
-        tokio::time::timeout(HAND_OVER_WITHIN, send(path, link))
-            .await
-            .unwrap_or(false)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (path, link);
-        false
-    }
-}
-
-#[cfg(unix)]
-async fn send(path: &Path, link: Option<&str>) -> bool {
     let line = OpenLine {
         v: VERSION,
         open: OpenWhat {
             link: link.map(str::to_owned),
         },
     };
-    exchange(path, &line, OPENED).await
+    exchange_within(HAND_OVER_WITHIN, path, &line, OPENED).await
 }
 
 /// Sends `line` to the app listening on `path` and reads its one-line answer: `true` when
-/// it is `expected`.
+/// it is `expected` within `within`; `false` when no app listens, it answers otherwise or
+/// too late, or the platform has no such socket.
+pub(super) async fn exchange_within(
+    within: Duration,
+    path: &Path,
+    line: &impl serde::Serialize,
+    expected: &str,
+) -> bool {
+    #[cfg(unix)]
+    {
+        tokio::time::timeout(within, exchange(path, line, expected))
+            .await
+            .unwrap_or(false)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (within, path, line, expected);
+        false
+    }
+}
+
 #[cfg(unix)]
-pub(super) async fn exchange(path: &Path, line: &impl serde::Serialize, expected: &str) -> bool {
+async fn exchange(path: &Path, line: &impl serde::Serialize, expected: &str) -> bool {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
     let Ok(stream) = tokio::net::UnixStream::connect(path).await else {

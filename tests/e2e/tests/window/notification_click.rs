@@ -28,47 +28,22 @@ async fn clicking_a_drop_notification_shows_the_server_selected() {
     let app = HubApp::start(format!("@nc{}", std::process::id()), "warn").await;
     let client = app.client();
     wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Asks first").await;
-    click(client, "#nav-activity").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#nav-activity[aria-current=\"page\"]"))
-        .await
-        .expect("the Activity view is open");
+    open_activity(client).await;
 
     let notifications = NOTIFICATIONS.lock().await;
     close_notifications();
     set_org_policy(app.org_dir.path(), &app.prefix, "strict");
     sync_now(client, "version 2").await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while displayed_notifications() == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let selected = click_the_notice_on_screen(
+        client,
+        "one server got worse, so one notification is on screen",
+    )
+    .await;
     assert_eq!(
-        displayed_notifications(),
-        1,
-        "one server got worse, so one notification is on screen"
-    );
-    // The app waits for the click on a thread of its own once the notice is shown; dunst
-    // closes it after 10 s, so the click comes well before that.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    click_notification(0);
-
-    let selected = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("li.server.selected[aria-current=\"true\"]"))
-        .await
-        .expect("the click opens the Servers view with the server's row selected");
-    assert_eq!(
-        selected.attr("data-server-id").await.unwrap().as_deref(),
+        selected.as_deref(),
         Some(app.id("meh").as_str()),
         "the row selected is the one the notification was about"
     );
-    client
-        .find(Locator::Css("#nav-servers[aria-current=\"page\"]"))
-        .await
-        .expect("the Servers view replaced the Activity view");
     wait_for_text(client, &row(&app.id("meh"), ".badge-verdict"), "Blocked").await;
     let told = notifications_about(&format!("{}/meh", app.prefix), 1, Duration::from_secs(5));
     assert_eq!(
@@ -101,13 +76,7 @@ async fn clicking_a_refusal_notice_shows_the_refused_server() {
     // one clicked below must be the refusal's.
     let dropped = notifications_about(&format!("{meh} is now blocked"), 1, Duration::from_secs(10));
     assert_eq!(dropped.len(), 1, "{dropped:?}");
-    click(client, "#nav-activity").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#nav-activity[aria-current=\"page\"]"))
-        .await
-        .expect("the Activity view is open");
+    open_activity(client).await;
 
     close_notifications();
     let mut launcher = launch(&app.sandbox, &meh, Some("cursor"));
@@ -118,24 +87,8 @@ async fn clicking_a_refusal_notice_shows_the_refused_server() {
         .expect("a refused launch ends")
         .unwrap();
     assert_eq!(status.code(), Some(4), "blocked");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while displayed_notifications() == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(displayed_notifications(), 1, "the refusal is on screen");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    click_notification(0);
-
-    let selected = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("li.server.selected[aria-current=\"true\"]"))
-        .await
-        .expect("the click opens the Servers view with the refused server selected");
-    assert_eq!(
-        selected.attr("data-server-id").await.unwrap().as_deref(),
-        Some(meh.as_str())
-    );
+    let selected = click_the_notice_on_screen(client, "the refusal is on screen").await;
+    assert_eq!(selected.as_deref(), Some(meh.as_str()));
     let told = notifications_about(&format!("tried to start {meh}"), 1, Duration::from_secs(5));
     assert_eq!(told, [format!("Cursor tried to start {meh}")], "{told:?}");
     assert_eq!(
@@ -146,4 +99,44 @@ async fn clicking_a_refusal_notice_shows_the_refused_server() {
     drop(notifications);
     app.session.screenshot("refusal-notice-click").await;
     app.session.stop().await;
+}
+
+/// Opens the Activity view, so that a click on a notice has to bring the Servers view back.
+async fn open_activity(client: &fantoccini::Client) {
+    click(client, "#nav-activity").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#nav-activity[aria-current=\"page\"]"))
+        .await
+        .expect("the Activity view is open");
+}
+
+/// Waits for exactly one notification on screen (`on_screen` says which it should be),
+/// clicks it as dunst does, and returns the id of the server row the window then selects in
+/// the Servers view.
+async fn click_the_notice_on_screen(
+    client: &fantoccini::Client,
+    on_screen: &str,
+) -> Option<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while displayed_notifications() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(displayed_notifications(), 1, "{on_screen}");
+    // The app waits for the click on a thread of its own once the notice is shown; dunst
+    // closes it after 10 s, so the click comes well before that.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    click_notification(0);
+    let selected = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("li.server.selected[aria-current=\"true\"]"))
+        .await
+        .expect("the click opens the Servers view with the server's row selected");
+    client
+        .find(Locator::Css("#nav-servers[aria-current=\"page\"]"))
+        .await
+        .expect("the Servers view replaced the Activity view");
+    selected.attr("data-server-id").await.unwrap()
 }
