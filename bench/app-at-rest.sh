@@ -21,7 +21,7 @@ if [ -z "${NO_BUILD:-}" ]; then
   make ui
   cargo build --release --locked -p gatehouse-app --bin gatehouse-app
 fi
-cc -O2 -o "$work/close-window" bench/close-window.c -lX11
+cc -O2 -o "$work/close-window" tests/e2e/fixtures/close-window.c -lX11
 
 export GATEHOUSE_DATA_DIR="$work/data" GATEHOUSE_MCP_CONFIG="$work/config.yaml" HOME="$work/home"
 export GATEHOUSE_MANAGED_SETTINGS="$work/none.yaml"

@@ -10,7 +10,8 @@ import time
 
 APP, WORK = sys.argv[1], sys.argv[2]
 DATA = os.environ["GATEHOUSE_DATA_DIR"]
-LOG = os.path.join(DATA, "logs", "app.log")
+# The window lives in a process of its own, which logs to its own file.
+LOG = os.path.join(DATA, "logs", "window.log")
 TICK = os.sysconf("SC_CLK_TCK")
 READY = re.compile(r"the Servers view had its list (\d+) ms after the window was asked for")
 
@@ -89,7 +90,8 @@ def log_lines():
 
 
 def open_window():
-    """(ms to the window on the display, ms to the Servers view's list, as the app logged)."""
+    """(ms to the window on the display, ms to the Servers view's list), both from the second
+    start: the list's moment is when the window process's log line about it appears."""
     seen = len(log_lines())
     start = time.monotonic()
     subprocess.run([APP], check=True, timeout=30)
@@ -101,9 +103,8 @@ def open_window():
             mapped = (time.monotonic() - start) * 1000
         if ready is None:
             for line in log_lines()[seen:]:
-                match = READY.search(line)
-                if match:
-                    ready = int(match.group(1))
+                if READY.search(line):
+                    ready = (time.monotonic() - start) * 1000
         time.sleep(0.01)
     if mapped is None or ready is None:
         sys.exit(f"the window did not open within 30 s (mapped {mapped}, ready {ready})")
@@ -168,7 +169,7 @@ def main():
     print("| to | median | worst |")
     print("|---|---|---|")
     print(f"| the window on the display | {statistics.median(mapped):.0f} ms | {max(mapped):.0f} ms |")
-    print(f"| the Servers view's list (the app's log) | {statistics.median(ready):.0f} ms | {max(ready):.0f} ms |")
+    print(f"| the Servers view's list (the window's log) | {statistics.median(ready):.0f} ms | {max(ready):.0f} ms |")
     print("\nTargets (issue 21): under 80 MiB in all and no CPU at rest with the window closed;")
     print("under 1 s to the Servers view.")
 

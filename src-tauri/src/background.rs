@@ -14,8 +14,10 @@ use gatehouse_desktop::keyring::OsKeyring;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::notifier::app_notifier;
+use crate::role::Role;
 use crate::state::AppState;
 use crate::tray::{self, TrayServer, TrayStatus};
+use crate::window_process::{Down, Up};
 
 /// The event the UI listens to for "reload what you show".
 pub const CHANGED_EVENT: &str = "gatehouse://changed";
@@ -146,8 +148,15 @@ pub fn watch_client_configs<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Re-reads the status and the servers, and updates the tray and the UI.
+/// Re-reads the status and the servers, and updates the tray and the UI. A window process
+/// has no tray: it tells the resident, whose refresh comes back to its windows.
 pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let role = crate::role_of(app);
+    if role == Role::Window {
+        let _ = app.emit(CHANGED_EVENT, ());
+        crate::window_process::window::tell(&Up::Changed);
+        return;
+    }
     let state = app.state::<AppState>();
     let ctx = &state.ctx;
     let tray_status = match status(ctx, ctx.clock.now()).await {
@@ -177,7 +186,12 @@ pub async fn refresh<R: Runtime>(app: &AppHandle<R>) {
     if let Err(error) = tray::update(app, &tray_status, &servers, attention) {
         tracing::warn!("could not update the tray: {error}");
     }
-    let _ = app.emit(CHANGED_EVENT, ());
+    match role {
+        Role::Resident => crate::window_process::resident::send(app, Down::Changed),
+        Role::OneProcess | Role::Window => {
+            let _ = app.emit(CHANGED_EVENT, ());
+        }
+    }
 }
 
 /// Refreshes without waiting (after a confirmation opened or closed).

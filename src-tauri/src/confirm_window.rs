@@ -5,12 +5,13 @@
 //! of launches that were refused.
 
 use gatehouse_desktop::confirm::{
-    ANSWER_WITHIN, Answer, ConfirmListener, Incoming, PendingConfirm,
+    ANSWER_WITHIN, Answer, ConfirmListener, Incoming, PendingConfirm, RequestLine,
 };
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 use tokio::sync::mpsc;
 
 use crate::state::AppState;
+use crate::window_process::Down;
 
 /// The label prefix of confirmation windows (their capability matches `confirm-*`).
 pub const LABEL_PREFIX: &str = "confirm-";
@@ -52,7 +53,12 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-fn open<R: Runtime>(app: &AppHandle<R>, pending: PendingConfirm) {
+/// Opens a confirmation window for `pending` (the resident has its window process do it).
+pub fn open<R: Runtime>(app: &AppHandle<R>, pending: PendingConfirm) {
+    if !crate::role_of(app).shows_windows() {
+        forward(app, pending);
+        return;
+    }
     let state = app.state::<AppState>();
     let title = format!("Run {}?", pending.request.name);
     let number = state.hold(pending);
@@ -78,6 +84,22 @@ fn open<R: Runtime>(app: &AppHandle<R>, pending: PendingConfirm) {
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(ANSWER_WITHIN).await;
         finish(&app, number, Answer::Declined);
+    });
+}
+
+/// The resident keeps the request (the tray shows that one waits) and has its window
+/// process ask; no answer within `ANSWER_WITHIN` is "Don't run" here as there.
+fn forward<R: Runtime>(app: &AppHandle<R>, pending: PendingConfirm) {
+    let request = RequestLine::from_request(&pending.request, pending.requested_by.clone());
+    let number = app.state::<AppState>().hold(pending);
+    crate::window_process::resident::send(app, Down::Confirm { number, request });
+    crate::background::refresh_soon(app);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(ANSWER_WITHIN).await;
+        if app.state::<AppState>().answer(number, Answer::Declined) {
+            crate::background::refresh_soon(&app);
+        }
     });
 }
 

@@ -9,14 +9,18 @@ pub mod commands;
 pub mod confirm_window;
 pub mod ipc;
 pub mod notifier;
+pub mod role;
 pub mod state;
 pub mod tray;
 pub mod updates;
+pub mod window_process;
 
 use std::process::ExitCode;
 
 use gatehouse_core::context::{Environment, Platform, Program};
+use role::Role;
 use tauri::Manager;
+use window_process::Down;
 
 /// Registers every command the UI may call. Shared by [`run`] and the tests (which pass
 /// tauri's mock builder), so the tests exercise the command list the real app registers.
@@ -57,8 +61,11 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
     ])
 }
 
-/// Starts the tray app and blocks until it quits.
+/// Starts the tray app (or, with `--window`, a window process of it) and blocks until it
+/// quits.
 pub fn run() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let role = Role::current(&args);
     let env = Environment::new(Platform::current(), std::env::vars_os()).on_host(
         gatehouse_desktop::host::name(),
         gatehouse_desktop::host::os_name(),
@@ -71,11 +78,16 @@ pub fn run() -> ExitCode {
     let log_dir = env
         .data_dir()
         .unwrap_or_else(|_| std::env::temp_dir().join("gatehouse"));
-    gatehouse_desktop::logs::init(&log_dir, gatehouse_desktop::logs::LogOf::App, None);
-    let start = Start::from_args(std::env::args().skip(1));
+    let log_of = match role {
+        Role::Window => gatehouse_desktop::logs::LogOf::Window,
+        Role::Resident | Role::OneProcess => gatehouse_desktop::logs::LogOf::App,
+    };
+    gatehouse_desktop::logs::init(&log_dir, log_of, None);
+    let start = Start::from_args(args.iter().cloned());
     // One tray app per person: a second start (the menu, an enrollment link opened while
     // the app runs) hands over to the running one and ends.
-    if let Ok(socket) = env.socket()
+    if role != Role::Window
+        && let Ok(socket) = env.socket()
         && tauri::async_runtime::block_on(gatehouse_desktop::confirm::hand_over(
             &socket,
             start.link.as_deref(),
@@ -83,6 +95,9 @@ pub fn run() -> ExitCode {
     {
         tracing::info!("handed over to the Gatehouse app already running");
         return ExitCode::SUCCESS;
+    }
+    if role == Role::Resident {
+        role::resident_without_gl();
     }
     let ctx = match tauri::async_runtime::block_on(gatehouse_core::Context::from_environment(env)) {
         Ok(ctx) => ctx,
@@ -98,16 +113,23 @@ pub fn run() -> ExitCode {
     let built = with_commands(tauri::Builder::default())
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(state)
+        .manage(role)
+        .manage(window_process::resident::WindowLink::default())
         .setup(move |app| {
+            let app = app.handle();
+            if role == Role::Window {
+                window_process::window::serve(app);
+                return Ok(());
+            }
             // Started at login: only the tray, until the person opens the window.
             if !start.hidden {
-                show_main_window(app.handle());
+                open_link(app, start.link.clone());
             }
-            tray::install(app.handle())?;
-            confirm_window::start(app.handle());
-            background::start(app.handle());
-            background::watch_client_configs(app.handle());
-            updates::start(app.handle());
+            tray::install(app)?;
+            confirm_window::start(app);
+            background::start(app);
+            background::watch_client_configs(app);
+            updates::start(app);
             Ok(())
         })
         // Closing the main window closes it for real, so its web view and the memory it
@@ -126,12 +148,14 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    app.run(|_, event| {
-        // The last window closing is not quitting: only Quit in the tray menu (which asks
-        // for an exit with a code) ends the app.
+    app.run(move |_, event| {
+        // The last window closing is not quitting the tray app: only Quit in the tray menu
+        // (which asks for an exit with a code) ends it. A window process ends with its last
+        // window, and everything the web view held goes with it.
         if let tauri::RunEvent::ExitRequested {
             api, code: None, ..
         } = event
+            && role != Role::Window
         {
             api.prevent_exit();
         }
@@ -168,9 +192,21 @@ pub const MAIN_WINDOW: &str = "main";
 /// `pending_enrollment`).
 pub const ENROLL_EVENT: &str = "gatehouse://enroll";
 
+/// This process's role (a test's mock app, which manages none, has its windows itself).
+pub(crate) fn role_of<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Role {
+    app.try_state::<Role>()
+        .map_or(Role::OneProcess, |role| *role)
+}
+
 /// Shows and focuses the main window, making it when it was closed (from the tray, a
-/// notification's click, or a second start of the app).
-fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+/// notification's click, or a second start of the app), on `server` when one is named.
+/// The resident asks its window process.
+fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>, server: Option<String>) {
+    use tauri::Emitter as _;
+    if !role_of(app).shows_windows() {
+        window_process::resident::send(app, Down::Show { server });
+        return;
+    }
     if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
         let shown = window
             .show()
@@ -179,27 +215,63 @@ fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
         if let Err(error) = shown {
             tracing::warn!("could not show the window: {error}");
         }
+        if let Some(server) = server {
+            let _ = app.emit(notifier::OPEN_SERVER_EVENT, server);
+        }
         return;
     }
     app.state::<state::AppState>().window_asked();
-    let url = tauri::WebviewUrl::App("index.html".into());
-    let built = tauri::WebviewWindowBuilder::new(app, MAIN_WINDOW, url)
-        .title("Gatehouse")
-        .inner_size(1040.0, 720.0)
-        .min_inner_size(560.0, 420.0)
-        .focused(true)
-        .build();
+    // A new window's page is not listening yet: the server it opens on is in its address.
+    let page = match server {
+        Some(server) => format!("index.html#/server/{}", url_component(&server)),
+        None => "index.html".to_owned(),
+    };
+    let built =
+        tauri::WebviewWindowBuilder::new(app, MAIN_WINDOW, tauri::WebviewUrl::App(page.into()))
+            .title("Gatehouse")
+            .inner_size(1040.0, 720.0)
+            .min_inner_size(560.0, 420.0)
+            .focused(true)
+            .build();
     if let Err(error) = built {
         tracing::warn!("could not open the window: {error}");
     }
 }
 
+/// `text` as one component of an address (what `decodeURIComponent` reads back).
+fn url_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Shows the window with the enrollment link `link` waiting in it.
 fn open_link<R: tauri::Runtime>(app: &tauri::AppHandle<R>, link: Option<String>) {
     use tauri::Emitter as _;
+    if !role_of(app).shows_windows() {
+        window_process::resident::send(app, Down::Link { link });
+        return;
+    }
     if let Some(link) = link {
         app.state::<state::AppState>().keep_link(link);
     }
-    show_main_window(app);
+    show_main_window(app, None);
     let _ = app.emit(ENROLL_EVENT, ());
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_server_id_is_one_address_component() {
+        assert_eq!(super::url_component("@acme/notes"), "%40acme%2Fnotes");
+        assert_eq!(super::url_component("a b#c"), "a%20b%23c");
+        assert_eq!(super::url_component("plain-id_1.0~x"), "plain-id_1.0~x");
+        assert_eq!(super::url_component("é"), "%C3%A9");
+    }
 }

@@ -2,7 +2,7 @@
 //! main window on the server the notification is about.
 
 use gatehouse_desktop::notifier::DesktopNotifier;
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Runtime};
 
 /// The event the UI listens to for "show this server".
 pub const OPEN_SERVER_EVENT: &str = "gatehouse://open-server";
@@ -11,7 +11,6 @@ pub const OPEN_SERVER_EVENT: &str = "gatehouse://open-server";
 pub fn app_notifier<R: Runtime>(app: &AppHandle<R>) -> DesktopNotifier {
     let app = app.clone();
     DesktopNotifier::with_click(move |server_id| {
-        crate::show_main_window(&app);
-        let _ = app.emit(OPEN_SERVER_EVENT, server_id.to_owned());
+        crate::show_main_window(&app, Some(server_id.to_owned()));
     })
 }

@@ -163,17 +163,14 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .menu(&menu)
         .on_menu_event(
             |app, event| match TrayAction::from_id(event.id().as_ref()) {
-                Some(TrayAction::Open) => crate::show_main_window(app),
+                Some(TrayAction::Open) => crate::show_main_window(app, None),
                 Some(TrayAction::Quit) => app.exit(0),
                 Some(TrayAction::SyncNow) => {
                     app.state::<crate::state::AppState>()
                         .sync_requested
                         .notify_one();
                 }
-                Some(TrayAction::Server(id)) => {
-                    crate::show_main_window(app);
-                    let _ = tauri::Emitter::emit(app, crate::notifier::OPEN_SERVER_EVENT, id);
-                }
+                Some(TrayAction::Server(id)) => crate::show_main_window(app, Some(id)),
                 Some(TrayAction::InstallUpdate) => crate::updates::install_offered(app),
                 None => {}
             },

@@ -21,9 +21,21 @@ const VIEWS: [ViewName, string, IconName][] = [
   ["settings", "Settings", "settings"],
 ];
 
+/** The server a new window was opened on (a notification's or the tray's click). */
+function serverInAddress(): Selection | null {
+  const match = /^#\/server\/(.+)$/.exec(window.location.hash);
+  const id = match?.[1];
+  if (id === undefined) return null;
+  try {
+    return { id: decodeURIComponent(id), request: 1 };
+  } catch {
+    return null;
+  }
+}
+
 export function MainWindow() {
   const [view, setView] = useState<ViewName>("servers");
-  const [selection, setSelection] = useState<Selection | null>(null);
+  const [selection, setSelection] = useState<Selection | null>(serverInAddress);
   const [enrollLink, setEnrollLink] = useState<string | null>(null);
 
   useEffect(() => {

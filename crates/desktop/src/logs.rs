@@ -29,6 +29,9 @@ pub const KEPT: u32 = 2;
 pub enum LogOf {
     /// The tray app: everything goes to the file (its stderr is read by nobody).
     App,
+    /// A window process of the tray app (a file of its own: two processes rotating one
+    /// file would lose lines).
+    Window,
     /// The command line and launcher: the file, and warnings on stderr too, where a person
     /// at a terminal or the client app's server log sees them.
     Cli,
@@ -40,6 +43,7 @@ pub enum LogOf {
 pub fn init(data_dir: &Path, of: LogOf, timings: Option<PathBuf>) {
     let name = match of {
         LogOf::App => "app.log",
+        LogOf::Window => "window.log",
         LogOf::Cli => "launcher.log",
     };
     let file = RotatingFile::new(data_dir.join("logs").join(name), MAX_BYTES, KEPT);
@@ -52,7 +56,7 @@ pub fn init(data_dir: &Path, of: LogOf, timings: Option<PathBuf>) {
         .with(to_file)
         .with(timings.map(crate::phases::layer));
     let _ = match of {
-        LogOf::App => registry.try_init(),
+        LogOf::App | LogOf::Window => registry.try_init(),
         LogOf::Cli => registry
             .with(
                 tracing_subscriber::fmt::layer()

@@ -19,6 +19,23 @@ pub struct PendingConfirm {
 }
 
 impl PendingConfirm {
+    /// A request asked by someone else than a launcher on the socket (the tray app's own
+    /// window process is asked on the resident's behalf): the receiver gets the answer.
+    pub fn new(
+        request: ConfirmRequest,
+        requested_by: Option<String>,
+    ) -> (PendingConfirm, oneshot::Receiver<Answer>) {
+        let (reply, answer) = oneshot::channel();
+        (
+            PendingConfirm {
+                request,
+                requested_by,
+                reply,
+            },
+            answer,
+        )
+    }
+
     /// Sends the answer to the waiting launcher. `false` if it stopped waiting.
     pub fn answer(self, answer: Answer) -> bool {
         self.reply.send(answer).is_ok()

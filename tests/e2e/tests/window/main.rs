@@ -18,6 +18,7 @@ mod notification_click;
 mod policy_preview;
 mod policy_rules;
 mod support;
+mod tray_process;
 
 use std::time::Duration;
 

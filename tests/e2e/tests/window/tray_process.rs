@@ -1,0 +1,216 @@
+//! The tray app at rest holds no web view: the resident process (started as at login) runs
+//! without OpenGL and with nothing below it; the window is a process of its own, started
+//! when it is opened and gone, with WebKit's processes, when it is closed; a confirmation
+//! asked while the window is closed is shown by a window process too, and closing it is
+//! "Don't run". Driven through X (no WebDriver: it can only drive web views in the process
+//! it started, which is why a driven app keeps its windows in one process).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use gatehouse_e2e::{Sandbox, binary, desktop_available, workspace_root};
+
+use crate::support::add_claiming;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_it() {
+    if !desktop_available(&["xwininfo", "cc"]) {
+        return;
+    }
+    let sandbox = Sandbox::new();
+    sandbox.write_config("policy:\n  min_cert_level: 1\n  cert_mode: warn\n");
+    add_claiming(&sandbox, "notes", "Notes");
+    let close = close_window_tool(sandbox.path());
+    let app = |args: &[&str]| {
+        let mut command = tokio::process::Command::new(binary("gatehouse-app"));
+        command
+            .args(args)
+            .envs(sandbox.env())
+            .env_remove("TAURI_WEBVIEW_AUTOMATION")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        command
+    };
+
+    // Started as at login: the tray only, without OpenGL, nothing below it.
+    let mut resident = app(&["--hidden"]).spawn().unwrap();
+    let socket = sandbox.data_dir().join("gatehouse.sock");
+    wait_until("the app listens", || socket.exists()).await;
+    let resident_pid = resident.id().unwrap();
+    assert_eq!(
+        environ(resident_pid, "GDK_GL").as_deref(),
+        Some("disable"),
+        "the tray process draws nothing and starts without OpenGL"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(ours(&sandbox), [resident_pid], "at rest, no other process");
+
+    // Opened as the menu does (a second start hands over): a window process shows it.
+    let second = app(&[]).status().await.unwrap();
+    assert!(second.success(), "the second start hands over and ends");
+    wait_until("the window is on the screen", || mapped("Gatehouse")).await;
+    let window = window_process(resident_pid).expect("the window has a process of its own");
+    assert_eq!(
+        environ(window, "GDK_GL"),
+        None,
+        "the window process draws with OpenGL as any app does"
+    );
+    wait_until(
+        "the web view's processes run below the window process",
+        || ours(&sandbox).len() > 2,
+    )
+    .await;
+
+    // Closed: the window process and WebKit's go; the tray lives on.
+    assert!(
+        std::process::Command::new(&close)
+            .arg("Gatehouse")
+            .status()
+            .unwrap()
+            .success()
+    );
+    wait_until("only the tray process is left", || {
+        ours(&sandbox) == [resident_pid]
+    })
+    .await;
+    assert!(
+        resident.try_wait().unwrap().is_none(),
+        "the tray app runs on"
+    );
+
+    // A start that must be confirmed while the window is closed: a window process asks.
+    let mut launcher = tokio::process::Command::new(binary("gatehouse"))
+        .args(["run", "notes", "--client", "cursor"])
+        .envs(sandbox.env())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    wait_until("the question is on the screen", || mapped("Run notes?")).await;
+    assert!(window_process(resident_pid).is_some());
+    assert!(
+        std::process::Command::new(&close)
+            .arg("Run notes?")
+            .status()
+            .unwrap()
+            .success()
+    );
+    let code = tokio::time::timeout(Duration::from_secs(20), launcher.wait())
+        .await
+        .expect("closing the question answers the launcher at once")
+        .unwrap()
+        .code();
+    assert_eq!(code, Some(4), "a closed question is \"Don't run\"");
+    assert!(
+        sandbox
+            .audit()
+            .iter()
+            .any(|event| event["kind"] == "confirm_declined" && event["server"] == "notes"),
+        "recorded as the person's answer"
+    );
+    wait_until("the question's process ended", || {
+        ours(&sandbox) == [resident_pid]
+    })
+    .await;
+    let _ = resident.kill().await;
+}
+
+/// Builds the helper that asks a window to close as a window manager's close button does.
+fn close_window_tool(dir: &Path) -> PathBuf {
+    let tool = dir.join("close-window");
+    let built = std::process::Command::new("cc")
+        .arg("-O2")
+        .arg("-o")
+        .arg(&tool)
+        .arg(workspace_root().join("tests/e2e/fixtures/close-window.c"))
+        .arg("-lX11")
+        .status()
+        .unwrap();
+    assert!(built.success(), "the close-window helper builds");
+    tool
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "within 30 s: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Whether a top-level window titled `title` is on the screen.
+fn mapped(title: &str) -> bool {
+    std::process::Command::new("xwininfo")
+        .args(["-name", title])
+        .output()
+        .is_ok_and(|out| {
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("IsViewable")
+        })
+}
+
+/// The processes of this sandbox's app, whoever their parent is now (WebKit's processes
+/// carry the environment they were started with): sorted pids.
+fn ours(sandbox: &Sandbox) -> Vec<u32> {
+    let marker = format!("GATEHOUSE_DATA_DIR={}", sandbox.data_dir().display());
+    let mut found: Vec<u32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                !stat
+                    .rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .starts_with('Z')
+            });
+            alive
+                && std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
+                    env.split(|byte| *byte == 0)
+                        .any(|entry| entry == marker.as_bytes())
+                })
+        })
+        .collect();
+    found.sort_unstable();
+    found
+}
+
+/// The value of `name` in process `pid`'s environment.
+fn environ(pid: u32, name: &str) -> Option<String> {
+    let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let prefix = format!("{name}=");
+    env.split(|byte| *byte == 0).find_map(|entry| {
+        String::from_utf8_lossy(entry)
+            .strip_prefix(&prefix)
+            .map(str::to_owned)
+    })
+}
+
+/// The window process below `resident`, if one runs.
+fn window_process(resident: u32) -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let parent = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    stat.rsplit(')')
+                        .next()?
+                        .split_whitespace()
+                        .nth(1)?
+                        .parse::<u32>()
+                        .ok()
+                });
+            parent == Some(resident)
+                && std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+                    cmdline
+                        .split(|byte| *byte == 0)
+                        .any(|arg| arg == b"--window")
+                })
+        })
+}
