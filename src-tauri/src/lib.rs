@@ -65,7 +65,6 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
 /// quits.
 pub fn run() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let role = Role::current(&args);
     let env = Environment::new(Platform::current(), std::env::vars_os()).on_host(
         gatehouse_desktop::host::name(),
         gatehouse_desktop::host::os_name(),
@@ -74,6 +73,7 @@ pub fn run() -> ExitCode {
         Ok(exe) => env.running(Program::App, exe),
         Err(_) => env,
     };
+    let role = Role::current(&args, &env);
     // Even a data directory that cannot be found must not lose why the app stopped.
     let log_dir = env
         .data_dir()
@@ -97,7 +97,7 @@ pub fn run() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if role == Role::Resident {
-        role::resident_without_gl();
+        role::resident_without_gl(&env);
     }
     let ctx = match tauri::async_runtime::block_on(gatehouse_core::Context::from_environment(env)) {
         Ok(ctx) => ctx,

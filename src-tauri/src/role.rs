@@ -7,6 +7,8 @@
 
 use std::ffi::OsString;
 
+use gatehouse_core::context::Environment;
+
 /// The argument the resident starts a window process with.
 pub const WINDOW_ARG: &str = "--window";
 
@@ -38,12 +40,12 @@ impl Role {
         }
     }
 
-    /// This process's role.
-    pub fn current(args: &[String]) -> Role {
-        Role::from(
-            args,
-            std::env::var("TAURI_WEBVIEW_AUTOMATION").ok().as_deref(),
-        )
+    /// This process's role, in the environment it started with.
+    pub fn current(args: &[String], env: &Environment) -> Role {
+        let automation = env
+            .var("TAURI_WEBVIEW_AUTOMATION")
+            .and_then(|value| value.to_str());
+        Role::from(args, automation)
     }
 
     /// Whether windows are made in this process.
@@ -58,11 +60,11 @@ impl Role {
 /// program could change it, and a running program's environment cannot be changed safely,
 /// so the resident starts itself again with it (once; a person's own `GDK_GL` is kept).
 /// Returns only when no new start was made.
-pub fn resident_without_gl() {
+pub fn resident_without_gl(env: &Environment) {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt as _;
-        if std::env::var_os("GDK_GL").is_some() {
+        if env.var("GDK_GL").is_some() {
             return;
         }
         let Ok(exe) = std::env::current_exe() else {
@@ -80,8 +82,8 @@ pub fn resident_without_gl() {
 
 /// The environment changes a window process is started with: OpenGL back on when the
 /// resident turned it off for itself.
-pub fn window_env_removals() -> Vec<OsString> {
-    if std::env::var_os(GL_TURNED_OFF).is_some() {
+pub fn window_env_removals(env: &Environment) -> Vec<OsString> {
+    if env.var(GL_TURNED_OFF).is_some() {
         vec![OsString::from("GDK_GL"), OsString::from(GL_TURNED_OFF)]
     } else {
         Vec::new()

@@ -111,7 +111,7 @@ fn start<R: Runtime>(
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    for name in crate::role::window_env_removals() {
+    for name in crate::role::window_env_removals(&app.state::<AppState>().ctx.env) {
         command.env_remove(name);
     }
     let mut child = command.spawn()?;
