@@ -114,6 +114,10 @@ fn start<R: Runtime>(
     for name in crate::role::window_env_removals(&app.state::<AppState>().ctx.env) {
         command.env_remove(name);
     }
+    // Asked from wherever a window is wanted: the app's setup and the tray menu's clicks run
+    // on the main thread, outside the async runtime, which the child's pipes need.
+    let runtime = tauri::async_runtime::handle();
+    let _in_runtime = runtime.inner().enter();
     let mut child = command.spawn()?;
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         return Err(std::io::Error::other("the window process has no pipes"));
