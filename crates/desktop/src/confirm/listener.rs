@@ -19,8 +19,8 @@ pub struct PendingConfirm {
 }
 
 impl PendingConfirm {
-    /// A request asked by someone else than a launcher on the socket (the tray app's own
-    /// window process is asked on the resident's behalf): the receiver gets the answer.
+    /// A request to hold until answered: the receiver gets the answer (a launcher's on the
+    /// socket, or the resident's, asked by its window process).
     pub fn new(
         request: ConfirmRequest,
         requested_by: Option<String>,
@@ -186,13 +186,8 @@ async fn handle(stream: tokio::net::UnixStream, requests: mpsc::Sender<Incoming>
     if request.v != VERSION {
         return;
     }
-    let (reply, answer) = oneshot::channel();
     let (request, requested_by) = request.into_request();
-    let pending = PendingConfirm {
-        request,
-        requested_by,
-        reply,
-    };
+    let (pending, answer) = PendingConfirm::new(request, requested_by);
     if requests.send(Incoming::Confirm(pending)).await.is_err() {
         return;
     }

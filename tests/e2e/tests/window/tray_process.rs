@@ -2,7 +2,8 @@
 //! without OpenGL and with nothing below it; the window is a process of its own, started
 //! when it is opened and gone, with WebKit's processes, when it is closed; a confirmation
 //! asked while the window is closed is shown by a window process too, and closing it is
-//! "Don't run". Driven through X (no WebDriver: it can only drive web views in the process
+//! "Don't run"; started from the menu, the tray process opens the window at once. Driven
+//! through X (no WebDriver: it can only drive web views in the process
 //! it started, which is why a driven app keeps its windows in one process).
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use gatehouse_e2e::{Sandbox, binary, desktop_available, workspace_root};
 
-use crate::support::add_claiming;
+use crate::support::{add_claiming, launch};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_it() {
@@ -64,13 +65,7 @@ async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_
     .await;
 
     // Closed: the window process and WebKit's go; the tray lives on.
-    assert!(
-        std::process::Command::new(&close)
-            .arg("Gatehouse")
-            .status()
-            .unwrap()
-            .success()
-    );
+    close_window(&close, "Gatehouse");
     wait_until("only the tray process is left", || {
         ours(&sandbox) == [resident_pid]
     })
@@ -81,24 +76,10 @@ async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_
     );
 
     // A start that must be confirmed while the window is closed: a window process asks.
-    let mut launcher = tokio::process::Command::new(binary("gatehouse"))
-        .args(["run", "notes", "--client", "cursor"])
-        .envs(sandbox.env())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut launcher = launch(&sandbox, "notes", Some("cursor"));
     wait_until("the question is on the screen", || mapped("Run notes?")).await;
     assert!(window_process(resident_pid).is_some());
-    assert!(
-        std::process::Command::new(&close)
-            .arg("Run notes?")
-            .status()
-            .unwrap()
-            .success()
-    );
+    close_window(&close, "Run notes?");
     let code = tokio::time::timeout(Duration::from_secs(20), launcher.wait())
         .await
         .expect("closing the question answers the launcher at once")
@@ -117,6 +98,20 @@ async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_
     })
     .await;
     let _ = resident.kill().await;
+    let _ = resident.wait().await;
+
+    // Started from the menu with no tray app running: the tray process starts and opens
+    // the window at once (asked from the app's setup, outside the async runtime).
+    let _ = std::fs::remove_file(&socket);
+    let mut started = app(&[]).spawn().unwrap();
+    wait_until("the window is on the screen", || mapped("Gatehouse")).await;
+    let started_pid = started.id().unwrap();
+    assert!(window_process(started_pid).is_some(), "in a window process");
+    assert!(
+        started.try_wait().unwrap().is_none(),
+        "the tray app runs on"
+    );
+    let _ = started.kill().await;
 }
 
 /// Builds the helper that asks a window to close as a window manager's close button does.
@@ -132,6 +127,18 @@ fn close_window_tool(dir: &Path) -> PathBuf {
         .unwrap();
     assert!(built.success(), "the close-window helper builds");
     tool
+}
+
+/// Asks the window titled `title` to close, as its close button would.
+fn close_window(tool: &Path, title: &str) {
+    let asked = std::process::Command::new(tool)
+        .arg(title)
+        .status()
+        .unwrap();
+    assert!(
+        asked.success(),
+        "a window titled {title:?} is there to close"
+    );
 }
 
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
