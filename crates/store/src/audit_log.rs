@@ -2,6 +2,7 @@
 //! transaction, so an event is never logged without being queued for the hub (or queued
 //! without being logged).
 
+use rusqlite::TransactionBehavior;
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -28,10 +29,48 @@ impl Store {
     ///
     /// An id already in the log gives [`Error::DuplicateEvent`] and stores nothing.
     pub async fn record(&self, event: &AuditEvent) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        insert_event(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        // Every launch records its decision before its server starts: on the plain
+        // connection, without sqlx's round trips (`direct.rs`).
+        let event = event.clone();
+        self.direct()
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let columns = Columns::of(&event)?;
+                let link = crate::chain::next_link_direct(&tx, &event)?;
+                let mut insert = tx.prepare_cached(INSERT_EVENT)?;
+                insert
+                    .execute(rusqlite::params![
+                        link.seq,
+                        columns.id,
+                        columns.time,
+                        event.device,
+                        event.user,
+                        event.kind.as_str(),
+                        event.server,
+                        event.version,
+                        event.digest,
+                        event.verdict,
+                        columns.codes,
+                        columns.overrides,
+                        columns.detail,
+                        event.hostname,
+                        event.app_version,
+                        link.prev,
+                        link.canonical,
+                        link.hash,
+                    ])
+                    .map_err(|error| match crate::direct::code(&error) {
+                        Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                            Error::DuplicateEvent(event.id)
+                        }
+                        _ => Error::from(error),
+                    })?;
+                drop(insert);
+                tx.prepare_cached(INSERT_OUTBOX)?.execute([&columns.id])?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
     }
 
     /// Events at or after `since` (all when `None`), oldest first, at most `limit` of them.
@@ -68,57 +107,78 @@ pub(crate) async fn insert_event(
     conn: &mut SqliteConnection,
     event: &AuditEvent,
 ) -> Result<crate::chain::Link> {
-    let id = event.id.to_string();
-    let codes = serde_json::to_string(&event.codes)?;
-    let overrides = event
-        .overrides
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()?;
-    let detail = event
-        .detail
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()?;
+    let Columns {
+        id,
+        time,
+        codes,
+        overrides,
+        detail,
+    } = Columns::of(event)?;
     let link = crate::chain::next_link(&mut *conn, event).await?;
-    sqlx::query(
-        "INSERT INTO audit_events \
-         (seq, id, time, device, user, kind, server, version, digest, verdict, codes, overrides, \
-          detail, hostname, app_version, prev, canonical, hash) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(link.seq)
-    .bind(&id)
-    .bind(to_text(event.time)?)
-    .bind(&event.device)
-    .bind(&event.user)
-    .bind(event.kind.as_str())
-    .bind(&event.server)
-    .bind(&event.version)
-    .bind(&event.digest)
-    .bind(&event.verdict)
-    .bind(codes)
-    .bind(overrides)
-    .bind(detail)
-    .bind(&event.hostname)
-    .bind(&event.app_version)
-    .bind(&link.prev)
-    .bind(&link.canonical)
-    .bind(&link.hash)
-    .execute(&mut *conn)
-    .await
-    .map_err(|error| {
-        if is_unique_violation(&error) {
-            Error::DuplicateEvent(event.id)
-        } else {
-            Error::from(error)
-        }
-    })?;
-    sqlx::query("INSERT INTO audit_outbox (event_id) VALUES (?)")
+    sqlx::query(INSERT_EVENT)
+        .bind(link.seq)
+        .bind(&id)
+        .bind(time)
+        .bind(&event.device)
+        .bind(&event.user)
+        .bind(event.kind.as_str())
+        .bind(&event.server)
+        .bind(&event.version)
+        .bind(&event.digest)
+        .bind(&event.verdict)
+        .bind(codes)
+        .bind(overrides)
+        .bind(detail)
+        .bind(&event.hostname)
+        .bind(&event.app_version)
+        .bind(&link.prev)
+        .bind(&link.canonical)
+        .bind(&link.hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(|error| {
+            if is_unique_violation(&error) {
+                Error::DuplicateEvent(event.id)
+            } else {
+                Error::from(error)
+            }
+        })?;
+    sqlx::query(INSERT_OUTBOX)
         .bind(&id)
         .execute(&mut *conn)
         .await?;
     Ok(link)
+}
+
+/// An event's row, in the order of [`INSERT_EVENT`]'s columns, the chain's three last.
+const INSERT_EVENT: &str = "INSERT INTO audit_events \
+     (seq, id, time, device, user, kind, server, version, digest, verdict, codes, overrides, \
+      detail, hostname, app_version, prev, canonical, hash) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+
+/// The event's row in the outbox: queued for the hub.
+const INSERT_OUTBOX: &str = "INSERT INTO audit_outbox (event_id) VALUES (?1)";
+
+/// The columns of an event that are stored as text made from it.
+struct Columns {
+    id: String,
+    time: String,
+    codes: String,
+    overrides: Option<String>,
+    detail: Option<String>,
+}
+
+impl Columns {
+    fn of(event: &AuditEvent) -> Result<Columns> {
+        let text = |value: Option<&serde_json::Value>| value.map(serde_json::to_string).transpose();
+        Ok(Columns {
+            id: event.id.to_string(),
+            time: to_text(event.time)?,
+            codes: serde_json::to_string(&event.codes)?,
+            overrides: text(event.overrides.as_ref())?,
+            detail: text(event.detail.as_ref())?,
+        })
+    }
 }
 
 /// An `audit_events` row as stored; decoded into [`AuditEvent`] with checks.

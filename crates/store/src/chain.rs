@@ -8,6 +8,7 @@
 //! `AUTOINCREMENT` counter, which never goes back, and the hub is told the latest `seq` and
 //! hash at every policy request.
 
+use rusqlite::OptionalExtension;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
@@ -35,16 +36,61 @@ pub(crate) struct Link {
 /// The link for `event` if it is stored next on `conn` (inside the write transaction that
 /// stores it).
 pub(crate) async fn next_link(conn: &mut SqliteConnection, event: &AuditEvent) -> Result<Link> {
-    let last: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await?;
-    // The counter outlives deleted rows: a deleted tail leaves a gap, never a reused number.
-    let counter: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'")
-            .fetch_optional(&mut *conn)
-            .await?;
-    let head = stored_head(&mut *conn).await?;
+    let last: Option<(i64, Option<String>)> = sqlx::query_as(LAST_EVENT)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let counter: Option<i64> = sqlx::query_scalar(COUNTER)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let head = crate::settings::read_setting(&mut *conn, HEAD_KEY).await?;
+    let link = link_after(event, last, counter, head.as_deref())?;
+    crate::settings::write_setting(&mut *conn, HEAD_KEY, &head_text(&link)).await?;
+    Ok(link)
+}
+
+/// [`next_link`] on the plain connection (`direct.rs`), inside its write transaction.
+pub(crate) fn next_link_direct(conn: &rusqlite::Connection, event: &AuditEvent) -> Result<Link> {
+    let last = conn
+        .prepare_cached(LAST_EVENT)?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let counter = conn
+        .prepare_cached(COUNTER)?
+        .query_row([], |row| row.get(0))
+        .optional()?;
+    let head: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([HEAD_KEY], |row| row.get(0))
+        .optional()?;
+    let link = link_after(event, last, counter, head.as_deref())?;
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([HEAD_KEY, &head_text(&link)])?;
+    Ok(link)
+}
+
+/// The newest event's `seq` and hash.
+const LAST_EVENT: &str = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+
+/// The counter outlives deleted rows: a deleted tail leaves a gap, never a reused number.
+const COUNTER: &str = "SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'";
+
+/// The recorded head as stored: what [`stored_head`] reads.
+fn head_text(link: &Link) -> String {
+    serde_json::json!({"seq": link.seq, "hash": link.hash}).to_string()
+}
+
+/// The link of `event` stored after the newest row `last`, with the table's `counter` and
+/// the recorded `head` as they are.
+fn link_after(
+    event: &AuditEvent,
+    last: Option<(i64, Option<String>)>,
+    counter: Option<i64>,
+    head: Option<&str>,
+) -> Result<Link> {
+    let head = head.and_then(parse_head);
     let last_seq = last.as_ref().map_or(0, |(seq, _)| *seq);
     let head_seq = head
         .as_ref()
@@ -60,10 +106,7 @@ pub(crate) async fn next_link(conn: &mut SqliteConnection, event: &AuditEvent) -
             _ => last.and_then(|(_, hash)| hash),
         }
     };
-    let link = link(event, seq, prev)?;
-    let head = serde_json::json!({"seq": link.seq, "hash": link.hash}).to_string();
-    crate::settings::write_setting(&mut *conn, HEAD_KEY, &head).await?;
-    Ok(link)
+    Ok(link(event, seq, prev)?)
 }
 
 /// The setting that records the chain's head as each event is stored: deleting the newest
@@ -73,14 +116,15 @@ const HEAD_KEY: &str = "audit_head";
 /// The head recorded with the last stored event, if any.
 pub(crate) async fn stored_head(conn: &mut SqliteConnection) -> Result<Option<AuditHead>> {
     let text = crate::settings::read_setting(&mut *conn, HEAD_KEY).await?;
-    Ok(text
-        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
-        .and_then(|value| {
-            Some(AuditHead {
-                seq: value["seq"].as_u64()?,
-                hash: value["hash"].as_str()?.to_owned(),
-            })
-        }))
+    Ok(text.as_deref().and_then(parse_head))
+}
+
+fn parse_head(text: &str) -> Option<AuditHead> {
+    let value = serde_json::from_str::<Value>(text).ok()?;
+    Some(AuditHead {
+        seq: value["seq"].as_u64()?,
+        hash: value["hash"].as_str()?.to_owned(),
+    })
 }
 
 /// The link of `event` at `seq` after `prev`.

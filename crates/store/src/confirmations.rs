@@ -33,18 +33,22 @@ macro_rules! key_matches {
 impl Store {
     /// Whether the user said "Always" for exactly this key.
     pub async fn has_confirmation(&self, key: &ConfirmationKey) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(concat!(
-            "SELECT 1 FROM confirmations WHERE ",
-            key_matches!(),
-            " LIMIT 1"
-        ))
-        .bind(&key.server_id)
-        .bind(&key.version)
-        .bind(&key.digest)
-        .bind(&key.rules_hash)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(found.is_some())
+        let key = key.clone();
+        self.direct()
+            .read(move |conn| {
+                let mut statement = conn.prepare_cached(concat!(
+                    "SELECT 1 FROM confirmations WHERE ",
+                    key_matches!(),
+                    " LIMIT 1"
+                ))?;
+                Ok(statement.exists(rusqlite::params![
+                    key.server_id,
+                    key.version,
+                    key.digest,
+                    key.rules_hash
+                ])?)
+            })
+            .await
     }
 
     /// Remembers "Always" for `key`. Returns `false` when it was already remembered.

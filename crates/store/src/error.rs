@@ -60,6 +60,14 @@ pub enum Error {
 
     #[error("database error")]
     Database(#[source] sqlx::Error),
+
+    /// An error of the launch path's own connection (`direct.rs`).
+    #[error("database error")]
+    Sqlite(#[source] rusqlite::Error),
+
+    /// A statement's blocking thread ended before it answered (its runtime shut down).
+    #[error("a database task stopped: {0}")]
+    Task(String),
 }
 
 /// The store's result type.

@@ -16,6 +16,7 @@ mod audit;
 mod audit_log;
 mod chain;
 mod confirmations;
+mod direct;
 mod error;
 mod foreign;
 mod open;

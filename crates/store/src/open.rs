@@ -9,13 +9,14 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, ConnectOptions, Executor, Sqlite, SqliteConnection, Transaction};
 
+use crate::direct::Direct;
 use crate::error::{Error, Result, is_corrupt};
 
 /// The schema, embedded at build time from `crates/store/migrations/`.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// How long a statement waits for another process's lock before failing with `Busy`.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Connections per handle of a long-lived program. SQLite has one writer at a time anyway;
 /// a few connections let the tray app read while it writes.
@@ -37,6 +38,8 @@ pub enum Connections {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The launch path's statements ([`Direct`]).
+    direct: Direct,
     path: PathBuf,
 }
 
@@ -45,8 +48,9 @@ impl Store {
     /// missing, and brings its schema up to date.
     ///
     /// This is on the hot path of every server launch, so when the schema is current it costs
-    /// one connection and one `PRAGMA user_version`; the migrator runs only when that version
-    /// differs. A file that is not a database gives [`Error::Corrupt`] and is left untouched.
+    /// one plain SQLite open and one `PRAGMA user_version`; the migrator runs only when that
+    /// version differs. A short command's sqlx connection is opened at its first statement
+    /// that needs one, which a launch may never make. A file that is not a database gives [`Error::Corrupt`] and is left untouched.
     pub async fn open(path: &Path) -> Result<Store> {
         Store::open_with(path, Connections::Pool).await
     }
@@ -86,14 +90,18 @@ impl Store {
         options: SqliteConnectOptions,
         connections: Connections,
     ) -> Result<Store> {
+        let (direct, found) = Direct::open(path, connections)?;
         let pool = connect(options, connections)
             .await
             .map_err(|error| open_error(path, error))?;
         let store = Store {
             pool,
+            direct,
             path: path.to_path_buf(),
         };
-        store.migrate().await?;
+        if found != schema_version() {
+            store.migrate().await?;
+        }
         Ok(store)
     }
 
@@ -107,8 +115,9 @@ impl Store {
         &self.path
     }
 
-    /// Closes every connection of this handle and its clones (SQLite checkpoints the WAL
-    /// when the last connection to the file closes).
+    /// Closes the sqlx connections of this handle and its clones. The plain connection
+    /// (`direct.rs`) closes with the last of them, and leaves the write-ahead log in place
+    /// for the next process; [`Store::checkpoint`] empties it.
     pub async fn close(self) {
         self.pool.close().await;
     }
@@ -123,14 +132,20 @@ impl Store {
     /// 8 ms a launch added to the first byte. A launcher calls this once its server runs,
     /// off the path to the server's first byte.
     pub async fn checkpoint(&self) -> Result<()> {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.direct
+            .write(|conn| {
+                conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+                Ok(())
+            })
+            .await
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    pub(crate) fn direct(&self) -> &Direct {
+        &self.direct
     }
 
     /// Starts a write transaction that holds the write lock from its first statement.
@@ -212,7 +227,7 @@ async fn connect(
     options: SqliteConnectOptions,
     connections: Connections,
 ) -> Result<SqlitePool, sqlx::Error> {
-    SqlitePoolOptions::new()
+    let pool = SqlitePoolOptions::new()
         .max_connections(match connections {
             Connections::Pool => MAX_CONNECTIONS,
             Connections::One => 1,
@@ -220,9 +235,11 @@ async fn connect(
         // A local file has no connection to lose: the ping sqlx sends before handing out a
         // pooled connection is one more round trip to the connection's thread per query, on
         // the hot path of every launch.
-        .test_before_acquire(false)
-        .connect_with(options)
-        .await
+        .test_before_acquire(false);
+    match connections {
+        Connections::Pool => pool.connect_with(options).await,
+        Connections::One => Ok(pool.connect_lazy_with(options)),
+    }
 }
 
 fn open_error(path: &Path, error: sqlx::Error) -> Error {

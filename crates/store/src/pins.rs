@@ -16,12 +16,16 @@ use crate::time_text::to_text;
 impl Store {
     /// The pinned hash of every tool for `launch_key` (tool name → hash).
     pub async fn tool_pins(&self, launch_key: &str) -> Result<BTreeMap<String, String>> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT tool, hash FROM tool_pins WHERE launch_key = ?")
-                .bind(launch_key)
-                .fetch_all(self.pool())
-                .await?;
-        Ok(rows.into_iter().collect())
+        let launch_key = launch_key.to_owned();
+        self.direct()
+            .read(move |conn| {
+                let mut statement =
+                    conn.prepare_cached("SELECT tool, hash FROM tool_pins WHERE launch_key = ?1")?;
+                let rows =
+                    statement.query_map([&launch_key], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .await
     }
 
     /// Pins the tools that have no pin yet; a tool already pinned keeps its hash even when

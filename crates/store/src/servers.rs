@@ -1,5 +1,6 @@
 //! Installed and wired servers: how to launch each one, as the client config had it.
 
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
@@ -239,14 +240,33 @@ impl Store {
 
     /// Server `id`, if stored.
     pub async fn server(&self, id: &str) -> Result<Option<Server>> {
-        let row: Option<ServerRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            server_columns!(),
-            " FROM servers WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
+        let id = id.to_owned();
+        let row: Option<ServerRow> = self
+            .direct()
+            .read(move |conn| {
+                let mut statement = conn.prepare_cached(concat!(
+                    "SELECT ",
+                    server_columns!(),
+                    " FROM servers WHERE id = ?1"
+                ))?;
+                Ok(statement
+                    .query_row([&id], |row| {
+                        Ok(ServerRow {
+                            id: row.get(0)?,
+                            name: row.get(1)?,
+                            version: row.get(2)?,
+                            command: row.get(3)?,
+                            args: row.get(4)?,
+                            env_names: row.get(5)?,
+                            source: row.get(6)?,
+                            client: row.get(7)?,
+                            bundle_digest: row.get(8)?,
+                            created_at: row.get(9)?,
+                        })
+                    })
+                    .optional()?)
+            })
+            .await?;
         row.map(Server::try_from).transpose()
     }
 

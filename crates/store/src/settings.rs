@@ -1,5 +1,6 @@
 //! Key-value settings, and the device id kept among them.
 
+use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -102,7 +103,14 @@ impl Store {
 
     /// The value of setting `key`, if set.
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        read_setting(self.pool(), key).await
+        let key = key.to_owned();
+        self.direct()
+            .read(move |conn| {
+                let mut statement =
+                    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?;
+                Ok(statement.query_row([&key], |row| row.get(0)).optional()?)
+            })
+            .await
     }
 
     /// The settings among `keys` that are set, in one query: a launch reads the hub's five
@@ -112,13 +120,15 @@ impl Store {
         keys: &[&str],
     ) -> Result<std::collections::HashMap<String, String>> {
         let keys = serde_json::to_string(keys)?;
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT key, value FROM settings WHERE key IN (SELECT value FROM json_each(?1))",
-        )
-        .bind(keys)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.into_iter().collect())
+        self.direct()
+            .read(move |conn| {
+                let mut statement = conn.prepare_cached(
+                    "SELECT key, value FROM settings WHERE key IN (SELECT value FROM json_each(?1))",
+                )?;
+                let rows = statement.query_map([&keys], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .await
     }
 
     /// Every setting whose key starts with `prefix`, as (key, value), in key order: one query

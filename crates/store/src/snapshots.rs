@@ -4,6 +4,7 @@
 //! the org and the serial is the hub client's job, before [`Store::store_snapshot`] and again
 //! on every load.
 
+use rusqlite::OptionalExtension;
 use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
@@ -92,23 +93,43 @@ impl Store {
     /// policy in force or there is none: a caller never falls back to an older row, which
     /// anyone able to edit this file could otherwise choose (DESIGN.md "Tamper evidence").
     pub async fn snapshots_newest_first(&self, limit: u32) -> Result<Vec<Snapshot>> {
-        let rows: Vec<SnapshotRow> = sqlx::query_as(
-            "SELECT id, org, serial, key_id, payload, signature, etag, fetched_at, verified_at \
-             FROM snapshots ORDER BY id DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+        let rows: Vec<SnapshotRow> = self
+            .direct()
+            .read(move |conn| {
+                let mut statement = conn.prepare_cached(
+                    "SELECT id, org, serial, key_id, payload, signature, etag, fetched_at, \
+                     verified_at FROM snapshots ORDER BY id DESC LIMIT ?1",
+                )?;
+                let rows = statement.query_map([limit], |row| {
+                    Ok(SnapshotRow {
+                        id: row.get(0)?,
+                        org: row.get(1)?,
+                        serial: row.get(2)?,
+                        key_id: row.get(3)?,
+                        payload: row.get(4)?,
+                        signature: row.get(5)?,
+                        etag: row.get(6)?,
+                        fetched_at: row.get(7)?,
+                        verified_at: row.get(8)?,
+                    })
+                })?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .await?;
         rows.into_iter().map(Snapshot::try_from).collect()
     }
 
     /// The serial of the most recently stored snapshot. One index lookup: a running launcher
     /// polls it to notice a new policy.
     pub async fn latest_snapshot_serial(&self) -> Result<Option<u64>> {
-        let serial: Option<i64> =
-            sqlx::query_scalar("SELECT serial FROM snapshots ORDER BY id DESC LIMIT 1")
-                .fetch_optional(self.pool())
-                .await?;
+        let serial: Option<i64> = self
+            .direct()
+            .read(|conn| {
+                let mut statement =
+                    conn.prepare_cached("SELECT serial FROM snapshots ORDER BY id DESC LIMIT 1")?;
+                Ok(statement.query_row([], |row| row.get(0)).optional()?)
+            })
+            .await?;
         serial.map(to_serial).transpose()
     }
 

@@ -2,6 +2,7 @@
 //! for re-checking it, and every file with its size and hash (see the `verified_trees`
 //! migration for why each is kept).
 
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
@@ -150,9 +151,30 @@ fn tree_of(row: TreeRow) -> Result<(String, VerifiedTree)> {
 impl Store {
     /// The record of server `id`'s verified code, if it has one.
     pub async fn verified_tree(&self, id: &str) -> Result<Option<VerifiedTree>> {
-        let row: Option<TreeRow> = sqlx::query_as(concat!(select_trees!(), " WHERE server_id = ?"))
-            .bind(id)
-            .fetch_optional(self.pool())
+        let id = id.to_owned();
+        let row: Option<TreeRow> = self
+            .direct()
+            .read(move |conn| {
+                let mut statement =
+                    conn.prepare_cached(concat!(select_trees!(), " WHERE server_id = ?1"))?;
+                Ok(statement
+                    .query_row([&id], |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                            row.get(5)?,
+                            row.get(6)?,
+                            row.get(7)?,
+                            row.get(8)?,
+                            row.get(9)?,
+                            row.get(10)?,
+                        ))
+                    })
+                    .optional()?)
+            })
             .await?;
         row.map(|row| tree_of(row).map(|(_, tree)| tree))
             .transpose()
@@ -224,12 +246,14 @@ impl Store {
 
     /// Whether server `id` still waits for the upgrade's first sync.
     pub async fn upgrade_pending(&self, id: &str) -> Result<bool> {
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM identity_upgrade WHERE server_id = ?")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(row.is_some())
+        let id = id.to_owned();
+        self.direct()
+            .read(move |conn| {
+                let mut statement =
+                    conn.prepare_cached("SELECT 1 FROM identity_upgrade WHERE server_id = ?1")?;
+                Ok(statement.exists([&id])?)
+            })
+            .await
     }
 
     /// Marks server `id` as handled by the upgrade.

@@ -84,11 +84,16 @@ impl Store {
     /// The env names of server `id` whose values are in the keyring (empty for a server
     /// that was never wired from a client app, or whose entry held no secret).
     pub async fn secret_env(&self, id: &str) -> Result<Vec<String>> {
-        let lists: Vec<String> =
-            sqlx::query_scalar("SELECT secret_env FROM client_wirings WHERE server_id = ?")
-                .bind(id)
-                .fetch_all(self.pool())
-                .await?;
+        let id = id.to_owned();
+        let lists: Vec<String> = self
+            .direct()
+            .read(move |conn| {
+                let mut statement = conn
+                    .prepare_cached("SELECT secret_env FROM client_wirings WHERE server_id = ?1")?;
+                let rows = statement.query_map([&id], |row| row.get(0))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .await?;
         let mut names = std::collections::BTreeSet::new();
         for list in lists {
             names.extend(string_list(&list)?);

@@ -39,7 +39,7 @@ async fn an_event_and_its_outbox_row_commit_together() {
     raw.close().await.unwrap();
 
     let result = store.record(&victim).await;
-    assert!(matches!(result, Err(Error::Database(_))), "{result:?}");
+    assert!(matches!(result, Err(Error::Sqlite(_))), "{result:?}");
     assert_eq!(
         store.audit(None, 10).await.unwrap(),
         [],

@@ -301,12 +301,11 @@ async fn a_commands_store_keeps_to_one_connection() {
     ] {
         let store = Store::open_with(&path, connections).await.unwrap();
         for n in 0..10 {
+            // Statements on sqlx's connections (a launch's reads and its audit row go
+            // through the store's plain connection, counted apart).
             store.set_setting("n", &n.to_string()).await.unwrap();
-            store.setting("n").await.unwrap();
-            store
-                .record(&event(AuditKind::LaunchAllowed, T0))
-                .await
-                .unwrap();
+            store.settings_with_prefix("n").await.unwrap();
+            store.audit(None, 1).await.unwrap();
         }
         let open = store.open_connections();
         assert!(open >= 1 && open <= most, "{connections:?}: {open}");
@@ -347,4 +346,91 @@ async fn a_checkpoint_moves_what_was_recorded_into_the_database_file() {
     assert_eq!(rows_in_file_alone().await, 0, "the row is in the log only");
     store.checkpoint().await.unwrap();
     assert_eq!(rows_in_file_alone().await, 1);
+}
+
+/// What a launch does before its server starts (its server's row, the hub's settings, the
+/// snapshot, its audit row) goes through the store's plain SQLite connection: no sqlx
+/// connection, with its thread and its round trip per statement, is opened for it.
+#[tokio::test]
+async fn a_launchs_statements_open_no_sqlx_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    Store::open(&path).await.unwrap().close().await;
+    let store = Store::open_with(&path, gatehouse_store::Connections::One)
+        .await
+        .unwrap();
+    store.server("db").await.unwrap();
+    store.settings_among(&["hub_url", "area"]).await.unwrap();
+    store.snapshots_newest_first(1).await.unwrap();
+    store
+        .record(&event(AuditKind::LaunchAllowed, T0))
+        .await
+        .unwrap();
+    assert_eq!(store.open_connections(), 0);
+    assert_eq!(store.audit(None, 10).await.unwrap().len(), 1);
+    assert_eq!(store.open_connections(), 1, "other statements use sqlx");
+}
+
+/// A launcher's connection closes when it exits. SQLite would then checkpoint and delete
+/// the write-ahead log, and the next launch's audit row would be the first commit into a
+/// new log: one that syncs the log's header to disk before the server can start. The log
+/// stays, so that commit appends to it instead.
+#[tokio::test]
+async fn a_closed_launch_connection_leaves_the_log_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    Store::open(&path).await.unwrap().close().await;
+    let log = path.with_extension("db-wal");
+    let store = Store::open_with(&path, gatehouse_store::Connections::One)
+        .await
+        .unwrap();
+    store
+        .record(&event(AuditKind::LaunchAllowed, T0))
+        .await
+        .unwrap();
+    drop(store);
+    let kept = std::fs::metadata(&log).map(|meta| meta.len()).unwrap_or(0);
+    assert!(kept > 0, "the log was deleted at close");
+    let store = Store::open_with(&path, gatehouse_store::Connections::One)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.audit(None, 10).await.unwrap().len(),
+        1,
+        "nothing lost"
+    );
+}
+
+/// A launch's write runs on its own thread without waiting for the write lock. When the
+/// lock is held, here by another connection of the same process and thread, it must wait
+/// elsewhere: waiting on this thread would stop the holder from ever committing (for the
+/// whole busy timeout, then fail).
+#[tokio::test]
+async fn a_launchs_write_waits_for_a_lock_held_on_its_own_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    Store::open(&path).await.unwrap().close().await;
+    let store = Store::open_with(&path, gatehouse_store::Connections::One)
+        .await
+        .unwrap();
+    let mut holder = raw(&store).await;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let release = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    };
+    let allowed = event(AuditKind::LaunchAllowed, T0);
+    let started = Instant::now();
+    let (recorded, ()) = tokio::join!(store.record(&allowed), release);
+    recorded.unwrap();
+    // Not a speed target: a write that waited on this thread would hold everything up for
+    // the whole busy timeout (5 s) before trying again elsewhere.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the write waited on the thread the lock's holder needs"
+    );
+    assert_eq!(store.audit(None, 10).await.unwrap().len(), 1);
 }

@@ -1,0 +1,160 @@
+//! The store's plain SQLite connection, for the statements every launch makes.
+//!
+//! sqlx runs each SQLite connection on a thread of its own and hands it every statement over
+//! a channel: measured here, a round trip of 60–80 µs per statement, about fifteen of them
+//! before a launched server could start, and 0.6 ms more to open than SQLite's own open. The
+//! reads a launch makes and the audit row it commits go through this connection instead:
+//! rusqlite on the same `libsqlite3-sys` as sqlx, so the same SQLite library, file format
+//! and locks, and the two kinds of connection see each other's commits like any two
+//! processes. Everything else (transactions over many tables, migrations) stays on sqlx.
+//!
+//! A short command (a launch) runs its statements on its own thread, with nothing in between.
+//! A write there must not wait for the write lock: the lock may be held by an sqlx
+//! transaction of this very process, whose task needs the thread that would wait. So it
+//! tries without waiting, and only when another connection holds the lock does it run
+//! again on one of Tokio's blocking threads, where it may wait. The tray app's statements
+//! all run on blocking threads: they must not hold up its runtime's workers.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::error::{Error, Result};
+use crate::open::{BUSY_TIMEOUT, Connections};
+
+/// One connection, shared by a store handle and its clones.
+#[derive(Clone)]
+pub(crate) struct Direct {
+    conn: Arc<Mutex<Connection>>,
+    connections: Connections,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct")
+            .field("connections", &self.connections)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Direct {
+    /// Opens `path` (an existing file) with the settings of the sqlx connections: WAL,
+    /// `synchronous=NORMAL`, foreign keys, the busy timeout. Returns it with the schema
+    /// version the file holds.
+    pub(crate) fn open(path: &Path, connections: Connections) -> Result<(Direct, i64)> {
+        let corrupt = |error: rusqlite::Error| match code(&error) {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Error::Corrupt {
+                path: path.to_path_buf(),
+            },
+            _ => Error::from(error),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(corrupt)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(corrupt)?;
+        // The first statement reads the header: a file that is not a database fails here.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(corrupt)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Busy);
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(corrupt)?;
+        // SQLite checkpoints and deletes the write-ahead log when the last connection to the
+        // file closes, as a launcher's does when it exits. The next launch then starts a new
+        // log, and the first commit into a new or emptied log syncs the log's header (and,
+        // for a new file, its folder): 0.8 ms of fsync on the path to every server's first
+        // byte, the audit row's commit. Left open, the log keeps the rows of the launch
+        // before (its `launch_ended`, written after its checkpoint), so the next commit
+        // appends to it with no sync, and the log stays a few pages long: each launch
+        // checkpoints it once its server runs (`Store::checkpoint`).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(corrupt)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(corrupt)?;
+        let direct = Direct {
+            conn: Arc::new(Mutex::new(conn)),
+            connections,
+        };
+        Ok((direct, version))
+    }
+
+    /// Runs `read` on the connection: on this thread when a launch's connection is free,
+    /// else on a blocking thread.
+    pub(crate) async fn read<T, F>(&self, read: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        if self.connections == Connections::One
+            && let Ok(conn) = self.conn.try_lock()
+        {
+            return read(&conn);
+        }
+        self.blocking(move |conn| read(conn)).await
+    }
+
+    /// Runs `write` on the connection: for a launch, on this thread when nobody holds the
+    /// write lock, else (and for the tray app) on a blocking thread that waits for it (see
+    /// the module's note). `write` may run twice, so it must write in one transaction: a
+    /// first run that found the lock taken wrote nothing.
+    pub(crate) async fn write<T, F>(&self, mut write: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        if self.connections == Connections::One
+            && let Ok(mut conn) = self.conn.try_lock()
+        {
+            conn.busy_timeout(Duration::ZERO)?;
+            let tried = write(&mut conn);
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            match tried {
+                Err(Error::Busy) => {}
+                done => return done,
+            }
+        }
+        self.blocking(write).await
+    }
+
+    async fn blocking<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || work(&mut lock(&conn)))
+            .await
+            .map_err(|error| Error::Task(error.to_string()))?
+    }
+}
+
+/// The connection, also after a panic elsewhere held it: SQLite's state does not depend on
+/// the Rust code that panicked (an open transaction rolls back when its guard drops).
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// SQLite's primary result code of `error`, when it came from SQLite.
+pub(crate) fn code(error: &rusqlite::Error) -> Option<ErrorCode> {
+    match error {
+        rusqlite::Error::SqliteFailure(failure, _) => Some(failure.code),
+        _ => None,
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(error: rusqlite::Error) -> Self {
+        // As for sqlx: busy only escapes SQLite after the busy timeout ran out.
+        match code(&error) {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            _ => Error::Sqlite(error),
+        }
+    }
+}
