@@ -8,14 +8,18 @@
 //! and locks, and the two kinds of connection see each other's commits like any two
 //! processes. Everything else (transactions over many tables, migrations) stays on sqlx.
 //!
-//! A short command (a launch) runs its statements on its own thread, with nothing in between.
+//! A short command (a launch, until its session starts) runs its statements on its own
+//! thread, with nothing in between.
 //! A write there must not wait for the write lock: the lock may be held by an sqlx
 //! transaction of this very process, whose task needs the thread that would wait. So it
 //! tries without waiting, and only when another connection holds the lock does it run
 //! again on one of Tokio's blocking threads, where it may wait. The tray app's statements
-//! all run on blocking threads: they must not hold up its runtime's workers.
+//! all run on blocking threads: they must not hold up its runtime's workers. So do a
+//! launcher's once its thread proxies a session ([`Direct::leave_thread`]): a checkpoint's
+//! syncs, or the first commit into an emptied log, would hold up the messages.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -29,13 +33,15 @@ use crate::open::{BUSY_TIMEOUT, Connections};
 #[derive(Clone)]
 pub(crate) struct Direct {
     conn: Arc<Mutex<Connection>>,
-    connections: Connections,
+    /// Whether statements may run on the caller's thread: a short command's, until
+    /// [`Direct::leave_thread`].
+    inline: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Direct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Direct")
-            .field("connections", &self.connections)
+            .field("inline", &self.inline)
             .finish_non_exhaustive()
     }
 }
@@ -80,7 +86,7 @@ impl Direct {
             .map_err(corrupt)?;
         let direct = Direct {
             conn: Arc::new(Mutex::new(conn)),
-            connections,
+            inline: Arc::new(AtomicBool::new(connections == Connections::One)),
         };
         Ok((direct, version))
     }
@@ -92,7 +98,7 @@ impl Direct {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        if self.connections == Connections::One
+        if self.inline.load(Ordering::Relaxed)
             && let Ok(conn) = self.conn.try_lock()
         {
             return read(&conn);
@@ -109,7 +115,7 @@ impl Direct {
         T: Send + 'static,
         F: FnMut(&mut Connection) -> Result<T> + Send + 'static,
     {
-        if self.connections == Connections::One
+        if self.inline.load(Ordering::Relaxed)
             && let Ok(mut conn) = self.conn.try_lock()
         {
             conn.busy_timeout(Duration::ZERO)?;
@@ -121,6 +127,11 @@ impl Direct {
             }
         }
         self.blocking(write).await
+    }
+
+    /// From now on, every statement runs on a blocking thread (this handle and its clones).
+    pub(crate) fn leave_thread(&self) {
+        self.inline.store(false, Ordering::Relaxed);
     }
 
     async fn blocking<T, F>(&self, work: F) -> Result<T>
@@ -156,5 +167,30 @@ impl From<rusqlite::Error> for Error {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
             _ => Error::Sqlite(error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn thread_of(conn: &Connection) -> Result<std::thread::ThreadId> {
+        conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(std::thread::current().id())
+    }
+
+    #[tokio::test]
+    async fn a_short_commands_statements_run_on_its_thread_until_it_leaves_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gatehouse.db");
+        let here = std::thread::current().id();
+        let (pool, _) = Direct::open(&path, Connections::Pool).unwrap();
+        assert_ne!(pool.read(thread_of).await.unwrap(), here, "the tray app's");
+        let (short, _) = Direct::open(&path, Connections::One).unwrap();
+        assert_eq!(short.read(thread_of).await.unwrap(), here);
+        assert_eq!(short.write(|conn| thread_of(conn)).await.unwrap(), here);
+        short.clone().leave_thread();
+        assert_ne!(short.read(thread_of).await.unwrap(), here, "its clones too");
+        assert_ne!(short.write(|conn| thread_of(conn)).await.unwrap(), here);
     }
 }

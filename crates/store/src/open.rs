@@ -122,6 +122,13 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Says that this process's thread proxies a session from now on (a launcher, once its
+    /// server is about to start): the statements of this handle and its clones then run on
+    /// blocking threads, so that a checkpoint's syncs or a commit never hold up a message.
+    pub fn leave_thread_to_session(&self) {
+        self.direct.leave_thread();
+    }
+
     /// Copies the pages the write-ahead log holds into the database file, without waiting
     /// for any other connection (SQLite's PASSIVE checkpoint), so the log can start over.
     ///

@@ -133,6 +133,7 @@ pub async fn run<C: Clock, S: SecretStore>(
     };
     let stop = watch_policy(ctx, &server, &identity, &request);
     tracing::trace!(target: "gatehouse::phase", phase = "spawning");
+    ctx.store.leave_thread_to_session();
     let ended = tokio::sync::Notify::new();
     let session = async {
         let result = run_session(spec, options, &pins, &events, stop).await;
