@@ -4,7 +4,9 @@
 //! asked while the window is closed is shown by a window process too, and closing it is
 //! "Don't run"; started from the menu, the tray process opens the window at once. Driven
 //! through X (no WebDriver: it can only drive web views in the process
-//! it started, which is why a driven app keeps its windows in one process).
+//! it started, which is why a driven app keeps its windows in one process), on a display of
+//! its own: the WebDriver tests of this binary run at the same time on the shared one, with
+//! windows of the same titles.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -16,9 +18,10 @@ use crate::support::{add_claiming, launch};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_it() {
-    if !desktop_available(&["xwininfo", "cc"]) {
+    if !desktop_available(&["xwininfo", "cc", "Xvfb", "xdpyinfo"]) {
         return;
     }
+    let display = OwnDisplay::start();
     let sandbox = Sandbox::new();
     sandbox.write_config("policy:\n  min_cert_level: 1\n  cert_mode: warn\n");
     add_claiming(&sandbox, "notes", "Notes");
@@ -28,6 +31,7 @@ async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_
         command
             .args(args)
             .envs(sandbox.env())
+            .env("DISPLAY", &display.name)
             .env_remove("TAURI_WEBVIEW_AUTOMATION")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -51,7 +55,10 @@ async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_
     // Opened as the menu does (a second start hands over): a window process shows it.
     let second = app(&[]).status().await.unwrap();
     assert!(second.success(), "the second start hands over and ends");
-    wait_until("the window is on the screen", || mapped("Gatehouse")).await;
+    wait_until("the window is on the screen", || {
+        display.mapped("Gatehouse")
+    })
+    .await;
     let window = window_process(resident_pid).expect("the window has a process of its own");
     assert_eq!(
         environ(window, "GDK_GL"),
@@ -65,7 +72,7 @@ async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_
     .await;
 
     // Closed: the window process and WebKit's go; the tray lives on.
-    close_window(&close, "Gatehouse");
+    display.close_window(&close, "Gatehouse");
     wait_until("only the tray process is left", || {
         ours(&sandbox) == [resident_pid]
     })
@@ -77,9 +84,12 @@ async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_
 
     // A start that must be confirmed while the window is closed: a window process asks.
     let mut launcher = launch(&sandbox, "notes", Some("cursor"));
-    wait_until("the question is on the screen", || mapped("Run notes?")).await;
+    wait_until("the question is on the screen", || {
+        display.mapped("Run notes?")
+    })
+    .await;
     assert!(window_process(resident_pid).is_some());
-    close_window(&close, "Run notes?");
+    display.close_window(&close, "Run notes?");
     let code = tokio::time::timeout(Duration::from_secs(20), launcher.wait())
         .await
         .expect("closing the question answers the launcher at once")
@@ -104,7 +114,10 @@ async fn the_tray_holds_no_web_view_and_each_window_is_a_process_that_ends_with_
     // the window at once (asked from the app's setup, outside the async runtime).
     let _ = std::fs::remove_file(&socket);
     let mut started = app(&[]).spawn().unwrap();
-    wait_until("the window is on the screen", || mapped("Gatehouse")).await;
+    wait_until("the window is on the screen", || {
+        display.mapped("Gatehouse")
+    })
+    .await;
     let started_pid = started.id().unwrap();
     assert!(window_process(started_pid).is_some(), "in a window process");
     assert!(
@@ -129,16 +142,81 @@ fn close_window_tool(dir: &Path) -> PathBuf {
     tool
 }
 
-/// Asks the window titled `title` to close, as its close button would.
-fn close_window(tool: &Path, title: &str) {
-    let asked = std::process::Command::new(tool)
-        .arg(title)
-        .status()
-        .unwrap();
-    assert!(
-        asked.success(),
-        "a window titled {title:?} is there to close"
-    );
+/// An X display of this test's own, ended with it.
+struct OwnDisplay {
+    name: String,
+    server: std::process::Child,
+}
+
+impl OwnDisplay {
+    fn start() -> OwnDisplay {
+        for number in 70..100 {
+            let name = format!(":{number}");
+            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+                continue;
+            }
+            let mut server = std::process::Command::new("Xvfb")
+                .args([
+                    name.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x800x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            // Another display may take the number first: Xvfb then ends, and the next is tried.
+            while Instant::now() < deadline && server.try_wait().unwrap().is_none() {
+                let up = std::process::Command::new("xdpyinfo")
+                    .args(["-display", name.as_str()])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|status| status.success());
+                if up {
+                    return OwnDisplay { name, server };
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+        panic!("no X display could be started for the test");
+    }
+
+    /// Whether a window titled `title` is on this display.
+    fn mapped(&self, title: &str) -> bool {
+        std::process::Command::new("xwininfo")
+            .args(["-display", self.name.as_str(), "-name", title])
+            .output()
+            .is_ok_and(|out| {
+                out.status.success() && String::from_utf8_lossy(&out.stdout).contains("IsViewable")
+            })
+    }
+
+    /// Asks the window titled `title` to close, as its close button would.
+    fn close_window(&self, tool: &Path, title: &str) {
+        let asked = std::process::Command::new(tool)
+            .arg(title)
+            .env("DISPLAY", &self.name)
+            .status()
+            .unwrap();
+        assert!(
+            asked.success(),
+            "a window titled {title:?} is there to close"
+        );
+    }
+}
+
+impl Drop for OwnDisplay {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
 }
 
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -147,16 +225,6 @@ async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "within 30 s: {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// Whether a top-level window titled `title` is on the screen.
-fn mapped(title: &str) -> bool {
-    std::process::Command::new("xwininfo")
-        .args(["-name", title])
-        .output()
-        .is_ok_and(|out| {
-            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("IsViewable")
-        })
 }
 
 /// The processes of this sandbox's app, whoever their parent is now (WebKit's processes
