@@ -15,7 +15,7 @@ use gatehouse_policy::{
     Layer, Layers, NameFilter, Rules, ServerFacts, StaleMode, normalize_name, parse_duration,
 };
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -144,41 +144,64 @@ pub fn server_slice(
 /// of `names`. A non-empty allow list that keeps nothing keeps one entry (which does not
 /// match), so it still excludes the server instead of becoming "no restriction".
 fn narrowed(layer: Layer, place: &str, raw: &RawValue, names: &[&str]) -> Result<Rules> {
-    let object: BTreeMap<Cow<'_, str>, &RawValue> =
-        serde_json::from_str(raw.get()).map_err(|e| Error::Payload(format!("`{place}`: {e}")))?;
     let filter = NameFilter::new(names.iter().copied());
-    let mut narrowed = serde_json::Map::new();
-    for (key, value) in object {
-        let parsed = if key == "allow_list" || key == "deny_list" {
-            let (mut kept, first) = kept_entries(value.get(), &filter)
-                .map_err(|e| Error::Payload(format!("`{place}.{key}`: {e}")))?;
-            if kept.is_empty() && key == "allow_list" {
-                kept.extend(first.map(Value::String));
-            }
-            Value::Array(kept)
-        } else {
-            serde_json::from_str(value.get())
-                .map_err(|e| Error::Payload(format!("`{place}.{key}`: {e}")))?
-        };
-        narrowed.insert(key.into_owned(), parsed);
-    }
-    Rules::from_value(layer, &Value::Object(narrowed)).map_err(|error| Error::Policy {
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    let object = Narrowed { filter: &filter }
+        .deserialize(&mut deserializer)
+        .and_then(|object| deserializer.end().map(|()| object))
+        .map_err(|e| Error::Payload(format!("`{place}`: {e}")))?;
+    Rules::from_value(layer, &Value::Object(object)).map_err(|error| Error::Policy {
         place: place.to_owned(),
         error,
     })
 }
 
-/// The entries of the list `json` that `filter` keeps, and its first entry. The list is read
-/// one entry at a time, borrowed from the payload where it has no escapes: only the kept
-/// entries are copied, not all 10,000.
-fn kept_entries(
-    json: &str,
-    filter: &NameFilter,
-) -> serde_json::Result<(Vec<Value>, Option<String>)> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let kept = Kept { filter }.deserialize(&mut deserializer)?;
-    deserializer.end()?;
-    Ok(kept)
+/// A policy object, read in one pass: its allow and deny lists are narrowed as they are
+/// read, one entry at a time, borrowed from the payload where an entry has no escapes. Only
+/// the kept entries are copied, not all 10,000, and the lists are not scanned a second time.
+struct Narrowed<'f> {
+    filter: &'f NameFilter,
+}
+
+impl<'de> DeserializeSeed<'de> for Narrowed<'_> {
+    type Value = serde_json::Map<String, Value>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Narrowed<'_> {
+    type Value = serde_json::Map<String, Value>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a policy object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = if key == "allow_list" || key == "deny_list" {
+                let (mut kept, first) = map.next_value_seed(Kept {
+                    filter: self.filter,
+                })?;
+                if kept.is_empty() && key == "allow_list" {
+                    kept.extend(first.map(Value::String));
+                }
+                Value::Array(kept)
+            } else {
+                map.next_value()?
+            };
+            object.insert(key, value);
+        }
+        Ok(object)
+    }
 }
 
 /// One list entry, borrowed when it can be (a plain `Cow` field would always be copied).
