@@ -59,11 +59,12 @@ impl Store {
                         link.canonical,
                         link.hash,
                     ])
-                    .map_err(|error| match crate::direct::code(&error) {
-                        Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                    .map_err(|error| {
+                        if crate::direct::is_unique_violation(&error) {
                             Error::DuplicateEvent(event.id)
+                        } else {
+                            Error::from(error)
                         }
-                        _ => Error::from(error),
                     })?;
                 drop(insert);
                 tx.prepare_cached(INSERT_OUTBOX)?.execute([&columns.id])?;

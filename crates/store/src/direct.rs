@@ -13,7 +13,10 @@
 //! A write there must not wait for the write lock: the lock may be held by an sqlx
 //! transaction of this very process, whose task needs the thread that would wait. So it
 //! tries without waiting, and only when another connection holds the lock does it run
-//! again on one of Tokio's blocking threads, where it may wait. The tray app's statements
+//! again on one of Tokio's blocking threads, where it tries until the lock is free (for up
+//! to the busy timeout), releasing the connection between tries so that others can use it
+//! meanwhile. SQLite's own busy handler is off: it would wait with the connection held, and
+//! the tray app's reads would queue behind one write that waits. The tray app's statements
 //! all run on blocking threads: they must not hold up its runtime's workers. So do a
 //! launcher's once its thread proxies a session ([`Direct::leave_thread`]): a checkpoint's
 //! syncs, or the first commit into an emptied log, would hold up the messages.
@@ -21,7 +24,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -61,11 +64,14 @@ impl Direct {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(corrupt)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(corrupt)?;
+        // Waiting is done by `retried`; a busy open is tried again by `Store::open_with`.
+        conn.busy_timeout(Duration::ZERO).map_err(corrupt)?;
         // The first statement reads the header: a file that is not a database fails here.
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(corrupt)?;
+        // Another connection that holds the file in rollback mode keeps it from switching
+        // yet: SQLite then answers with the mode it is in, and the open is tried again.
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Busy);
         }
@@ -91,26 +97,28 @@ impl Direct {
         Ok((direct, version))
     }
 
-    /// Runs `read` on the connection: on this thread when a launch's connection is free,
-    /// else on a blocking thread.
-    pub(crate) async fn read<T, F>(&self, read: F) -> Result<T>
+    /// Runs `read` on the connection (see [`Direct::write`]; a read is seldom busy).
+    pub(crate) async fn read<T, F>(&self, mut read: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnMut(&Connection) -> Result<T> + Send + 'static,
     {
-        if self.inline.load(Ordering::Relaxed)
-            && let Ok(conn) = self.conn.try_lock()
-        {
-            return read(&conn);
-        }
-        self.blocking(move |conn| read(conn)).await
+        self.run(move |conn| read(conn)).await
     }
 
-    /// Runs `write` on the connection: for a launch, on this thread when nobody holds the
-    /// write lock, else (and for the tray app) on a blocking thread that waits for it (see
-    /// the module's note). `write` may run twice, so it must write in one transaction: a
-    /// first run that found the lock taken wrote nothing.
-    pub(crate) async fn write<T, F>(&self, mut write: F) -> Result<T>
+    /// Runs `write` on the connection: for a launch, on this thread when the connection and
+    /// the write lock are free, else (and for the tray app) on a blocking thread that tries
+    /// until the lock is free (see the module's note). `write` may run more than once, so it
+    /// must write in one transaction: a run that found the lock taken wrote nothing.
+    pub(crate) async fn write<T, F>(&self, write: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        self.run(write).await
+    }
+
+    async fn run<T, F>(&self, mut work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnMut(&mut Connection) -> Result<T> + Send + 'static,
@@ -118,31 +126,51 @@ impl Direct {
         if self.inline.load(Ordering::Relaxed)
             && let Ok(mut conn) = self.conn.try_lock()
         {
-            conn.busy_timeout(Duration::ZERO)?;
-            let tried = write(&mut conn);
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-            match tried {
+            match work(&mut conn) {
                 Err(Error::Busy) => {}
                 done => return done,
             }
         }
-        self.blocking(write).await
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || retried(&conn, work))
+            .await
+            .map_err(|error| Error::Task(error.to_string()))?
     }
 
     /// From now on, every statement runs on a blocking thread (this handle and its clones).
     pub(crate) fn leave_thread(&self) {
         self.inline.store(false, Ordering::Relaxed);
     }
+}
 
-    async fn blocking<T, F>(&self, work: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
-    {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || work(&mut lock(&conn)))
-            .await
-            .map_err(|error| Error::Task(error.to_string()))?
+/// How long a statement that found the database busy waits before it tries again.
+const RETRY_AFTER: Duration = Duration::from_millis(5);
+
+/// A wait for the lock this long is worth a line in the log (sqlx's threshold for a slow
+/// statement).
+const SLOW: Duration = Duration::from_secs(1);
+
+/// Runs `work` until it does not find the database busy, for up to the busy timeout, with
+/// the connection released between tries.
+fn retried<T>(
+    conn: &Mutex<Connection>,
+    mut work: impl FnMut(&mut Connection) -> Result<T>,
+) -> Result<T> {
+    let started = Instant::now();
+    loop {
+        let tried = work(&mut lock(conn));
+        match tried {
+            Err(Error::Busy) if started.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(RETRY_AFTER);
+            }
+            done => {
+                let waited = started.elapsed();
+                if waited >= SLOW {
+                    log::warn!("a store statement waited {waited:?} for another process's lock");
+                }
+                return done;
+            }
+        }
     }
 }
 
@@ -160,11 +188,21 @@ pub(crate) fn code(error: &rusqlite::Error) -> Option<ErrorCode> {
     }
 }
 
+/// Whether `error` is a UNIQUE or PRIMARY KEY violation (not a NOT NULL or CHECK one).
+pub(crate) fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    matches!(
+        error,
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(error: rusqlite::Error) -> Self {
-        // As for sqlx: busy only escapes SQLite after the busy timeout ran out.
+        // Busy is tried again (`retried`) until the busy timeout ran out, then escapes.
         match code(&error) {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            Some(ErrorCode::DatabaseBusy) => Error::Busy,
             _ => Error::Sqlite(error),
         }
     }

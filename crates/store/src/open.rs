@@ -117,7 +117,8 @@ impl Store {
 
     /// Closes the sqlx connections of this handle and its clones. The plain connection
     /// (`direct.rs`) closes with the last of them, and leaves the write-ahead log in place
-    /// for the next process; [`Store::checkpoint`] empties it.
+    /// for the next process; [`Store::checkpoint`] empties it. The database is therefore the
+    /// file and its `-wal` beside it: a copy of `gatehouse.db` alone can miss the newest rows.
     pub async fn close(self) {
         self.pool.close().await;
     }

@@ -395,9 +395,6 @@ struct Head {
     issued_at: String,
 }
 
-/// The error [`Head::read`] stops its parse with once it has every field.
-const HEAD_READ: &str = "gatehouse: head read";
-
 impl Head {
     /// Reads `org`, `serial` and `issued_at` and stops there: the hub writes them first, and
     /// what follows (220 KB for a 10,000-entry policy) is read whole, and checked, by the
@@ -407,7 +404,8 @@ impl Head {
         let mut found = HeadFields::default();
         let mut parser = serde_json::Deserializer::from_slice(payload);
         match serde::Deserializer::deserialize_map(&mut parser, &mut found) {
-            Err(error) if error.to_string().starts_with(HEAD_READ) => {}
+            // Stopped on purpose, with every field read.
+            Err(_) if found.complete => {}
             Err(error) => return Err(error),
             Ok(()) => {}
         }
@@ -425,6 +423,8 @@ struct HeadFields {
     org: Option<String>,
     serial: Option<u64>,
     issued_at: Option<String>,
+    /// Every field was read, and the parse stopped there (with an error, serde's only way).
+    complete: bool,
 }
 
 impl<'de> serde::de::Visitor<'de> for &mut HeadFields {
@@ -448,7 +448,8 @@ impl<'de> serde::de::Visitor<'de> for &mut HeadFields {
                 }
             }
             if self.org.is_some() && self.serial.is_some() && self.issued_at.is_some() {
-                return Err(serde::de::Error::custom(HEAD_READ));
+                self.complete = true;
+                return Err(serde::de::Error::custom("the head is read"));
             }
         }
         Ok(())

@@ -434,3 +434,25 @@ async fn a_launchs_write_waits_for_a_lock_held_on_its_own_thread() {
     );
     assert_eq!(store.audit(None, 10).await.unwrap().len(), 1);
 }
+
+/// The tray app's statements share one plain connection. A write that waits for another
+/// process's lock must not hold it while it waits: the app's reads would queue behind it
+/// (here, until the busy timeout, since the holder commits only after the read).
+#[tokio::test]
+async fn the_tray_apps_reads_do_not_queue_behind_a_write_that_waits() {
+    let (_dir, store) = new_store().await;
+    let mut holder = raw(&store).await;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let waiting = tokio::spawn({
+        let store = store.clone();
+        async move { store.record(&event(AuditKind::LaunchAllowed, T0)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(store.setting("absent").await.unwrap(), None);
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    waiting.await.unwrap().unwrap();
+    assert_eq!(store.audit(None, 10).await.unwrap().len(), 1);
+}
