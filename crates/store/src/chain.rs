@@ -58,16 +58,9 @@ pub(crate) fn next_link_direct(conn: &rusqlite::Connection, event: &AuditEvent) 
         .prepare_cached(COUNTER)?
         .query_row([], |row| row.get(0))
         .optional()?;
-    let head: Option<String> = conn
-        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([HEAD_KEY], |row| row.get(0))
-        .optional()?;
+    let head = crate::settings::read_setting_direct(conn, HEAD_KEY)?;
     let link = link_after(event, last, counter, head.as_deref())?;
-    conn.prepare_cached(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )?
-    .execute([HEAD_KEY, &head_text(&link)])?;
+    crate::settings::write_setting_direct(conn, HEAD_KEY, &head_text(&link))?;
     Ok(link)
 }
 

@@ -105,11 +105,7 @@ impl Store {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let key = key.to_owned();
         self.direct()
-            .read(move |conn| {
-                let mut statement =
-                    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?;
-                Ok(statement.query_row([&key], |row| row.get(0)).optional()?)
-            })
+            .read(move |conn| read_setting_direct(conn, &key))
             .await
     }
 
@@ -170,7 +166,7 @@ impl Store {
                     .bind(Uuid::new_v4().to_string())
                     .execute(self.pool())
                     .await?;
-                sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                sqlx::query_scalar(READ_SETTING)
                     .bind(DEVICE_ID)
                     .fetch_one(self.pool())
                     .await?
@@ -183,18 +179,44 @@ impl Store {
     }
 }
 
+/// The statement that reads one setting (both kinds of connection).
+const READ_SETTING: &str = "SELECT value FROM settings WHERE key = ?1";
+
+/// The statement that sets one setting, replacing any earlier value.
+const WRITE_SETTING: &str = "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/// [`read_setting`] on the plain connection (`direct.rs`).
+pub(crate) fn read_setting_direct(
+    conn: &rusqlite::Connection,
+    key: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(READ_SETTING)?
+        .query_row([key], |row| row.get(0))
+        .optional()?)
+}
+
+/// [`write_setting`] on the plain connection (`direct.rs`).
+pub(crate) fn write_setting_direct(
+    conn: &rusqlite::Connection,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    conn.prepare_cached(WRITE_SETTING)?.execute([key, value])?;
+    Ok(())
+}
+
 /// The value of setting `key` through `executor` (the pool, or a connection inside a
 /// transaction).
 pub(crate) async fn read_setting<'c>(
     executor: impl sqlx::SqliteExecutor<'c>,
     key: &str,
 ) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(key)
-            .fetch_optional(executor)
-            .await?,
-    )
+    Ok(sqlx::query_scalar(READ_SETTING)
+        .bind(key)
+        .fetch_optional(executor)
+        .await?)
 }
 
 /// Sets `key` to `value` through `executor`, replacing any earlier value.
@@ -203,13 +225,10 @@ pub(crate) async fn write_setting<'c>(
     key: &str,
     value: &str,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES (?, ?) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(key)
-    .bind(value)
-    .execute(executor)
-    .await?;
+    sqlx::query(WRITE_SETTING)
+        .bind(key)
+        .bind(value)
+        .execute(executor)
+        .await?;
     Ok(())
 }
