@@ -348,17 +348,38 @@ async fn a_checkpoint_moves_what_was_recorded_into_the_database_file() {
     assert_eq!(rows_in_file_alone().await, 1);
 }
 
+/// A database file with the schema in place, and no connection open on it.
+async fn migrated_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    Store::open(&path).await.unwrap().close().await;
+    (dir, path)
+}
+
+/// The store as `gatehouse run` opens it.
+async fn launch_store(path: &std::path::Path) -> Store {
+    Store::open_with(path, gatehouse_store::Connections::One)
+        .await
+        .unwrap()
+}
+
+/// A raw connection inside a write transaction: it holds the write lock until it ends.
+async fn write_lock_held(store: &Store) -> SqliteConnection {
+    let mut holder = raw(store).await;
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    holder
+}
+
 /// What a launch does before its server starts (its server's row, the hub's settings, the
 /// snapshot, its audit row) goes through the store's plain SQLite connection: no sqlx
 /// connection, with its thread and its round trip per statement, is opened for it.
 #[tokio::test]
 async fn a_launchs_statements_open_no_sqlx_connection() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
-    Store::open(&path).await.unwrap().close().await;
-    let store = Store::open_with(&path, gatehouse_store::Connections::One)
-        .await
-        .unwrap();
+    let (_dir, path) = migrated_file().await;
+    let store = launch_store(&path).await;
     store.server("db").await.unwrap();
     store.settings_among(&["hub_url", "area"]).await.unwrap();
     store.snapshots_newest_first(1).await.unwrap();
@@ -377,13 +398,9 @@ async fn a_launchs_statements_open_no_sqlx_connection() {
 /// stays, so that commit appends to it instead.
 #[tokio::test]
 async fn a_closed_launch_connection_leaves_the_log_in_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
-    Store::open(&path).await.unwrap().close().await;
+    let (_dir, path) = migrated_file().await;
     let log = path.with_extension("db-wal");
-    let store = Store::open_with(&path, gatehouse_store::Connections::One)
-        .await
-        .unwrap();
+    let store = launch_store(&path).await;
     store
         .record(&event(AuditKind::LaunchAllowed, T0))
         .await
@@ -391,9 +408,7 @@ async fn a_closed_launch_connection_leaves_the_log_in_place() {
     drop(store);
     let kept = std::fs::metadata(&log).map(|meta| meta.len()).unwrap_or(0);
     assert!(kept > 0, "the log was deleted at close");
-    let store = Store::open_with(&path, gatehouse_store::Connections::One)
-        .await
-        .unwrap();
+    let store = launch_store(&path).await;
     assert_eq!(
         store.audit(None, 10).await.unwrap().len(),
         1,
@@ -407,17 +422,9 @@ async fn a_closed_launch_connection_leaves_the_log_in_place() {
 /// whole busy timeout, then fail).
 #[tokio::test]
 async fn a_launchs_write_waits_for_a_lock_held_on_its_own_thread() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
-    Store::open(&path).await.unwrap().close().await;
-    let store = Store::open_with(&path, gatehouse_store::Connections::One)
-        .await
-        .unwrap();
-    let mut holder = raw(&store).await;
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    let (_dir, path) = migrated_file().await;
+    let store = launch_store(&path).await;
+    let mut holder = write_lock_held(&store).await;
     let release = async {
         tokio::time::sleep(Duration::from_millis(200)).await;
         sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
@@ -441,11 +448,7 @@ async fn a_launchs_write_waits_for_a_lock_held_on_its_own_thread() {
 #[tokio::test]
 async fn the_tray_apps_reads_do_not_queue_behind_a_write_that_waits() {
     let (_dir, store) = new_store().await;
-    let mut holder = raw(&store).await;
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    let mut holder = write_lock_held(&store).await;
     let waiting = tokio::spawn({
         let store = store.clone();
         async move { store.record(&event(AuditKind::LaunchAllowed, T0)).await }
